@@ -1,0 +1,257 @@
+/*
+ * tokens: parsing and constant-time matching of the auth service's tokens.
+ * Error messages name the variable and the line, never a token's text.
+ */
+#include "tokens.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int
+tokens_char_ok(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && c != ',';
+}
+
+static int
+tokens_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Adds s[0..len) after trimming blanks; empty after trimming is skipped. */
+static int
+tokens_add(struct tokens *ts, const char *s, size_t len, const char *where,
+    char err[CFG_ERR_MAX])
+{
+	struct token	*t;
+	size_t		 i;
+
+	while (len > 0 && tokens_blank(*s)) {
+		s++;
+		len--;
+	}
+	while (len > 0 && tokens_blank(s[len - 1]))
+		len--;
+	if (len == 0)
+		return 0;
+	if (len > TOKEN_MAX) {
+		snprintf(err, CFG_ERR_MAX, "%s: a token is longer than %d "
+		    "bytes", where, TOKEN_MAX);
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		if (!tokens_char_ok((unsigned char)s[i])) {
+			snprintf(err, CFG_ERR_MAX, "%s: a token holds a "
+			    "character other than visible ASCII", where);
+			return -1;
+		}
+	if (ts->n >= TOKENS_COUNT_MAX) {
+		snprintf(err, CFG_ERR_MAX, "%s: more than %d tokens", where,
+		    TOKENS_COUNT_MAX);
+		return -1;
+	}
+	if ((t = realloc(ts->t, (ts->n + 1) * sizeof(*t))) == NULL) {
+		snprintf(err, CFG_ERR_MAX, "%s: out of memory", where);
+		return -1;
+	}
+	ts->t = t;
+	t = &ts->t[ts->n++];
+	memset(t->v, 0, sizeof(t->v));
+	memcpy(t->v, s, len);
+	t->len = len;
+	return 0;
+}
+
+int
+tokens_parse_list(struct tokens *ts, const char *list, char err[CFG_ERR_MAX])
+{
+	const char	*p = list, *comma;
+
+	for (;;) {
+		comma = strchr(p, ',');
+		if (tokens_add(ts, p, comma ? (size_t)(comma - p) : strlen(p),
+		    "AUTH_TOKENS", err) == -1)
+			return -1;
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+int
+tokens_parse_file(struct tokens *ts, const char *text, size_t len,
+    char err[CFG_ERR_MAX])
+{
+	const char	*p = text, *end = text + len, *nl;
+	char		 where[48];
+	size_t		 n;
+	int		 line = 0;
+
+	while (p < end) {
+		line++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		snprintf(where, sizeof(where), "AUTH_TOKENS_FILE line %d",
+		    line);
+		if (memchr(p, '\0', n) != NULL) {
+			snprintf(err, CFG_ERR_MAX, "%s: holds a NUL byte",
+			    where);
+			return -1;
+		}
+		/* A comment is a line whose first non-blank is '#'. */
+		{
+			size_t i = 0;
+
+			while (i < n && tokens_blank(p[i]))
+				i++;
+			if (i == n || p[i] != '#')
+				if (tokens_add(ts, p, n, where, err) == -1)
+					return -1;
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+static int
+tokens_read_file(struct tokens *ts, const char *path, char err[CFG_ERR_MAX])
+{
+	FILE	*f;
+	char	*buf;
+	size_t	 len;
+	int	 rc = -1;
+
+	if ((buf = malloc(TOKENS_FILE_MAX + 1)) == NULL) {
+		snprintf(err, CFG_ERR_MAX, "AUTH_TOKENS_FILE: out of memory");
+		return -1;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, CFG_ERR_MAX, "AUTH_TOKENS_FILE: cannot open "
+		    "'%.128s': %s", path, strerror(errno));
+		goto out;
+	}
+	len = fread(buf, 1, TOKENS_FILE_MAX + 1, f);
+	if (ferror(f))
+		snprintf(err, CFG_ERR_MAX, "AUTH_TOKENS_FILE: cannot read "
+		    "'%.128s'", path);
+	else if (len > TOKENS_FILE_MAX)
+		snprintf(err, CFG_ERR_MAX, "AUTH_TOKENS_FILE: larger than %d "
+		    "bytes", TOKENS_FILE_MAX);
+	else
+		rc = tokens_parse_file(ts, buf, len, err);
+	fclose(f);
+out:
+	/* The buffer held secrets. */
+	memset(buf, 0, TOKENS_FILE_MAX + 1);
+	free(buf);
+	return rc;
+}
+
+int
+tokens_load(struct tokens *ts, char err[CFG_ERR_MAX])
+{
+	const char	*list, *file;
+	int		 rc;
+
+	ts->n = 0;
+	ts->t = NULL;
+	if (cfg_str("AUTH_TOKENS", NULL, (size_t)TOKENS_COUNT_MAX *
+	    (TOKEN_MAX + 1), &list, err) == -1 ||
+	    cfg_str("AUTH_TOKENS_FILE", NULL, 4096, &file, err) == -1)
+		return -1;
+	if (list != NULL && file != NULL) {
+		snprintf(err, CFG_ERR_MAX, "AUTH_TOKENS and AUTH_TOKENS_FILE "
+		    "are both set: set only one");
+		return -1;
+	}
+	if (list == NULL && file == NULL) {
+		snprintf(err, CFG_ERR_MAX, "AUTH_TOKENS: not set, and neither "
+		    "is AUTH_TOKENS_FILE: refusing to start with no token");
+		return -1;
+	}
+	rc = list ? tokens_parse_list(ts, list, err) :
+	    tokens_read_file(ts, file, err);
+	if (rc == 0 && ts->n == 0) {
+		snprintf(err, CFG_ERR_MAX, "%s: holds no token",
+		    list ? "AUTH_TOKENS" : "AUTH_TOKENS_FILE");
+		rc = -1;
+	}
+	if (rc == -1)
+		tokens_free(ts);
+	return rc;
+}
+
+void
+tokens_free(struct tokens *ts)
+{
+	if (ts->t != NULL)
+		memset(ts->t, 0, ts->n * sizeof(*ts->t));
+	free(ts->t);
+	ts->t = NULL;
+	ts->n = 0;
+}
+
+int
+tokens_extract(const char *header, const char **tok, size_t *len)
+{
+	const char	*s, *e;
+	size_t		 i, n;
+
+	if (header == NULL)
+		return -1;
+	n = strnlen(header, AUTHZ_MAX + 1);
+	if (n > AUTHZ_MAX)
+		return -1;
+	s = header;
+	e = header + n;
+	while (s < e && tokens_blank(*s))
+		s++;
+	while (e > s && tokens_blank(e[-1]))
+		e--;
+	/* The auth scheme is case-insensitive (RFC 9110 11.1). */
+	if (e - s > 7 && strncasecmp(s, "Bearer", 6) == 0 &&
+	    tokens_blank(s[6])) {
+		s += 7;
+		while (s < e && tokens_blank(*s))
+			s++;
+	}
+	if (s == e || e - s > TOKEN_MAX)
+		return -1;
+	for (i = 0; i < (size_t)(e - s); i++)
+		if (!tokens_char_ok((unsigned char)s[i]))
+			return -1;
+	*tok = s;
+	*len = (size_t)(e - s);
+	return 0;
+}
+
+int
+tokens_match(const struct tokens *ts, const char *tok, size_t len)
+{
+	unsigned char	 cand[TOKEN_MAX];
+	size_t		 i, k;
+	int		 found = 0;
+
+	/* A candidate's length is not a secret; the store's contents are. */
+	if (len == 0 || len > TOKEN_MAX)
+		return 0;
+	memset(cand, 0, sizeof(cand));
+	memcpy(cand, tok, len);
+	for (k = 0; k < ts->n; k++) {
+		/* volatile keeps the compiler from ending the loop early. */
+		volatile unsigned char diff = 0;
+
+		for (i = 0; i < TOKEN_MAX; i++)
+			diff |= ts->t[k].v[i] ^ cand[i];
+		found |= (diff == 0) & (ts->t[k].len == len);
+	}
+	return found;
+}

@@ -1,0 +1,223 @@
+/*
+ * authc: the call from info.fcgi to auth, and the mapping of its answer.
+ *
+ * A handle per thread keeps its connection alive across requests (the whole
+ * point of reusing it); the header list is rebuilt per call because it
+ * carries the caller's Authorization and request id.
+ */
+#include "authc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+struct authc {
+	CURL		*h;
+	char		 body[AUTHC_BODY_MAX];
+	size_t		 len;
+	int		 overflow;
+	char		 errbuf[CURL_ERROR_SIZE];
+	char		 why[CURL_ERROR_SIZE + 32];
+};
+
+int
+authc_cfg_load(struct authc_cfg *cfg, char err[CFG_ERR_MAX])
+{
+	CURLU	*u;
+	char	*scheme = NULL;
+	int	 rc = -1;
+
+	if (cfg_str("AUTH_URL", "http://127.0.0.1:8080/login/", AUTHC_URL_MAX,
+	    &cfg->url, err) == -1 ||
+	    cfg_long("AUTH_CONNECT_TIMEOUT_MS", 500, 1, 60000,
+	    &cfg->connect_ms, err) == -1 ||
+	    cfg_long("AUTH_TIMEOUT_MS", 2000, 1, 600000, &cfg->total_ms,
+	    err) == -1)
+		return -1;
+	if (cfg->total_ms < cfg->connect_ms) {
+		snprintf(err, CFG_ERR_MAX, "AUTH_TIMEOUT_MS: must not be less "
+		    "than AUTH_CONNECT_TIMEOUT_MS (%ld)", cfg->connect_ms);
+		return -1;
+	}
+	if ((u = curl_url()) == NULL) {
+		snprintf(err, CFG_ERR_MAX, "AUTH_URL: out of memory");
+		return -1;
+	}
+	if (curl_url_set(u, CURLUPART_URL, cfg->url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
+		snprintf(err, CFG_ERR_MAX, "AUTH_URL: not a valid URL");
+	else if (strcasecmp(scheme, "http") != 0 &&
+	    strcasecmp(scheme, "https") != 0)
+		snprintf(err, CFG_ERR_MAX, "AUTH_URL: must be http:// or "
+		    "https://");
+	else
+		rc = 0;
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+static size_t
+authc_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct authc	*c = arg;
+	size_t		 n = size * nmemb;
+
+	if (n > sizeof(c->body) - 1 - c->len) {
+		c->overflow = 1;
+		return 0;	/* ends the transfer: CURLE_WRITE_ERROR */
+	}
+	memcpy(c->body + c->len, data, n);
+	c->len += n;
+	return n;
+}
+
+struct authc *
+authc_new(const struct authc_cfg *cfg)
+{
+	struct authc	*c;
+	CURL		*h;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((h = c->h = curl_easy_init()) == NULL) {
+		free(c);
+		return NULL;
+	}
+	if (curl_easy_setopt(h, CURLOPT_URL, cfg->url) != CURLE_OK ||
+	    /* Threads: no alarm()-based DNS timeouts. */
+	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+	    cfg->connect_ms) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, cfg->total_ms) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") !=
+	    CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_POST, 1L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_POSTFIELDS, "") != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_USERAGENT, "info.fcgi") != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, authc_write) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_WRITEDATA, c) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf) != CURLE_OK) {
+		authc_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+authc_free(struct authc *c)
+{
+	if (c == NULL)
+		return;
+	curl_easy_cleanup(c->h);
+	free(c);
+}
+
+const char *
+authc_outcome_name(enum authc_outcome o)
+{
+	switch (o) {
+	case AUTHC_OK: return "ok";
+	case AUTHC_UNAUTHORIZED: return "unauthorized";
+	case AUTHC_FORBIDDEN: return "forbidden";
+	case AUTHC_TIMEOUT: return "timeout";
+	default: return "unavailable";
+	}
+}
+
+enum authc_outcome
+authc_map(CURLcode rc, long status, const char *body, size_t len)
+{
+	cJSON			*o;
+	enum authc_outcome	 out = AUTHC_UNAVAILABLE;
+
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		return AUTHC_TIMEOUT;
+	if (rc != CURLE_OK)
+		return AUTHC_UNAVAILABLE;
+	switch (status) {
+	case 200:
+		/* Fail closed: a 200 that does not say yes is garbage. */
+		o = cJSON_ParseWithLength(body, len);
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
+		    "authenticated")))
+			out = AUTHC_OK;
+		cJSON_Delete(o);
+		return out;
+	case 401:
+		return AUTHC_UNAUTHORIZED;
+	case 403:
+		return AUTHC_FORBIDDEN;
+	case 504:
+		/* The gateway gave up waiting for auth: a timeout too. */
+		return AUTHC_TIMEOUT;
+	default:
+		return AUTHC_UNAVAILABLE;
+	}
+}
+
+enum authc_outcome
+authc_check(struct authc *c, const char *authorization, const char *reqid,
+    const char **why)
+{
+	struct curl_slist	*hdrs = NULL, *tmp;
+	char			 line[AUTHC_AUTHZ_MAX + 32];
+	enum authc_outcome	 out;
+	CURLcode		 rc;
+	long			 status = 0;
+
+	*why = "";
+	c->len = 0;
+	c->overflow = 0;
+	c->errbuf[0] = '\0';
+	/* No Content-Type for an empty POST; no Expect: 100-continue wait. */
+	if ((hdrs = curl_slist_append(hdrs, "Content-Type:")) == NULL ||
+	    (tmp = curl_slist_append(hdrs, "Expect:")) == NULL)
+		goto nomem;
+	hdrs = tmp;
+	if (authorization != NULL) {
+		snprintf(line, sizeof(line), "Authorization: %s",
+		    authorization);
+		if ((tmp = curl_slist_append(hdrs, line)) == NULL)
+			goto nomem;
+		hdrs = tmp;
+	}
+	if (reqid != NULL) {
+		snprintf(line, sizeof(line), "X-Request-ID: %s", reqid);
+		if ((tmp = curl_slist_append(hdrs, line)) == NULL)
+			goto nomem;
+		hdrs = tmp;
+	}
+	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, hdrs);
+	rc = curl_easy_perform(c->h);
+	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, NULL);
+	/* The line held the caller's token. */
+	memset(line, 0, sizeof(line));
+	curl_slist_free_all(hdrs);
+	out = authc_map(rc, status, c->body, c->len);
+	if (out == AUTHC_TIMEOUT || out == AUTHC_UNAVAILABLE) {
+		if (c->overflow)
+			snprintf(c->why, sizeof(c->why), "answer longer than "
+			    "%d bytes", AUTHC_BODY_MAX - 1);
+		else if (rc != CURLE_OK)
+			snprintf(c->why, sizeof(c->why), "%s", c->errbuf[0] ?
+			    c->errbuf : curl_easy_strerror(rc));
+		else
+			snprintf(c->why, sizeof(c->why), "status %ld%s", status,
+			    status == 200 ? " without authenticated:true" : "");
+		*why = c->why;
+	}
+	return out;
+nomem:
+	curl_slist_free_all(hdrs);
+	*why = "out of memory";
+	return AUTHC_UNAVAILABLE;
+}

@@ -1,0 +1,68 @@
+/*
+ * authc: info.fcgi's client of the auth service.
+ *
+ * One struct authc per worker thread: it owns a libcurl easy handle that is
+ * reused, so the connection to the gateway stays open between requests.
+ * Every call has a connect and a total deadline; no redirects, http/https
+ * only.  What auth answers is mapped to an outcome by authc_map(), a pure
+ * function: only a 200 whose body says {"authenticated": true} is a yes.
+ */
+#ifndef AUTHC_H
+#define AUTHC_H
+
+#include <stddef.h>
+
+#include <curl/curl.h>
+
+#include "cfg.h"
+
+/* Longest AUTH_URL. */
+#define AUTHC_URL_MAX 2048
+/* Longest Authorization value forwarded; nginx's header buffers are 8k. */
+#define AUTHC_AUTHZ_MAX 4096
+/* Most of auth's answer body read; a longer one is garbage. */
+#define AUTHC_BODY_MAX 1024
+
+enum authc_outcome {
+	AUTHC_OK,		/* auth said 200 and authenticated */
+	AUTHC_UNAUTHORIZED,	/* auth said 401 */
+	AUTHC_FORBIDDEN,	/* auth said 403 */
+	AUTHC_TIMEOUT,		/* no answer within a deadline */
+	AUTHC_UNAVAILABLE,	/* refused, reset, 5xx, anything else */
+};
+
+struct authc_cfg {
+	const char	*url;		/* AUTH_URL */
+	long		 connect_ms;	/* AUTH_CONNECT_TIMEOUT_MS */
+	long		 total_ms;	/* AUTH_TIMEOUT_MS */
+};
+
+struct authc;
+
+/* Loads and checks AUTH_URL and the deadlines.  Returns 0, or -1 and err. */
+int authc_cfg_load(struct authc_cfg *cfg, char err[CFG_ERR_MAX]);
+
+/* Makes a client for one thread; NULL on failure.  Free with authc_free(). */
+struct authc *authc_new(const struct authc_cfg *cfg);
+void authc_free(struct authc *c);
+
+/*
+ * Asks auth whether authorization (NULL: none sent) is valid, sending reqid
+ * (NULL: none) as X-Request-ID.  Blocks at most cfg->total_ms.  On an outcome
+ * other than OK, UNAUTHORIZED or FORBIDDEN, *why is a short reason for the log
+ * (never a token).  Not thread-safe: one authc per thread.
+ */
+enum authc_outcome authc_check(struct authc *c, const char *authorization,
+    const char *reqid, const char **why);
+
+/*
+ * Maps a finished transfer to an outcome: rc is curl's result, status the
+ * HTTP status, body/len what auth sent.  Pure.
+ */
+enum authc_outcome authc_map(CURLcode rc, long status, const char *body,
+    size_t len);
+
+/* The outcome's name for logs and tests ("ok", "timeout"...). */
+const char *authc_outcome_name(enum authc_outcome o);
+
+#endif

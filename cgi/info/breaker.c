@@ -1,0 +1,70 @@
+/*
+ * breaker: a three-state circuit breaker on two atomics.  open_until == 0 is
+ * closed; a time is open until then and half-open after it; `probing` makes
+ * sure only one call probes.  Compare-and-swap picks the one thread that
+ * reports each change, so each is logged once.
+ */
+#include "breaker.h"
+
+#include <stddef.h>
+
+void
+breaker_init(struct breaker *b, int threshold, long cooldown_ms)
+{
+	b->threshold = threshold;
+	b->cooldown_ms = cooldown_ms;
+	atomic_init(&b->failures, 0);
+	atomic_init(&b->open_until, 0);
+	atomic_init(&b->probing, 0);
+}
+
+enum breaker_verdict
+breaker_allow(struct breaker *b, long long now_ms, long long *retry_ms)
+{
+	long long	 until;
+	int		 idle = 0;
+
+	if (b->threshold == 0)
+		return BREAKER_PASS;
+	until = atomic_load(&b->open_until);
+	if (until == 0)
+		return BREAKER_PASS;
+	if (now_ms >= until &&
+	    atomic_compare_exchange_strong(&b->probing, &idle, 1))
+		return BREAKER_PROBE;
+	if (retry_ms != NULL)
+		*retry_ms = until > now_ms ? until - now_ms : 0;
+	return BREAKER_REJECT;
+}
+
+enum breaker_change
+breaker_record(struct breaker *b, int ok, enum breaker_verdict v,
+    long long now_ms)
+{
+	long long	 until;
+
+	if (b->threshold == 0)
+		return BREAKER_SAME;
+	if (ok) {
+		atomic_store(&b->failures, 0);
+		until = atomic_load(&b->open_until);
+		if (until != 0 &&
+		    atomic_compare_exchange_strong(&b->open_until, &until, 0)) {
+			atomic_store(&b->probing, 0);
+			return BREAKER_CLOSED;
+		}
+		return BREAKER_SAME;
+	}
+	if (v == BREAKER_PROBE) {
+		atomic_store(&b->open_until, now_ms + b->cooldown_ms);
+		atomic_store(&b->probing, 0);
+		return BREAKER_REOPENED;
+	}
+	if (atomic_fetch_add(&b->failures, 1) + 1 >= b->threshold) {
+		until = 0;
+		if (atomic_compare_exchange_strong(&b->open_until, &until,
+		    now_ms + b->cooldown_ms))
+			return BREAKER_OPENED;
+	}
+	return BREAKER_SAME;
+}

@@ -1,0 +1,188 @@
+/*
+ * info.fcgi: "the answer to all your questions", for callers auth accepts.
+ *
+ *   GET|HEAD /info  asks auth (AUTH_URL, through the gateway), then:
+ *     auth 200          → 200 {"info":"The answer is 42."}
+ *     auth 401 / 403    → the same status, JSON detail
+ *     auth timed out    → 504, JSON detail, Retry-After
+ *     anything else     → 503, JSON detail, Retry-After
+ *
+ * Never 200 unless auth said yes.  A circuit breaker stops hammering an auth
+ * service that keeps failing.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "authc.h"
+#include "breaker.h"
+#include "log.h"
+#include "resp.h"
+#include "svc.h"
+
+struct info_app {
+	struct authc_cfg	 authc;
+	struct breaker		*breaker;	/* shared, mutable, atomic */
+};
+
+static const char info_answer[] = "{\"info\":\"The answer is 42.\"}";
+
+static long long
+info_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Answers 503/504 with a Retry-After of at least one second. */
+static void
+info_unavailable(struct svc_req *r, int status, long long retry_ms,
+    const char *detail)
+{
+	char	 extra[48];
+
+	snprintf(extra, sizeof(extra), "Retry-After: %lld\r\n",
+	    retry_ms <= 1000 ? 1 : (retry_ms + 999) / 1000);
+	resp_error(r, status, extra, detail);
+}
+
+static void
+info_log_change(enum breaker_change ch, const struct breaker *b)
+{
+	switch (ch) {
+	case BREAKER_OPENED:
+		log_event("warn", "breaker open: %d consecutive auth failures, "
+		    "failing fast for %ld ms", b->threshold, b->cooldown_ms);
+		break;
+	case BREAKER_REOPENED:
+		log_event("warn", "breaker open again: probe failed, failing "
+		    "fast for %ld ms", b->cooldown_ms);
+		break;
+	case BREAKER_CLOSED:
+		log_event("info", "breaker closed: auth answers again");
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+info_header_ok(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= AUTHC_AUTHZ_MAX || (unsigned char)s[i] < 0x20 ||
+		    s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+static void
+info_get(struct svc_req *r, const void *app)
+{
+	const struct info_app	*a = app;
+	const char		*authz, *why;
+	enum breaker_verdict	 v;
+	enum authc_outcome	 out;
+	long long		 retry_ms = 0;
+
+	authz = svc_param(r, "HTTP_AUTHORIZATION");
+	/* Not worth a round trip: auth would refuse it too. */
+	if (authz != NULL && !info_header_ok(authz)) {
+		resp_error(r, 401, "WWW-Authenticate: Bearer\r\n",
+		    "Invalid or missing token");
+		return;
+	}
+	v = breaker_allow(a->breaker, info_now_ms(), &retry_ms);
+	if (v == BREAKER_REJECT) {
+		info_unavailable(r, 503, retry_ms, "auth service unavailable");
+		return;
+	}
+	out = authc_check(r->state, authz, r->reqid, &why);
+	info_log_change(breaker_record(a->breaker, out != AUTHC_TIMEOUT &&
+	    out != AUTHC_UNAVAILABLE, v, info_now_ms()), a->breaker);
+	switch (out) {
+	case AUTHC_OK:
+		resp_json(r, 200, NULL, info_answer, sizeof(info_answer) - 1);
+		break;
+	case AUTHC_UNAUTHORIZED:
+		resp_error(r, 401, "WWW-Authenticate: Bearer\r\n",
+		    "Invalid or missing token");
+		break;
+	case AUTHC_FORBIDDEN:
+		resp_error(r, 403, NULL, "Forbidden");
+		break;
+	case AUTHC_TIMEOUT:
+		log_event("warn", "auth call timed out (request %s): %s",
+		    r->reqid ? r->reqid : "-", why);
+		info_unavailable(r, 504, 0, "auth service timed out");
+		break;
+	default:
+		log_event("warn", "auth call failed (request %s): %s",
+		    r->reqid ? r->reqid : "-", why);
+		info_unavailable(r, 503, 0, "auth service unavailable");
+		break;
+	}
+}
+
+static void *
+info_thread_init(const void *app)
+{
+	return authc_new(&((const struct info_app *)app)->authc);
+}
+
+static void
+info_thread_free(void *state)
+{
+	authc_free(state);
+}
+
+static const struct svc_route info_routes[] = {
+	{ "GET", "/info", info_get },
+};
+
+int
+main(void)
+{
+	struct svc_cfg	 cfg;
+	struct info_app	 app;
+	struct breaker	 breaker;
+	struct svc_def	 def = {
+		.name = "info",
+		.routes = info_routes,
+		.nroutes = sizeof(info_routes) / sizeof(info_routes[0]),
+		.app = &app,
+		.thread_init = info_thread_init,
+		.thread_free = info_thread_free,
+	};
+	char		 err[CFG_ERR_MAX];
+	long		 failures, cooldown;
+	int		 rc;
+
+	log_init(def.name);
+	if (svc_cfg_load(&cfg, err) == -1 ||
+	    authc_cfg_load(&app.authc, err) == -1 ||
+	    cfg_long("AUTH_CB_FAILURES", 5, 0, 1000, &failures, err) == -1 ||
+	    cfg_long("AUTH_CB_COOLDOWN_MS", 2000, 1, 600000, &cooldown,
+	    err) == -1) {
+		log_event("error", "%s", err);
+		return 1;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_event("error", "libcurl failed to initialise");
+		return 1;
+	}
+	breaker_init(&breaker, (int)failures, cooldown);
+	app.breaker = &breaker;
+	log_event("info", "auth at %s, deadlines %ld/%ld ms, breaker %ld/%ld ms",
+	    app.authc.url, app.authc.connect_ms, app.authc.total_ms, failures,
+	    cooldown);
+	rc = svc_run(&def, &cfg);
+	curl_global_cleanup();
+	return rc;
+}

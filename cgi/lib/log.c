@@ -1,0 +1,115 @@
+/*
+ * log: JSON lines on stderr.  Formatting is done by hand (not cJSON) because a
+ * log line is written on every request and must not allocate.
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *log_service = "-";
+
+/* Paths and messages are cut to this many source bytes in a log line. */
+#define LOG_FIELD_MAX 256
+
+void
+log_init(const char *service)
+{
+	log_service = service;
+}
+
+size_t
+log_json_escape(char *dst, size_t cap, const char *src, size_t srcmax)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t	 o = 0, i;
+
+	for (i = 0; i < srcmax && src[i] != '\0'; i++) {
+		unsigned char	 c = (unsigned char)src[i];
+		char		 esc[7];
+		size_t		 n;
+
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			n = 2;
+		} else if (c < 0x20 || c == 0x7f) {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			n = 6;
+		} else {
+			esc[0] = (char)c;
+			n = 1;
+		}
+		if (o + n >= cap)
+			break;
+		memcpy(dst + o, esc, n);
+		o += n;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+/* ISO 8601 UTC with milliseconds, e.g. 2026-11-24T19:31:39.123Z. */
+static void
+log_time(char buf[32])
+{
+	struct timespec	 ts;
+	struct tm	 tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, 20, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + 19, 13, ".%03dZ", (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
+static void
+log_write(const char *line, int len)
+{
+	if (len <= 0)
+		return;
+	if (len >= LOG_LINE_MAX)
+		len = LOG_LINE_MAX - 1;
+	/* One write per line; a failed log write must not stop the service. */
+	if (write(STDERR_FILENO, line, (size_t)len) < 0)
+		return;
+}
+
+void
+log_request(const char *reqid, const char *method, const char *path,
+    int status, double duration_ms)
+{
+	char	 line[LOG_LINE_MAX], ts[32], m[32], p[LOG_FIELD_MAX * 6 / 4];
+	int	 len;
+
+	log_time(ts);
+	log_json_escape(m, sizeof(m), method ? method : "-", 16);
+	log_json_escape(p, sizeof(p), path ? path : "-", LOG_FIELD_MAX);
+	len = snprintf(line, sizeof(line), "{\"time\":\"%s\",\"service\":\"%s\","
+	    "\"level\":\"info\",\"request_id\":\"%s\",\"method\":\"%s\","
+	    "\"path\":\"%s\",\"status\":%d,\"duration_ms\":%.3f}\n", ts,
+	    log_service, reqid ? reqid : "-", m, p, status, duration_ms);
+	log_write(line, len);
+}
+
+void
+log_event(const char *level, const char *fmt, ...)
+{
+	char	 line[LOG_LINE_MAX], ts[32], raw[LOG_FIELD_MAX * 2];
+	char	 msg[LOG_FIELD_MAX * 3];
+	va_list	 ap;
+	int	 len;
+
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	log_json_escape(msg, sizeof(msg), raw, sizeof(raw));
+	log_time(ts);
+	len = snprintf(line, sizeof(line), "{\"time\":\"%s\",\"service\":\"%s\","
+	    "\"level\":\"%s\",\"msg\":\"%s\"}\n", ts, log_service, level, msg);
+	log_write(line, len);
+}

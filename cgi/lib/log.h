@@ -1,0 +1,41 @@
+/*
+ * log: structured logs, one JSON object per line on stderr.
+ *
+ * Each line is formatted into a stack buffer and written with one write(2),
+ * so lines from concurrent threads never interleave.  Nothing here ever sees
+ * a token: callers pass only method, path, status and the validated request id.
+ */
+#ifndef LOG_H
+#define LOG_H
+
+#include <stddef.h>
+
+/* Longest line written; longer fields are cut, never the JSON structure. */
+#define LOG_LINE_MAX 1024
+
+/* Sets the "service" field of every line.  Call once, before threads start. */
+void log_init(const char *service);
+
+/*
+ * Logs one finished request.  reqid may be NULL ("-").  Thread-safe.
+ */
+void log_request(const char *reqid, const char *method, const char *path,
+    int status, double duration_ms);
+
+/*
+ * Logs one event (start, stop, breaker change...) at level "info", "warn" or
+ * "error".  msg is printf-formatted and must never contain a secret.
+ * Thread-safe.
+ */
+void log_event(const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Writes src (at most srcmax bytes of it) into dst as the inside of a JSON
+ * string, escaping quotes, backslashes and control bytes; never writes more
+ * than cap-1 bytes and always NUL-terminates (cap > 0).  Returns the length
+ * written.  Pure; shared with the response helpers' tests.
+ */
+size_t log_json_escape(char *dst, size_t cap, const char *src, size_t srcmax);
+
+#endif

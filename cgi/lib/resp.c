@@ -1,0 +1,87 @@
+/*
+ * resp: response assembly.  One buffer, one FCGX_PutStr, so a response costs
+ * one FastCGI record in the common case and no allocation but cJSON's for
+ * error bodies.
+ */
+#include "resp.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+/* Room for the status line and the fixed headers beside the caller's extra. */
+#define RESP_HEAD_MAX 512
+
+const char *
+resp_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 307: return "Temporary Redirect";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Content Too Large";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "Unknown";
+	}
+}
+
+int
+resp_json(struct svc_req *r, int status, const char *extra, const char *body,
+    size_t len)
+{
+	char	 buf[RESP_HEAD_MAX + RESP_BODY_MAX];
+	int	 n;
+
+	n = snprintf(buf, RESP_HEAD_MAX, "Status: %d %s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "%s\r\n", status, resp_reason(status), len, extra ? extra : "");
+	r->status = status;
+	if (n < 0 || n >= RESP_HEAD_MAX || len > RESP_BODY_MAX)
+		return -1;
+	if (!r->head) {
+		memcpy(buf + n, body, len);
+		n += (int)len;
+	}
+	if (FCGX_PutStr(buf, n, r->fcgx.out) != n)
+		return -1;
+	return 0;
+}
+
+size_t
+resp_error_body(char *buf, size_t cap, const char *detail)
+{
+	cJSON	*o;
+	size_t	 len = 0;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return 0;
+	if (cJSON_AddStringToObject(o, "detail", detail) != NULL &&
+	    cJSON_PrintPreallocated(o, buf, (int)cap, 0))
+		len = strlen(buf);
+	cJSON_Delete(o);
+	return len;
+}
+
+int
+resp_error(struct svc_req *r, int status, const char *extra,
+    const char *detail)
+{
+	char	 body[RESP_BODY_MAX];
+	size_t	 len;
+
+	/* cJSON_PrintPreallocated wants 5 spare bytes. */
+	len = resp_error_body(body, sizeof(body) - 5, detail);
+	return resp_json(r, status, extra, body, len);
+}

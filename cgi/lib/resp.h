@@ -1,0 +1,41 @@
+/*
+ * resp: writing a response to a FastCGI request.
+ *
+ * Each response (headers and body) is assembled in one buffer and handed to
+ * libfcgi in one call.  Every response carries Content-Length,
+ * Cache-Control: no-store and X-Content-Type-Options: nosniff; errors are
+ * {"detail": "..."} with Content-Type: application/json, as FastAPI answers.
+ */
+#ifndef RESP_H
+#define RESP_H
+
+#include <stddef.h>
+
+#include "svc.h"
+
+/* Largest response body; ours are a few dozen bytes. */
+#define RESP_BODY_MAX 1024
+
+/*
+ * Answers r with status and a JSON body of len bytes.  extra is NULL or
+ * header lines, each ending in "\r\n".  For HEAD the body is left out but
+ * Content-Length stays.  Returns 0, or -1 when the peer went away (logged by
+ * the caller's status line, never fatal).
+ */
+int resp_json(struct svc_req *r, int status, const char *extra,
+    const char *body, size_t len);
+
+/* Answers r with status and {"detail": detail}.  Returns as resp_json. */
+int resp_error(struct svc_req *r, int status, const char *extra,
+    const char *detail);
+
+/*
+ * Builds {"detail": detail} (detail escaped by cJSON) into buf.  Returns the
+ * length, or 0 when it does not fit.  Pure, thread-safe.
+ */
+size_t resp_error_body(char *buf, size_t cap, const char *detail);
+
+/* The reason phrase for status ("Unauthorized"), "Unknown" if none. */
+const char *resp_reason(int status);
+
+#endif

@@ -1,0 +1,356 @@
+/*
+ * svc: worker threads over libfcgi, and the graceful stop libfcgi lacks.
+ *
+ * libfcgi's own SIGTERM handler only sets a flag: a thread blocked in accept()
+ * never sees it.  So SIGTERM and SIGINT are blocked in every thread and the
+ * main thread waits for them with sigwait().  To stop, it sets the listening
+ * socket non-blocking (so the backlog is still drained, then accept() fails
+ * with EAGAIN) and sends SIGUSR2 to the workers; the handler is empty and has
+ * SA_RESTART, so an accept() blocked before the switch restarts, sees
+ * O_NONBLOCK and returns, while reads and writes of in-flight requests simply
+ * resume.  Workers finish what they hold and exit; main waits at most the
+ * grace period.
+ */
+#define _GNU_SOURCE		/* pthread_kill, accept semantics */
+#include "svc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "reqid.h"
+#include "resp.h"
+
+/* Upper bound of SVC_THREADS: each thread holds a stack and, in info, a curl handle. */
+#define SVC_THREADS_MAX 256
+/* Request bodies are not used by our routes; drain at most this much. */
+#define SVC_DRAIN_MAX (64 * 1024)
+/* How often main re-sends the wake signal while waiting for workers. */
+#define SVC_WAKE_MS 50
+
+struct svc_worker {
+	const struct svc_def	*def;
+	pthread_t		 tid;
+	void			*state;
+};
+
+static atomic_int	 svc_stopping;
+static int		 svc_alive;	/* workers still running */
+static pthread_mutex_t	 svc_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 svc_done = PTHREAD_COND_INITIALIZER;
+
+int
+svc_cfg_load(struct svc_cfg *cfg, char err[CFG_ERR_MAX])
+{
+	if (cfg_long("SVC_THREADS", 8, 1, SVC_THREADS_MAX, &cfg->threads,
+	    err) == -1)
+		return -1;
+	if (cfg_long("SHUTDOWN_GRACE_MS", 5000, 0, 600000, &cfg->grace_ms,
+	    err) == -1)
+		return -1;
+	return 0;
+}
+
+const struct svc_route *
+svc_route_find(const struct svc_def *def, const char *method,
+    const char *path, int *allowed, int *head)
+{
+	const struct svc_route	*get = NULL;
+	size_t			 i;
+
+	*allowed = 0;
+	*head = 0;
+	for (i = 0; i < def->nroutes; i++) {
+		const struct svc_route *rt = &def->routes[i];
+
+		if (strcmp(rt->path, path) != 0)
+			continue;
+		*allowed = 1;
+		/* "*" takes every method, as a redirect does. */
+		if (strcmp(rt->method, method) == 0 ||
+		    strcmp(rt->method, "*") == 0)
+			return rt;
+		if (strcmp(rt->method, "GET") == 0)
+			get = rt;
+	}
+	if (get != NULL && strcmp(method, "HEAD") == 0) {
+		*head = 1;
+		return get;
+	}
+	return NULL;
+}
+
+size_t
+svc_allow(const struct svc_def *def, const char *path, char *buf, size_t cap)
+{
+	size_t	 i, len = 0;
+	int	 get = 0, head = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < def->nroutes; i++) {
+		const struct svc_route *rt = &def->routes[i];
+		size_t n = strlen(rt->method);
+
+		if (strcmp(rt->path, path) != 0)
+			continue;
+		get |= strcmp(rt->method, "GET") == 0;
+		head |= strcmp(rt->method, "HEAD") == 0;
+		if (len + n + 3 > cap)
+			break;
+		if (len > 0) {
+			memcpy(buf + len, ", ", 2);
+			len += 2;
+		}
+		memcpy(buf + len, rt->method, n + 1);
+		len += n;
+	}
+	if (get && !head && len + 7 <= cap) {
+		memcpy(buf + len, ", HEAD", 7);
+		len += 6;
+	}
+	return len;
+}
+
+const char *
+svc_param(const struct svc_req *r, const char *name)
+{
+	return FCGX_GetParam(name, r->fcgx.envp);
+}
+
+static double
+svc_ms_since(const struct timespec *t0)
+{
+	struct timespec	 t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Routes r and answers it; every path through here sets r->status. */
+static void
+svc_dispatch(const struct svc_def *def, struct svc_req *r)
+{
+	const struct svc_route	*rt;
+	const char		*id;
+	char			 allow[64], extra[96];
+	int			 allowed;
+
+	r->method = svc_param(r, "REQUEST_METHOD");
+	r->path = svc_param(r, "DOCUMENT_URI");
+	if (r->method == NULL)
+		r->method = "";
+	if (r->path == NULL)
+		r->path = "";
+	id = svc_param(r, "HTTP_X_REQUEST_ID");
+	r->reqid = reqid_valid(id) ? id : NULL;
+	r->status = 0;
+
+	rt = svc_route_find(def, r->method, r->path, &allowed, &r->head);
+	if (rt != NULL)
+		rt->fn(r, def->app);
+	else if (allowed) {
+		svc_allow(def, r->path, allow, sizeof(allow));
+		snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
+		resp_error(r, 405, extra, "Method Not Allowed");
+	} else
+		resp_error(r, 404, NULL, "Not Found");
+	if (r->status == 0) {
+		log_event("error", "handler for %s %s gave no answer",
+		    r->method, r->path);
+		resp_error(r, 500, NULL, "Internal Server Error");
+	}
+}
+
+/* Reads and drops what is left of the request body, bounded. */
+static void
+svc_drain(struct svc_req *r)
+{
+	char	 buf[4096];
+	size_t	 total = 0;
+	int	 n;
+
+	while (total < SVC_DRAIN_MAX &&
+	    (n = FCGX_GetStr(buf, sizeof(buf), r->fcgx.in)) > 0)
+		total += (size_t)n;
+}
+
+static void *
+svc_worker_main(void *arg)
+{
+	struct svc_worker	*w = arg;
+	struct svc_req		 r;
+	struct timespec		 t0;
+	char			 method[16], path[256], reqid[REQID_MAX + 1];
+	int			 status, have_id;
+
+	memset(&r, 0, sizeof(r));
+	r.state = w->state;
+	FCGX_InitRequest(&r.fcgx, 0, 0);
+	while (!atomic_load(&svc_stopping)) {
+		if (FCGX_Accept_r(&r.fcgx) < 0) {
+			if (atomic_load(&svc_stopping))
+				break;
+			if (errno != EINTR && errno != EAGAIN) {
+				log_event("warn", "accept failed: %s",
+				    strerror(errno));
+				/* Do not spin on EMFILE and the like. */
+				usleep(10000);
+			}
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		svc_dispatch(w->def, &r);
+		svc_drain(&r);
+		/* The params die with the request: keep what the log needs. */
+		snprintf(method, sizeof(method), "%s", r.method);
+		snprintf(path, sizeof(path), "%s", r.path);
+		have_id = r.reqid != NULL;
+		if (have_id)
+			snprintf(reqid, sizeof(reqid), "%s", r.reqid);
+		status = r.status;
+		FCGX_Finish_r(&r.fcgx);
+		log_request(have_id ? reqid : NULL, method, path, status,
+		    svc_ms_since(&t0));
+	}
+	FCGX_Free(&r.fcgx, 1);
+	pthread_mutex_lock(&svc_lock);
+	svc_alive--;
+	pthread_cond_signal(&svc_done);
+	pthread_mutex_unlock(&svc_lock);
+	return NULL;
+}
+
+static void
+svc_wake(int sig)
+{
+	(void)sig;	/* Its only job is to interrupt accept(). */
+}
+
+/* Waits for the workers until the grace period ends; returns how many remain. */
+static int
+svc_wait_workers(struct svc_worker *w, long n, long grace_ms)
+{
+	struct timespec	 deadline, tick;
+	long		 i;
+	int		 left;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += grace_ms / 1000;
+	deadline.tv_nsec += (grace_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&svc_lock);
+	while ((left = svc_alive) > 0) {
+		pthread_mutex_unlock(&svc_lock);
+		/* Re-sent until all are gone: it closes every race with accept(). */
+		for (i = 0; i < n; i++)
+			pthread_kill(w[i].tid, SIGUSR2);
+		pthread_mutex_lock(&svc_lock);
+		clock_gettime(CLOCK_REALTIME, &tick);
+		if (tick.tv_sec > deadline.tv_sec || (tick.tv_sec ==
+		    deadline.tv_sec && tick.tv_nsec >= deadline.tv_nsec))
+			break;
+		tick.tv_nsec += SVC_WAKE_MS * 1000000L;
+		if (tick.tv_nsec >= 1000000000L) {
+			tick.tv_sec++;
+			tick.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&svc_done, &svc_lock, &tick);
+	}
+	pthread_mutex_unlock(&svc_lock);
+	return left;
+}
+
+int
+svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
+{
+	struct svc_worker	*w;
+	struct sigaction	 sa;
+	sigset_t		 stop;
+	long			 i, started = 0;
+	int			 sig, flags, left, rc = 1;
+
+	log_init(def->name);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	/* Blocked before any thread exists, so every thread inherits it. */
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	/* A client gone mid-response is an EPIPE to handle, not a death. */
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = svc_wake;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGUSR2, &sa, NULL);
+
+	if (FCGX_Init() != 0 || FCGX_IsCGI()) {
+		log_event("error", "fd 0 is not a listening socket: run me "
+		    "under spawn-fcgi");
+		return 1;
+	}
+	if ((w = calloc((size_t)cfg->threads, sizeof(*w))) == NULL) {
+		log_event("error", "out of memory");
+		return 1;
+	}
+	for (i = 0; i < cfg->threads; i++) {
+		w[i].def = def;
+		if (def->thread_init != NULL &&
+		    (w[i].state = def->thread_init(def->app)) == NULL) {
+			log_event("error", "cannot set up worker %ld", i);
+			goto stop;
+		}
+		pthread_mutex_lock(&svc_lock);
+		svc_alive++;
+		pthread_mutex_unlock(&svc_lock);
+		if (pthread_create(&w[i].tid, NULL, svc_worker_main,
+		    &w[i]) != 0) {
+			pthread_mutex_lock(&svc_lock);
+			svc_alive--;
+			pthread_mutex_unlock(&svc_lock);
+			if (def->thread_free != NULL)
+				def->thread_free(w[i].state);
+			log_event("error", "cannot start worker %ld", i);
+			goto stop;
+		}
+		started++;
+	}
+	log_event("info", "started with %ld threads, pid %ld", started,
+	    (long)getpid());
+	rc = 0;
+	while (sigwait(&stop, &sig) != 0)
+		;
+	log_event("info", "%s: stopping, grace %ld ms",
+	    sig == SIGTERM ? "SIGTERM" : "SIGINT", cfg->grace_ms);
+stop:
+	atomic_store(&svc_stopping, 1);
+	if ((flags = fcntl(0, F_GETFL)) != -1)
+		fcntl(0, F_SETFL, flags | O_NONBLOCK);
+	left = svc_wait_workers(w, started, cfg->grace_ms);
+	if (left > 0) {
+		/* Threads still run: leave their state alone and exit. */
+		log_event("warn", "grace period over: %d workers still busy",
+		    left);
+		return 1;
+	}
+	for (i = 0; i < started; i++) {
+		pthread_join(w[i].tid, NULL);
+		if (def->thread_free != NULL)
+			def->thread_free(w[i].state);
+	}
+	free(w);
+	if (rc == 0)
+		log_event("info", "stopped");
+	return rc;
+}

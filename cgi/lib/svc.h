@@ -1,0 +1,82 @@
+/*
+ * svc: the FastCGI serve loop both services run.
+ *
+ * spawn-fcgi hands the listening socket in as fd 0.  svc_run() starts
+ * SVC_THREADS worker threads, each with its own FCGX_Request, that accept,
+ * route on method + path through the service's table, answer and log one
+ * line.  SIGTERM/SIGINT stop accepting, let in-flight requests finish within
+ * SHUTDOWN_GRACE_MS, and return.
+ */
+#ifndef SVC_H
+#define SVC_H
+
+#include <stddef.h>
+
+#include <fcgiapp.h>
+
+#include "cfg.h"
+
+/* One request being answered; owned by the worker thread that accepted it. */
+struct svc_req {
+	FCGX_Request	 fcgx;
+	const char	*method;	/* REQUEST_METHOD, never NULL */
+	const char	*path;		/* DOCUMENT_URI, never NULL */
+	const char	*reqid;		/* valid X-Request-ID, or NULL */
+	int		 head;		/* HEAD served by a GET route: no body */
+	int		 status;	/* set once answered, 0 before */
+	void		*state;		/* the worker's state (svc_def.thread_init) */
+};
+
+/* Answers r; app is svc_def.app.  Must answer through resp_*(). */
+typedef void (*svc_handler)(struct svc_req *r, const void *app);
+
+struct svc_route {
+	const char	*method;	/* "GET", "POST"..., "*" for any */
+	const char	*path;		/* exact match, as nginx routed it */
+	svc_handler	 fn;
+};
+
+struct svc_def {
+	const char		*name;		/* "auth", "info" */
+	const struct svc_route	*routes;
+	size_t			 nroutes;
+	const void		*app;		/* the service's const config */
+	/* Per-thread state, made before the thread starts; NULL = failure. */
+	void			*(*thread_init)(const void *app);
+	void			 (*thread_free)(void *state);
+};
+
+struct svc_cfg {
+	long	 threads;	/* SVC_THREADS */
+	long	 grace_ms;	/* SHUTDOWN_GRACE_MS */
+};
+
+/* Loads SVC_THREADS and SHUTDOWN_GRACE_MS.  Returns 0, or -1 and err. */
+int svc_cfg_load(struct svc_cfg *cfg, char err[CFG_ERR_MAX]);
+
+/*
+ * Serves until SIGTERM or SIGINT.  Returns the process exit status: 0 after a
+ * clean stop, 1 when it cannot start or the grace period cut requests short.
+ * Call once, from main, before any other thread exists.
+ */
+int svc_run(const struct svc_def *def, const struct svc_cfg *cfg);
+
+/*
+ * Finds the route for method + path.  *allowed is set to 1 when some route has
+ * that path (so a miss is 405, not 404).  HEAD is served by a GET route, with
+ * *head set to 1.  Returns NULL on a miss.  Pure.
+ */
+const struct svc_route *svc_route_find(const struct svc_def *def,
+    const char *method, const char *path, int *allowed, int *head);
+
+/*
+ * Writes the Allow header value for path ("GET, HEAD", "POST") into buf.
+ * Returns its length, 0 when no route has that path.  Pure.
+ */
+size_t svc_allow(const struct svc_def *def, const char *path, char *buf,
+    size_t cap);
+
+/* The FastCGI param name of r, or NULL.  Valid until the request ends. */
+const char *svc_param(const struct svc_req *r, const char *name);
+
+#endif
