@@ -251,15 +251,17 @@ svc_wait_workers(struct svc_worker *w, long n, long grace_ms)
 		deadline.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&svc_lock);
-	while ((left = svc_alive) > 0) {
+	while (svc_alive > 0) {
+		clock_gettime(CLOCK_REALTIME, &tick);
+		if (tick.tv_sec > deadline.tv_sec || (tick.tv_sec ==
+		    deadline.tv_sec && tick.tv_nsec >= deadline.tv_nsec))
+			break;
 		pthread_mutex_unlock(&svc_lock);
 		/* Re-sent until all are gone: it closes every race with accept(). */
 		for (i = 0; i < n; i++)
 			pthread_kill(w[i].tid, SIGUSR2);
 		pthread_mutex_lock(&svc_lock);
-		clock_gettime(CLOCK_REALTIME, &tick);
-		if (tick.tv_sec > deadline.tv_sec || (tick.tv_sec ==
-		    deadline.tv_sec && tick.tv_nsec >= deadline.tv_nsec))
+		if (svc_alive == 0)
 			break;
 		tick.tv_nsec += SVC_WAKE_MS * 1000000L;
 		if (tick.tv_nsec >= 1000000000L) {
@@ -268,6 +270,7 @@ svc_wait_workers(struct svc_worker *w, long n, long grace_ms)
 		}
 		pthread_cond_timedwait(&svc_done, &svc_lock, &tick);
 	}
+	left = svc_alive;
 	pthread_mutex_unlock(&svc_lock);
 	return left;
 }
