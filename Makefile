@@ -70,4 +70,6 @@ test: all $(UNIT_BIN)
 clean:
 	rm -rf $(B)
 
+.SECONDARY:
+
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -28,8 +28,13 @@ log() {
 	    "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$1" "$2" >&2
 }
 
+# True while pid $1 runs.  A zombie counts as gone: once start has
+# exited, our processes are reaped by init, which may take seconds.
 alive() {
-	[ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null
+	local st
+	[ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
+	st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) || return 1
+	[ "$st" != Z ]
 }
 
 # supervise NAME PROGRAM: runs PROGRAM under spawn-fcgi -n on

@@ -1,0 +1,53 @@
+#!/bin/bash
+# Runs the unit tests (TAP from each binary) and the bats suites (TAP), and
+# ends with one line "N passed, N failed".  Exit status 0 only if none failed.
+#   test.sh unit BIN...            unit tests only
+#   test.sh integration DIR        bats files in DIR only
+#   test.sh all BIN...             unit tests, then tests/integration
+set -u
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+passed=0 failed=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+count() {	# count FILE: add its TAP results to the totals
+	local p f
+	p=$(grep -c '^ok ' "$1")
+	f=$(grep -c '^not ok ' "$1")
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+unit() {
+	local b
+	for b in "$@"; do
+		echo "# $(basename "$b")"
+		if ! "$b" > "$out" 2>&1; then
+			grep -q '^not ok ' "$out" || echo "not ok - $b crashed" >> "$out"
+		fi
+		grep -v '^ok ' "$out" | grep -v '^1\.\.' || true
+		count "$out"
+	done
+}
+
+integration() {
+	echo "# bats $1"
+	bats --tap "$1" 2>&1 | tee "$out" | grep -v '^ok ' || true
+	count "$out"
+	# bats reports a failed setup_file as "not ok" too; no result at all is a failure.
+	if ! grep -q '^ok \|^not ok ' "$out"; then
+		failed=$((failed + 1))
+	fi
+}
+
+mode=$1
+shift
+case "$mode" in
+unit) unit "$@" ;;
+integration) integration "$1" ;;
+all) unit "$@"; integration "$here/tests/integration" ;;
+*) echo "usage: $0 unit|integration|all ..." >&2; exit 2 ;;
+esac
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,68 @@
+/* Unit tests of authc: what auth answers → what info does; AUTH_URL checks. */
+#include <stdlib.h>
+
+#include "authc.h"
+#include "t.h"
+
+#define YES "{\"authenticated\":true}"
+
+int
+main(void)
+{
+	struct authc_cfg	 cfg;
+	char			 err[CFG_ERR_MAX];
+
+	T_CHECK(authc_map(CURLE_OK, 200, YES, strlen(YES)) == AUTHC_OK,
+	    "200 with authenticated:true is a yes");
+	T_CHECK(authc_map(CURLE_OK, 200, "", 0) == AUTHC_UNAVAILABLE,
+	    "200 with an empty body is not a yes");
+	T_CHECK(authc_map(CURLE_OK, 200, "{\"authenticated\":false}", 23) ==
+	    AUTHC_UNAVAILABLE, "200 with authenticated:false is not a yes");
+	T_CHECK(authc_map(CURLE_OK, 200, "{\"authenticated\":\"true\"}", 24) ==
+	    AUTHC_UNAVAILABLE, "a string \"true\" is not a yes");
+	T_CHECK(authc_map(CURLE_OK, 200, "<html>", 6) == AUTHC_UNAVAILABLE,
+	    "200 with garbage is not a yes");
+	T_CHECK(authc_map(CURLE_OK, 200, YES, 10) == AUTHC_UNAVAILABLE,
+	    "a truncated yes is not a yes");
+	T_CHECK(authc_map(CURLE_OK, 401, "", 0) == AUTHC_UNAUTHORIZED,
+	    "401 is passed on");
+	T_CHECK(authc_map(CURLE_OK, 403, "", 0) == AUTHC_FORBIDDEN,
+	    "403 is passed on");
+	T_CHECK(authc_map(CURLE_OK, 302, "", 0) == AUTHC_UNAVAILABLE,
+	    "a redirect is unavailable (never followed)");
+	T_CHECK(authc_map(CURLE_OK, 500, "", 0) == AUTHC_UNAVAILABLE,
+	    "500 is unavailable");
+	T_CHECK(authc_map(CURLE_OK, 502, "", 0) == AUTHC_UNAVAILABLE,
+	    "the gateway's 502 (auth down) is unavailable");
+	T_CHECK(authc_map(CURLE_OK, 504, "", 0) == AUTHC_TIMEOUT,
+	    "the gateway's 504 (auth slow) is a timeout");
+	T_CHECK(authc_map(CURLE_OK, 204, "", 0) == AUTHC_UNAVAILABLE,
+	    "another 2xx is not a yes");
+	T_CHECK(authc_map(CURLE_OPERATION_TIMEDOUT, 0, "", 0) == AUTHC_TIMEOUT,
+	    "a deadline hit is a timeout");
+	T_CHECK(authc_map(CURLE_COULDNT_CONNECT, 0, "", 0) == AUTHC_UNAVAILABLE,
+	    "a refused connection is unavailable");
+	T_CHECK(authc_map(CURLE_WEIRD_SERVER_REPLY, 200, YES, strlen(YES)) ==
+	    AUTHC_UNAVAILABLE, "a garbled reply is unavailable even with 200");
+	T_STREQ(authc_outcome_name(AUTHC_TIMEOUT), "timeout", "outcome names");
+
+	unsetenv("AUTH_URL");
+	unsetenv("AUTH_CONNECT_TIMEOUT_MS");
+	unsetenv("AUTH_TIMEOUT_MS");
+	T_CHECK(authc_cfg_load(&cfg, err) == 0 && strcmp(cfg.url,
+	    "http://127.0.0.1:8080/login/") == 0 && cfg.connect_ms == 500 &&
+	    cfg.total_ms == 2000, "defaults: through the local gateway, 500/2000 ms");
+	setenv("AUTH_URL", "ftp://x/login/", 1);
+	T_CHECK(authc_cfg_load(&cfg, err) == -1 &&
+	    strcmp(err, "AUTH_URL: must be http:// or https://") == 0,
+	    "another scheme is refused");
+	setenv("AUTH_URL", "not a url", 1);
+	T_CHECK(authc_cfg_load(&cfg, err) == -1, "a non-URL is refused");
+	setenv("AUTH_URL", "https://auth.example:9443/login/", 1);
+	setenv("AUTH_CONNECT_TIMEOUT_MS", "800", 1);
+	setenv("AUTH_TIMEOUT_MS", "700", 1);
+	T_CHECK(authc_cfg_load(&cfg, err) == -1 && strstr(err,
+	    "AUTH_TIMEOUT_MS") == err, "a total deadline below the connect "
+	    "deadline is refused");
+	return T_DONE();
+}

@@ -1,0 +1,34 @@
+/* Unit tests of resp and log: JSON error bodies and escaping. */
+#include "log.h"
+#include "resp.h"
+#include "t.h"
+
+int
+main(void)
+{
+	char	 buf[128];
+	size_t	 n;
+
+	n = resp_error_body(buf, sizeof(buf), "Not Found");
+	T_STREQ(buf, "{\"detail\":\"Not Found\"}", "a detail body is FastAPI's shape");
+	T_CHECK(n == strlen(buf), "the length returned is the body's");
+	resp_error_body(buf, sizeof(buf), "say \"hi\"\n");
+	T_STREQ(buf, "{\"detail\":\"say \\\"hi\\\"\\n\"}",
+	    "quotes and newlines in a detail are escaped");
+	T_CHECK(resp_error_body(buf, 8, "Not Found") == 0,
+	    "a body that does not fit gives 0");
+	T_STREQ(resp_reason(401), "Unauthorized", "401's reason phrase");
+	T_STREQ(resp_reason(504), "Gateway Timeout", "504's reason phrase");
+	T_STREQ(resp_reason(299), "Unknown", "an unlisted status");
+
+	log_json_escape(buf, sizeof(buf), "/a\"b\\c\x01", 100);
+	T_STREQ(buf, "/a\\\"b\\\\c\\u0001", "log fields escape quotes, "
+	    "backslashes and control bytes");
+	log_json_escape(buf, 5, "abcdefgh", 100);
+	T_STREQ(buf, "abcd", "log fields are cut to the buffer");
+	log_json_escape(buf, 6, "ab\"cd", 100);
+	T_STREQ(buf, "ab\\\"c", "an escape is never cut in half");
+	log_json_escape(buf, sizeof(buf), "abcdefgh", 3);
+	T_STREQ(buf, "abc", "log fields are cut to srcmax source bytes");
+	return T_DONE();
+}
