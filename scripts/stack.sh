@@ -63,9 +63,9 @@ supervise() {
 			wait "$child" && rc=0 || rc=$?
 		done
 		[ "$stopping" -eq 1 ] && exit 0
-		if [ "$first" -eq 1 ] && [ $((SECONDS - t0)) -lt 2 ]; then
-			# Dead at once on the first start: a configuration error,
-			# which restarting will not fix.
+		if [ "$first" -eq 1 ] && [ "$rc" -eq 1 ] && [ $((SECONDS - t0)) -lt 2 ]; then
+			# Exit 1 at once on the first start is the services'
+			# configuration error, which restarting will not fix.
 			log error "$name exited with status $rc at start: not restarting"
 			exit "$rc"
 		fi

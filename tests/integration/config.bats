@@ -1,0 +1,56 @@
+#!/usr/bin/env bats
+# Configuration: validated at start, one clear line, exit 1; tokens from a file.
+
+setup() {
+	load helpers
+}
+
+teardown() {
+	stack_stop
+}
+
+@test "auth.fcgi with no token configured refuses to start with one line" {
+	run env -i "$ROOT/build/auth.fcgi"
+	assert_failure 1
+	assert_output --partial '"level":"error","msg":"AUTH_TOKENS: not set, and neither is AUTH_TOKENS_FILE: refusing to start with no token"'
+	assert_equal "${#lines[@]}" 1
+}
+
+@test "a bad SVC_THREADS stops a service at start naming the variable" {
+	run env -i AUTH_TOKENS=x SVC_THREADS=0 "$ROOT/build/auth.fcgi"
+	assert_failure 1
+	assert_output --partial '"msg":"SVC_THREADS: must be an integer from 1 to 256, got '"'0'"'"'
+}
+
+@test "info.fcgi refuses an AUTH_URL that is not http(s)" {
+	run env -i AUTH_URL=file:///etc/passwd "$ROOT/build/info.fcgi"
+	assert_failure 1
+	assert_output --partial '"msg":"AUTH_URL: must be http:// or https://"'
+}
+
+@test "a service started outside spawn-fcgi says so and exits 1" {
+	run env -i AUTH_TOKENS=x "$ROOT/build/auth.fcgi" </dev/null
+	assert_failure 1
+	assert_output --partial 'run me under spawn-fcgi'
+}
+
+@test "tokens from AUTH_TOKENS_FILE are accepted, others refused, demo token off" {
+	local f
+	# Readable by www-data, which auth runs as when the tests run as root.
+	f=$(mktemp /tmp/cgi-tokens.XXXXXX)
+	printf '# team tokens\nalpha-1\nbeta-2\n' > "$f"
+	chmod 0644 "$f"
+	stack_start AUTH_TOKENS_FILE="$f"
+	rm -f "$f"
+	http GET /info -H "Authorization: Bearer beta-2"
+	assert_status 200
+	http GET /info -H "Authorization: merixstudio"
+	assert_status 401
+}
+
+@test "the stack refuses to start when auth cannot start, and leaves nothing running" {
+	run env AUTH_TOKENS_FILE=/nonexistent bash -c 'source "$0"; stack_start' "$BATS_TEST_DIRNAME/helpers.bash"
+	assert_failure
+	run pgrep -f "$RUN_DIR"
+	assert_failure
+}

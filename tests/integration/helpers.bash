@@ -1,0 +1,96 @@
+# Shared by every bats file: start a private stack on free loopback ports in a
+# temp dir, make requests, read answers.  Every process started here is
+# stopped by pid (scripts/stack.sh stop, or the pid kept by the test).
+
+ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+# A port nothing listens on (checked, then tried; start retries on a clash).
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
+	done
+}
+
+# stack_start [VAR=value...]: the whole stack with those variables set.
+# Exports PORT, RUN_DIR and BASE for the tests.
+stack_start() {
+	local i
+	# Under /tmp itself: as root, nginx workers and the services run as
+	# www-data and must reach the sockets; bats' own temp dirs are 0700.
+	RUN_DIR=$(mktemp -d /tmp/cgi-stack.XXXXXX)
+	export RUN_DIR
+	for i in 1 2 3; do
+		PORT=$(free_port)
+		export PORT BASE="http://127.0.0.1:$PORT"
+		if env "$@" READY_SECS=15 "$ROOT/scripts/stack.sh" start 2>>"$RUN_DIR/start.log"; then
+			return 0
+		fi
+	done
+	cat "$RUN_DIR/start.log" "$RUN_DIR"/logs/*.log >&2
+	return 1
+}
+
+stack_stop() {
+	[ -n "${RUN_DIR:-}" ] || return 0
+	"$ROOT/scripts/stack.sh" stop
+	rm -rf "$RUN_DIR"
+}
+
+# http METHOD PATH [curl args...]: sets STATUS, BODY, TIME (seconds) and
+# HEADERS (a file of the response headers).  Never hangs: 15 s at most.
+http() {
+	local method=$1 path=$2 w
+	shift 2
+	HEADERS="$BATS_TEST_TMPDIR/headers"
+	w=$(curl -s -m 15 -X "$method" -o "$BATS_TEST_TMPDIR/body" -D "$HEADERS" \
+	    -w '%{http_code} %{time_total}' "$@" "$BASE$path") || true
+	STATUS=${w%% *}
+	TIME=${w##* }
+	BODY=$(cat "$BATS_TEST_TMPDIR/body" 2>/dev/null || true)
+}
+
+# header NAME: the value of response header NAME (case-insensitive), or "".
+header() {
+	grep -i "^$1:" "$HEADERS" | head -n 1 | cut -d: -f2- | sed 's/^ *//; s/\r$//'
+}
+
+assert_status() {
+	[ "$STATUS" = "$1" ] || fail "status: expected $1, got $STATUS (body: $BODY)"
+}
+
+assert_body() {
+	[ "$BODY" = "$1" ] || fail "body: expected '$1', got '$BODY'"
+}
+
+assert_header() {
+	local v
+	v=$(header "$1")
+	[ "$v" = "$2" ] || fail "header $1: expected '$2', got '$v'"
+}
+
+# assert_faster_than SECONDS: the last request took less.
+assert_faster_than() {
+	awk -v t="$TIME" -v m="$1" 'BEGIN { exit !(t < m) }' ||
+	    fail "took ${TIME}s, expected under ${1}s"
+}
+
+# The pid of a running service process (not its supervisor).
+service_pid() {
+	cat "$RUN_DIR/pids/$1.child.pid"
+}
+
+# wait_for STATUS METHOD PATH [curl args]: polls up to 10 s for that status.
+wait_for() {
+	local want=$1 i
+	shift
+	for ((i = 0; i < 100; i++)); do
+		http "$@"
+		[ "$STATUS" = "$want" ] && return 0
+		sleep 0.1
+	done
+	fail "no $want from $2 within 10 s (last: $STATUS $BODY)"
+}
