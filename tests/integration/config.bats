@@ -49,8 +49,14 @@ teardown() {
 }
 
 @test "the stack refuses to start when auth cannot start, and leaves nothing running" {
-	run env AUTH_TOKENS_FILE=/nonexistent bash -c 'source "$0"; stack_start' "$BATS_TEST_DIRNAME/helpers.bash"
+	STACK_DIR=$(mktemp -d /tmp/cgi-stack.XXXXXX)
+	run stack_start AUTH_TOKENS_FILE=/nonexistent
 	assert_failure
-	run pgrep -f "$RUN_DIR"
+	assert_output --partial 'AUTH_TOKENS_FILE: cannot open'
+	# No gateway and no service socket left listening in its directory.
+	run pgrep -f "nginx -p $STACK_DIR"
 	assert_failure
+	run bash -c "ss -Hlx | grep -F '$STACK_DIR'"
+	assert_output ''
+	rm -rf "$STACK_DIR"
 }

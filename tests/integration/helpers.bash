@@ -15,13 +15,14 @@ free_port() {
 	done
 }
 
-# stack_start [VAR=value...]: the whole stack with those variables set.
+# stack_start [VAR=value...]: the whole stack with those variables set, in
+# $STACK_DIR if set, else a new temp dir.
 # Exports PORT, RUN_DIR and BASE for the tests.
 stack_start() {
 	local i
 	# Under /tmp itself: as root, nginx workers and the services run as
 	# www-data and must reach the sockets; bats' own temp dirs are 0700.
-	RUN_DIR=$(mktemp -d /tmp/cgi-stack.XXXXXX)
+	RUN_DIR=${STACK_DIR:-$(mktemp -d /tmp/cgi-stack.XXXXXX)}
 	export RUN_DIR
 	for i in 1 2 3; do
 		PORT=$(free_port)
