@@ -20,7 +20,7 @@ UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 PORT ?= 8080
 export PORT
 
-.PHONY: all deps run start stop test unit integration clean help
+.PHONY: all deps run start stop test unit integration bench clean help
 
 all: $(B)/auth.fcgi $(B)/info.fcgi
 
@@ -29,6 +29,7 @@ help:
 	@echo "make run        the whole stack in the foreground on 127.0.0.1:\$$PORT (8080)"
 	@echo "make start|stop the same in the background (run/ holds pids and logs)"
 	@echo "make test       unit + integration tests, ends with 'N passed, N failed'"
+	@echo "make bench      our stack vs the nginx ceiling vs the FastAPI original (wrk)"
 
 # Missing Debian packages are installed (as root) or named (otherwise).
 $(B)/.deps: scripts/deps.sh
@@ -66,6 +67,11 @@ integration: all
 
 test: all $(UNIT_BIN)
 	@scripts/test.sh all $(UNIT_BIN)
+
+# Needs wrk and the FastAPI reference's Debian packages.
+bench: all
+	@scripts/deps.sh wrk python3-fastapi python3-uvicorn python3-requests
+	@scripts/bench.sh
 
 clean:
 	rm -rf $(B)

@@ -154,10 +154,17 @@ start() {	# start MODE: "run" logs to the terminal, "start" to files
 		echo "already running in $RUN_DIR (make stop)" >&2
 		exit 1
 	fi
-	mkdir -p "$RUN_DIR/pids" "$RUN_DIR/logs" "$RUN_DIR/tmp"
+	mkdir -p "$RUN_DIR/pids" "$RUN_DIR/logs" "$RUN_DIR/tmp" "$RUN_DIR/conf.d"
 	# nginx workers (www-data when root) reach the sockets through it.
 	chmod 0755 "$RUN_DIR"
-	[ "$(id -u)" -eq 0 ] && chown www-data "$RUN_DIR/tmp"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown www-data "$RUN_DIR/tmp"
+		if ! runuser -u www-data -- test -x "$RUN_DIR"; then
+			echo "www-data (nginx's workers and the services) cannot reach $RUN_DIR:" \
+			    "let its parent directories be traversed (chmod o+x)" >&2
+			exit 1
+		fi
+	fi
 	if [ "$mode" = run ]; then
 		out=/dev/stderr access=/dev/stdout error=stderr
 	else

@@ -1,0 +1,182 @@
+#!/bin/bash
+# make bench: our stack, the nginx ceiling and the tutorial's FastAPI pair,
+# loaded by wrk on 127.0.0.1 in the same run, interleaved (every target once
+# per round, rounds repeated) so that machine drift hits all alike.  Prints a
+# table and writes it, with the machine, to docs/benchmarks.md.
+#
+# BENCH_SECS (3) per run, BENCH_ROUNDS (3), BENCH_CONNS ("1 8 32 128").
+set -eu
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+SECS=${BENCH_SECS:-3}
+ROUNDS=${BENCH_ROUNDS:-3}
+CONNS=${BENCH_CONNS:-1 8 32 128}
+OUT=${BENCH_OUT:-$here/docs/benchmarks.md}
+# Debian's python3, which has python3-fastapi (not a pyenv or venv one).
+PY=/usr/bin/python3
+work=$(mktemp -d /tmp/cgi-bench.XXXXXX)
+# As root the services run as www-data and must reach the run directory.
+chmod 0755 "$work"
+pids=()
+
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
+	done
+}
+
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	RUN_DIR=$work/run "$here/scripts/stack.sh" stop || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Our stack, logs to files so that the terminal is not the bottleneck.
+PORT=$(free_port)
+mkdir -p "$work/run/conf.d"
+cat > "$work/run/conf.d/ceiling.conf" <<'CONF'
+# make bench only: the most any FastCGI system behind this nginx could do.
+location = /bench-ceiling {
+    return 200 '{"info":"The answer is 42."}';
+}
+CONF
+RUN_DIR=$work/run PORT=$PORT "$here/scripts/stack.sh" start
+ours=http://127.0.0.1:$PORT
+
+# The tutorial's pair under uvicorn, one worker each, as the tutorial runs it.
+fa_auth=$(free_port)
+fa_info=$(free_port)
+cd "$here/bench/reference"
+"$PY" -m uvicorn auth_service:app --host 127.0.0.1 --port "$fa_auth" \
+    --log-level warning --no-access-log >"$work/fa_auth.log" 2>&1 &
+pids+=($!)
+AUTH_SERVICE_URL=http://127.0.0.1:$fa_auth/login/ "$PY" -m uvicorn \
+    information_service:app --host 127.0.0.1 --port "$fa_info" \
+    --log-level warning --no-access-log >"$work/fa_info.log" 2>&1 &
+pids+=($!)
+cd "$here"
+for _ in $(seq 100); do
+	curl -sf -o /dev/null -H 'Authorization: merixstudio' "http://127.0.0.1:$fa_info/info" && break
+	sleep 0.1
+done
+
+# name | method | url | expected status
+targets=(
+	"ceiling|GET|$ours/bench-ceiling|200"
+	"ours POST /login/|POST|$ours/login/|200"
+	"ours GET /info|GET|$ours/info|200"
+	"ours GET /info (no token)|GETANON|$ours/info|401"
+	"FastAPI POST /login/|POST|http://127.0.0.1:$fa_auth/login/|200"
+	"FastAPI GET /info|GET|http://127.0.0.1:$fa_info/info|200"
+	"FastAPI GET /info (no token)|GETANON|http://127.0.0.1:$fa_info/info|401"
+)
+
+# ms from wrk's "123.45us" / "1.23ms" / "1.02s".
+to_ms() {
+	awk -v v="$1" 'BEGIN {
+		if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+		else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+		else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+		else printf "nan" }'
+}
+
+run_wrk() {	# run_wrk METHOD URL CONNS: prints "rps p50 p99 errors"
+	local method=$1 url=$2 c=$3 t out rps p50 p99 err non2xx
+	t=$((c < 2 ? 1 : 2))
+	case "$method" in
+	POST) out=$(wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/post.lua" "$url") ;;
+	GET) out=$(wrk -t"$t" -c"$c" -d"${SECS}s" --latency -H 'Authorization: merixstudio' "$url") ;;
+	*) out=$(wrk -t"$t" -c"$c" -d"${SECS}s" --latency "$url") ;;
+	esac
+	rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
+	p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+	p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+	err=$(awk '/Socket errors/ { gsub(/,/, ""); print $4 + $6 + $8 + $10 }' <<<"$out")
+	non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
+	echo "$rps $p50 $p99 ${err:-0} ${non2xx:-0}"
+}
+
+median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+declare -A RES
+echo "# wrk ${SECS}s x $ROUNDS rounds, interleaved; connections: $CONNS" >&2
+for c in $CONNS; do
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for tg in "${targets[@]}"; do
+			IFS='|' read -r name method url want <<<"$tg"
+			res=$(run_wrk "$method" "$url" "$c")
+			RES["$name|$c"]+="$res;"
+			echo "#  c=$c round $r $name: $res" >&2
+		done
+	done
+done
+
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+rss_auth=$(rss_kb "$(cat "$work/run/pids/auth.child.pid")")
+rss_info=$(rss_kb "$(cat "$work/run/pids/info.child.pid")")
+rss_nginx=0
+for p in $(cat "$work/run/nginx.pid") $(pgrep -P "$(cat "$work/run/nginx.pid")"); do
+	rss_nginx=$((rss_nginx + $(rss_kb "$p")))
+done
+rss_fa_auth=$(rss_kb "${pids[0]}")
+rss_fa_info=$(rss_kb "${pids[1]}")
+
+# field N of every round's result for name at c, median of them
+med() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { print $f }' | median; }
+sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { print s + 0 }'; }
+
+{
+	echo "| target | conns | req/s (median) | p50 ms | p99 ms | socket errors | unexpected status | vs ceiling | vs FastAPI |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	for c in $CONNS; do
+		ceil=$(med ceiling "$c" 1)
+		for tg in "${targets[@]}"; do
+			IFS='|' read -r name method url want <<<"$tg"
+			rps=$(med "$name" "$c" 1)
+			unexpected=$(sum "$name" "$c" 5)
+			[ "$want" = 401 ] && unexpected="n/a (401 expected)"
+			fa=""
+			case "$name" in
+			ours*) fa=$(med "FastAPI ${name#ours }" "$c" 1) ;;
+			esac
+			printf '| %s | %s | %.0f | %.2f | %.2f | %s | %s | %.1f%% | %s |\n' "$name" "$c" \
+			    "$rps" "$(med "$name" "$c" 2)" "$(med "$name" "$c" 3)" "$(sum "$name" "$c" 4)" \
+			    "$unexpected" "$(awk -v a="$rps" -v b="$ceil" 'BEGIN { print 100 * a / b }')" \
+			    "$( [ -n "$fa" ] && awk -v a="$rps" -v b="$fa" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }')"
+		done
+	done
+	echo
+	echo "| process | RSS after the load |"
+	echo "|---|---|"
+	echo "| auth.fcgi | $((rss_auth / 1024)).$(( (rss_auth % 1024) * 10 / 1024 )) MB |"
+	echo "| info.fcgi | $((rss_info / 1024)).$(( (rss_info % 1024) * 10 / 1024 )) MB |"
+	echo "| nginx (master + workers) | $((rss_nginx / 1024)) MB |"
+	echo "| FastAPI auth_service (uvicorn) | $((rss_fa_auth / 1024)) MB |"
+	echo "| FastAPI information_service (uvicorn) | $((rss_fa_info / 1024)) MB |"
+} > "$work/table.md"
+cat "$work/table.md"
+
+{
+	echo "# Benchmarks"
+	echo
+	echo "Written by \`make bench\` (scripts/bench.sh) on $(date -u +%Y-%m-%d): wrk on 127.0.0.1,"
+	echo "${SECS} s per run, $ROUNDS interleaved rounds, medians. wrk, nginx, both services and"
+	echo "the FastAPI pair share the machine's cores, so absolute numbers are low; compare"
+	echo "the ratios, which come from the same run."
+	echo
+	echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)),"
+	echo "$(free -g | awk '/Mem:/ { print $2 }') GiB, $(uname -sr); $(nginx -v 2>&1 | sed 's/.*: //'),"
+	echo "FastAPI $("$PY" -c 'import fastapi; print(fastapi.__version__)'), uvicorn $("$PY" -c 'import uvicorn; print(uvicorn.__version__)')."
+	echo
+	echo "- ceiling: the same nginx answering the same JSON with \`return 200\` (no FastCGI)."
+	echo "- ours: through the gateway; GET /info includes info's call to auth through the gateway."
+	echo "- FastAPI: bench/reference/, the tutorial's two services, each one uvicorn worker."
+	echo
+	cat "$work/table.md"
+} > "$OUT"
+echo "written to $OUT" >&2
