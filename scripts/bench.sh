@@ -22,7 +22,8 @@ pids=()
 free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 40000))
+		# Not $RANDOM: inside $(...) it repeats the parent's sequence.
+		p=$(shuf -i 20000-59999 -n 1)
 		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
 	done
 }
