@@ -1,12 +1,16 @@
 # One entry point: build, run, test.  `make help` lists the targets.
 
 CC      ?= cc
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -pedantic \
+OPT     ?= -O2 -g
+CFLAGS  += $(OPT) -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -pedantic \
            -fstack-protector-strong -D_FORTIFY_SOURCE=2 -pthread \
            -Icgi/lib -Icgi/auth -Icgi/info
 LDFLAGS += -pthread
-B       := build
+# make test-sanitize sets these (and B) for the ASan/UBSan/LSan build.
+SAN     ?=
+CFLAGS  += $(SAN)
+LDFLAGS += $(SAN)
+B       ?= build
 
 LIB_SRC  := cgi/lib/cfg.c cgi/lib/log.c cgi/lib/reqid.c cgi/lib/resp.c cgi/lib/svc.c
 AUTH_SRC := cgi/auth/tokens.c
@@ -20,7 +24,7 @@ UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 PORT ?= 8080
 export PORT
 
-.PHONY: all deps run start stop test unit integration bench clean help
+.PHONY: all deps run start stop test unit integration test-sanitize bench clean help
 
 all: $(B)/auth.fcgi $(B)/info.fcgi
 
@@ -68,13 +72,22 @@ integration: all
 test: all $(UNIT_BIN)
 	@scripts/test.sh all $(UNIT_BIN)
 
+# The whole integration suite against services built with AddressSanitizer,
+# UndefinedBehaviorSanitizer and LeakSanitizer; any report fails it.
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+test-sanitize:
+	@$(MAKE) -s B=build-san SAN="$(SAN_FLAGS)" OPT="-O1 -g" build-san/auth.fcgi build-san/info.fcgi
+	@BIN_DIR=$(CURDIR)/build-san SANITIZE_DIR=$(CURDIR)/build-san/reports \
+	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    scripts/test.sh integration tests/integration
+
 # Needs wrk and the FastAPI reference's Debian packages.
 bench: all
 	@scripts/deps.sh wrk python3-fastapi python3-uvicorn python3-requests
 	@scripts/bench.sh
 
 clean:
-	rm -rf $(B)
+	rm -rf build build-san
 
 .SECONDARY:
 

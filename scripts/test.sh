@@ -39,6 +39,19 @@ integration() {
 	if ! grep -q '^ok \|^not ok ' "$out"; then
 		failed=$((failed + 1))
 	fi
+	# make test-sanitize: every sanitizer report in any service log fails.
+	if [ -n "${SANITIZE_DIR:-}" ]; then
+		local reports
+		reports=$(grep -rlE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SANITIZE_DIR" || true)
+		if [ -n "$reports" ]; then
+			echo "not ok - sanitizer reports in: $reports"
+			grep -rhE -A20 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SANITIZE_DIR" | head -n 60
+			failed=$((failed + 1))
+		else
+			echo "ok - no sanitizer report in $(find "$SANITIZE_DIR" -name '*.log' | wc -l) service logs"
+			passed=$((passed + 1))
+		fi
+	fi
 }
 
 mode=$1

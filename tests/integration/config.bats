@@ -10,26 +10,26 @@ teardown() {
 }
 
 @test "auth.fcgi with no token configured refuses to start with one line" {
-	run env -i "$ROOT/build/auth.fcgi"
+	run env -i "$BIN/auth.fcgi"
 	assert_failure 1
 	assert_output --partial '"level":"error","msg":"AUTH_TOKENS: not set, and neither is AUTH_TOKENS_FILE: refusing to start with no token"'
 	assert_equal "${#lines[@]}" 1
 }
 
 @test "a bad SVC_THREADS stops a service at start naming the variable" {
-	run env -i AUTH_TOKENS=x SVC_THREADS=0 "$ROOT/build/auth.fcgi"
+	run env -i AUTH_TOKENS=x SVC_THREADS=0 "$BIN/auth.fcgi"
 	assert_failure 1
 	assert_output --partial '"msg":"SVC_THREADS: must be an integer from 1 to 256, got '"'0'"'"'
 }
 
 @test "info.fcgi refuses an AUTH_URL that is not http(s)" {
-	run env -i AUTH_URL=file:///etc/passwd "$ROOT/build/info.fcgi"
+	run env -i AUTH_URL=file:///etc/passwd "$BIN/info.fcgi"
 	assert_failure 1
 	assert_output --partial '"msg":"AUTH_URL: must be http:// or https://"'
 }
 
 @test "a service started outside spawn-fcgi says so and exits 1" {
-	run env -i AUTH_TOKENS=x "$ROOT/build/auth.fcgi" </dev/null
+	run env -i AUTH_TOKENS=x "$BIN/auth.fcgi" </dev/null
 	assert_failure 1
 	assert_output --partial 'run me under spawn-fcgi'
 }

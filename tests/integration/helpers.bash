@@ -3,6 +3,8 @@
 # stopped by pid (scripts/stack.sh stop, or the pid kept by the test).
 
 ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+# The binaries under test: build/, or build-san/ for make test-sanitize.
+BIN=${BIN_DIR:-$ROOT/build}
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
@@ -39,6 +41,12 @@ stack_start() {
 stack_stop() {
 	[ -n "${RUN_DIR:-}" ] || return 0
 	"$ROOT/scripts/stack.sh" stop
+	# Sanitizer reports land in the service logs (leaks at exit, so after
+	# stop): keep them for scripts/test.sh to judge.
+	if [ -n "${SANITIZE_DIR:-}" ]; then
+		mkdir -p "$SANITIZE_DIR"
+		cp -r "$RUN_DIR/logs" "$SANITIZE_DIR/$(basename "$RUN_DIR")"
+	fi
 	rm -rf "$RUN_DIR"
 }
 

@@ -39,6 +39,13 @@ http {
 CONF
 	nginx -p "$STANDIN_DIR" -c "$STANDIN_DIR/nginx.conf" -e "$STANDIN_DIR/error.log" &
 	echo $! > "$STANDIN_DIR/pid"
+	local i
+	for ((i = 0; i < 50; i++)); do
+		curl -s -o /dev/null "http://127.0.0.1:$STANDIN_PORT/login/" && break
+		sleep 0.1
+	done
+	curl -s -o /dev/null "http://127.0.0.1:$STANDIN_PORT/login/" ||
+	    { cat "$STANDIN_DIR/error.log" >&2; return 1; }
 	stack_start AUTH_URL="http://127.0.0.1:$STANDIN_PORT/login/" AUTH_CB_FAILURES=0
 }
 
