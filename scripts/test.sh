@@ -42,10 +42,10 @@ integration() {
 	# make test-sanitize: every sanitizer report in any service log fails.
 	if [ -n "${SANITIZE_DIR:-}" ]; then
 		local reports
-		reports=$(grep -rlE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SANITIZE_DIR" || true)
+		reports=$(grep -rlE '(Address|Leak|UndefinedBehavior)Sanitizer|runtime error:' "$SANITIZE_DIR" || true)
 		if [ -n "$reports" ]; then
 			echo "not ok - sanitizer reports in: $reports"
-			grep -rhE -A20 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SANITIZE_DIR" | head -n 60
+			grep -rhE -A20 '(Address|Leak|UndefinedBehavior)Sanitizer|runtime error:' "$SANITIZE_DIR" | head -n 60
 			failed=$((failed + 1))
 		else
 			echo "ok - no sanitizer report in $(find "$SANITIZE_DIR" -name '*.log' | wc -l) service logs"
