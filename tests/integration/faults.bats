@@ -139,3 +139,33 @@ teardown() {
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/anon")" -eq 400 ]
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/auth")" -eq 400 ]
 }
+
+@test "an idle service stops on SIGTERM in well under a second" {
+	local n pid t0 t1
+	for n in auth info; do
+		pid=$(service_pid "$n")
+		t0=$(date +%s%N)
+		kill -TERM "$pid"
+		while kill -0 "$pid" 2>/dev/null && [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ]; do
+			sleep 0.01
+		done
+		t1=$(date +%s%N)
+		[ $(((t1 - t0) / 1000000)) -lt 500 ] || fail "$n took $(((t1 - t0) / 1000000)) ms to stop"
+		wait_for 200 GET /info -H "Authorization: merixstudio"
+	done
+}
+
+@test "clients that hang up mid-request never kill a service" {
+	local auth info
+	auth=$(service_pid auth)
+	info=$(service_pid info)
+	# 200 requests abandoned after 1 ms, 8 at a time.
+	seq 200 | xargs -P 8 -I{} curl -s -m 0.001 -o /dev/null \
+	    -H "Authorization: merixstudio" "$BASE/info" || true
+	seq 200 | xargs -P 8 -I{} curl -s -m 0.001 -o /dev/null -X POST \
+	    -H "Authorization: merixstudio" "$BASE/login/" || true
+	http GET /info -H "Authorization: merixstudio"
+	assert_status 200
+	assert_equal "$(service_pid auth)" "$auth"
+	assert_equal "$(service_pid info)" "$info"
+}
