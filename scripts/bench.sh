@@ -19,15 +19,6 @@ work=$(mktemp -d /tmp/cgi-bench.XXXXXX)
 chmod 0755 "$work"
 pids=()
 
-free_port() {
-	local p
-	while :; do
-		# Not $RANDOM: inside $(...) it repeats the parent's sequence.
-		p=$(shuf -i 20000-59999 -n 1)
-		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
-	done
-}
-
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
@@ -38,7 +29,7 @@ cleanup() {
 trap cleanup EXIT
 
 # Our stack, logs to files so that the terminal is not the bottleneck.
-PORT=$(free_port)
+PORT=$("$here/scripts/free-port.sh")
 mkdir -p "$work/run/conf.d"
 cat > "$work/run/conf.d/ceiling.conf" <<'CONF'
 # make bench only: the most any FastCGI system behind this nginx could do.
@@ -50,8 +41,8 @@ RUN_DIR=$work/run PORT=$PORT "$here/scripts/stack.sh" start
 ours=http://127.0.0.1:$PORT
 
 # The tutorial's pair under uvicorn, one worker each, as the tutorial runs it.
-fa_auth=$(free_port)
-fa_info=$(free_port)
+fa_auth=$("$here/scripts/free-port.sh")
+fa_info=$("$here/scripts/free-port.sh")
 cd "$here/bench/reference"
 "$PY" -m uvicorn auth_service:app --host 127.0.0.1 --port "$fa_auth" \
     --log-level warning --no-access-log >"$work/fa_auth.log" 2>&1 &

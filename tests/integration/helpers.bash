@@ -8,14 +8,9 @@ BIN=${BIN_DIR:-$ROOT/build}
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
-# A port nothing listens on (checked, then tried; start retries on a clash).
+# A port nothing listens on (stack_start retries on a clash).
 free_port() {
-	local p
-	while :; do
-		# Not $RANDOM: inside $(...) it repeats the parent's sequence.
-		p=$(shuf -i 20000-59999 -n 1)
-		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
-	done
+	"$ROOT/scripts/free-port.sh"
 }
 
 # stack_start [VAR=value...]: the whole stack with those variables set, in
