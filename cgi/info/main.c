@@ -50,6 +50,14 @@ info_unavailable(struct svc_req *r, int status, long long retry_ms,
 	resp_error(r, status, extra, detail);
 }
 
+/* 401 with the challenge RFC 9110 requires, as auth answers it. */
+static void
+info_unauthorized(struct svc_req *r)
+{
+	resp_error(r, 401, "WWW-Authenticate: Bearer\r\n",
+	    "Invalid or missing token");
+}
+
 static void
 info_log_change(enum breaker_change ch, const struct breaker *b)
 {
@@ -94,8 +102,7 @@ info_get(struct svc_req *r, const void *app)
 	authz = svc_param(r, "HTTP_AUTHORIZATION");
 	/* Not worth a round trip: auth would refuse it too. */
 	if (authz != NULL && !info_header_ok(authz)) {
-		resp_error(r, 401, "WWW-Authenticate: Bearer\r\n",
-		    "Invalid or missing token");
+		info_unauthorized(r);
 		return;
 	}
 	v = breaker_allow(a->breaker, info_now_ms(), &retry_ms);
@@ -111,8 +118,7 @@ info_get(struct svc_req *r, const void *app)
 		resp_json(r, 200, NULL, info_answer, sizeof(info_answer) - 1);
 		break;
 	case AUTHC_UNAUTHORIZED:
-		resp_error(r, 401, "WWW-Authenticate: Bearer\r\n",
-		    "Invalid or missing token");
+		info_unauthorized(r);
 		break;
 	case AUTHC_FORBIDDEN:
 		resp_error(r, 403, NULL, "Forbidden");

@@ -83,6 +83,16 @@ assert_faster_than() {
 	    fail "took ${TIME}s, expected under ${1}s"
 }
 
+# assert_info_unavailable TOKEN: /info with that Authorization answers
+# 503 JSON with Retry-After, fast (used with the stand-in auth services).
+assert_info_unavailable() {
+	http GET /info -H "Authorization: $1"
+	assert_status 503
+	assert_header Retry-After 1
+	assert_body '{"detail":"auth service unavailable"}'
+	assert_faster_than 1
+}
+
 # The pid of a running service process (not its supervisor).
 service_pid() {
 	cat "$RUN_DIR/pids/$1.child.pid"

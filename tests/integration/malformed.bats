@@ -44,14 +44,6 @@ setup() {
 	load helpers
 }
 
-unavailable() {	# unavailable TOKEN: /info with it answers 503 JSON
-	http GET /info -H "Authorization: $1"
-	assert_status 503
-	assert_header Retry-After 1
-	assert_body '{"detail":"auth service unavailable"}'
-	assert_faster_than 1
-}
-
 @test "raw stand-in answering proper HTTP 200 yes: /info answers 200" {
 	http GET /info -H "Authorization: yes"
 	assert_status 200
@@ -64,7 +56,7 @@ unavailable() {	# unavailable TOKEN: /info with it answers 503 JSON
 	assert_body '{"detail":"Invalid or missing token"}'
 }
 
-@test "a malformed status line from auth: /info answers 503 JSON" { unavailable badstatus; }
-@test "a non-HTTP banner from auth: /info answers 503 JSON" { unavailable banner; }
-@test "a body shorter than its Content-Length: /info answers 503 JSON" { unavailable truncated; }
-@test "headers cut off mid-line: /info answers 503 JSON" { unavailable noheaders; }
+@test "a malformed status line from auth: /info answers 503 JSON" { assert_info_unavailable badstatus; }
+@test "a non-HTTP banner from auth: /info answers 503 JSON" { assert_info_unavailable banner; }
+@test "a body shorter than its Content-Length: /info answers 503 JSON" { assert_info_unavailable truncated; }
+@test "headers cut off mid-line: /info answers 503 JSON" { assert_info_unavailable noheaders; }

@@ -66,20 +66,13 @@ setup() {
 	assert_body '{"info":"The answer is 42."}'
 }
 
-unavailable() {	# unavailable TOKEN: /info with it answers 503 JSON
-	http GET /info -H "Authorization: $1"
-	assert_status 503
-	assert_header Retry-After 1
-	assert_body '{"detail":"auth service unavailable"}'
-}
-
-@test "stand-in auth 500: /info answers 503 JSON" { unavailable e500; }
-@test "stand-in auth 302: /info answers 503 JSON and follows no redirect" { unavailable r302; }
-@test "stand-in auth 204: /info answers 503 JSON" { unavailable s204; }
-@test "stand-in auth 200 with garbage: /info answers 503 JSON" { unavailable garbage; }
-@test "stand-in auth 200 with authenticated:false: /info answers 503 JSON" { unavailable false; }
-@test "stand-in auth 200 with an over-long body: /info answers 503 JSON" { unavailable long; }
-@test "stand-in auth closing the connection: /info answers 503 JSON" { unavailable drop; }
+@test "stand-in auth 500: /info answers 503 JSON" { assert_info_unavailable e500; }
+@test "stand-in auth 302: /info answers 503 JSON and follows no redirect" { assert_info_unavailable r302; }
+@test "stand-in auth 204: /info answers 503 JSON" { assert_info_unavailable s204; }
+@test "stand-in auth 200 with garbage: /info answers 503 JSON" { assert_info_unavailable garbage; }
+@test "stand-in auth 200 with authenticated:false: /info answers 503 JSON" { assert_info_unavailable false; }
+@test "stand-in auth 200 with an over-long body: /info answers 503 JSON" { assert_info_unavailable long; }
+@test "stand-in auth closing the connection: /info answers 503 JSON" { assert_info_unavailable drop; }
 
 @test "stand-in auth 403: /info passes 403 on" {
 	http GET /info -H "Authorization: s403"
