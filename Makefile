@@ -13,18 +13,18 @@ LDFLAGS += $(SAN)
 B       ?= build
 
 LIB_SRC  := cgi/lib/cfg.c cgi/lib/log.c cgi/lib/reqid.c cgi/lib/resp.c cgi/lib/svc.c
-AUTH_SRC := cgi/auth/tokens.c
+AUTH_SRC := cgi/auth/sha256.c cgi/auth/tokens.c
 INFO_SRC := cgi/info/authc.c cgi/info/breaker.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 AUTH_OBJ := $(AUTH_SRC:%.c=$(B)/%.o)
 INFO_OBJ := $(INFO_SRC:%.c=$(B)/%.o)
-UNIT     := cfg reqid resp svc tokens authc breaker
+UNIT     := cfg reqid resp svc sha256 tokens authc breaker
 UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 
 PORT ?= 8080
 export PORT
 
-.PHONY: all deps run start stop test unit integration test-sanitize bench clean help
+.PHONY: all deps run start stop test unit integration test-sanitize bench token-hash clean help
 
 all: $(B)/auth.fcgi $(B)/info.fcgi
 
@@ -33,6 +33,7 @@ help:
 	@echo "make run        the whole stack in the foreground on 127.0.0.1:\$$PORT (8080)"
 	@echo "make start|stop the same in the background (run/ holds pids and logs)"
 	@echo "make test       unit + integration tests, ends with 'N passed, N failed'"
+	@echo "make token-hash the sha256: line for AUTH_TOKENS_FILE (token on stdin)"
 	@echo "make bench      our stack vs the nginx ceiling vs the FastAPI original (wrk)"
 
 # Missing Debian packages are installed (as root) or named (otherwise).
@@ -80,6 +81,10 @@ test-sanitize:
 	@BIN_DIR=$(CURDIR)/build-san SANITIZE_DIR=$(CURDIR)/build-san/reports \
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    scripts/test.sh integration tests/integration
+
+# Prints the AUTH_TOKENS_FILE line (sha256:<hex>) for a token read from stdin.
+token-hash:
+	@scripts/token-hash.sh
 
 # Needs wrk and the FastAPI reference's Debian packages.
 bench: all

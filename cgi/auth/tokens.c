@@ -22,12 +22,49 @@ tokens_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* Adds s[0..len) after trimming blanks; empty after trimming is skipped. */
+static int
+tokens_hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "sha256:" + 64 hex digits into a digest.  Returns 0, or -1 if malformed. */
+static int
+tokens_parse_hash(const char *s, size_t len, unsigned char h[SHA256_LEN])
+{
+	size_t	i;
+	int	hi, lo;
+
+	s += TOKENS_HASH_PREFIX_LEN;
+	len -= TOKENS_HASH_PREFIX_LEN;
+	if (len != 2 * SHA256_LEN)
+		return -1;
+	for (i = 0; i < SHA256_LEN; i++) {
+		if ((hi = tokens_hexval((unsigned char)s[2 * i])) == -1 ||
+		    (lo = tokens_hexval((unsigned char)s[2 * i + 1])) == -1)
+			return -1;
+		h[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/*
+ * Adds s[0..len) after trimming blanks; empty after trimming is skipped.
+ * A "sha256:<hex>" entry is taken as the digest itself; anything else is a
+ * plaintext token, hashed here, so the store never holds a token's text.
+ */
 static int
 tokens_add(struct tokens *ts, const char *s, size_t len, const char *where,
     char err[CFG_ERR_MAX])
 {
 	struct token	*t;
+	unsigned char	 h[SHA256_LEN];
 	size_t		 i;
 
 	while (len > 0 && tokens_blank(*s)) {
@@ -38,17 +75,28 @@ tokens_add(struct tokens *ts, const char *s, size_t len, const char *where,
 		len--;
 	if (len == 0)
 		return 0;
-	if (len > TOKEN_MAX) {
-		snprintf(err, CFG_ERR_MAX, "%s: a token is longer than %d "
-		    "bytes", where, TOKEN_MAX);
-		return -1;
-	}
-	for (i = 0; i < len; i++)
-		if (!tokens_char_ok((unsigned char)s[i])) {
-			snprintf(err, CFG_ERR_MAX, "%s: a token holds a "
-			    "character other than visible ASCII", where);
+	if (len >= TOKENS_HASH_PREFIX_LEN &&
+	    memcmp(s, TOKENS_HASH_PREFIX, TOKENS_HASH_PREFIX_LEN) == 0) {
+		if (tokens_parse_hash(s, len, h) == -1) {
+			snprintf(err, CFG_ERR_MAX, "%s: a sha256: entry must "
+			    "be followed by exactly 64 hex digits", where);
 			return -1;
 		}
+	} else {
+		if (len > TOKEN_MAX) {
+			snprintf(err, CFG_ERR_MAX, "%s: a token is longer "
+			    "than %d bytes", where, TOKEN_MAX);
+			return -1;
+		}
+		for (i = 0; i < len; i++)
+			if (!tokens_char_ok((unsigned char)s[i])) {
+				snprintf(err, CFG_ERR_MAX, "%s: a token holds "
+				    "a character other than visible ASCII",
+				    where);
+				return -1;
+			}
+		sha256(s, len, h);
+	}
 	if (ts->n >= TOKENS_COUNT_MAX) {
 		snprintf(err, CFG_ERR_MAX, "%s: more than %d tokens", where,
 		    TOKENS_COUNT_MAX);
@@ -59,10 +107,7 @@ tokens_add(struct tokens *ts, const char *s, size_t len, const char *where,
 		return -1;
 	}
 	ts->t = t;
-	t = &ts->t[ts->n++];
-	memset(t->v, 0, sizeof(t->v));
-	memcpy(t->v, s, len);
-	t->len = len;
+	memcpy(ts->t[ts->n++].h, h, SHA256_LEN);
 	return 0;
 }
 
@@ -236,22 +281,21 @@ tokens_extract(const char *header, const char **tok, size_t *len)
 int
 tokens_match(const struct tokens *ts, const char *tok, size_t len)
 {
-	unsigned char	 cand[TOKEN_MAX];
+	unsigned char	 cand[SHA256_LEN];
 	size_t		 i, k;
 	int		 found = 0;
 
 	/* A candidate's length is not a secret; the store's contents are. */
 	if (len == 0 || len > TOKEN_MAX)
 		return 0;
-	memset(cand, 0, sizeof(cand));
-	memcpy(cand, tok, len);
+	sha256(tok, len, cand);
 	for (k = 0; k < ts->n; k++) {
 		/* volatile keeps the compiler from ending the loop early. */
 		volatile unsigned char diff = 0;
 
-		for (i = 0; i < TOKEN_MAX; i++)
-			diff |= ts->t[k].v[i] ^ cand[i];
-		found |= (diff == 0) & (ts->t[k].len == len);
+		for (i = 0; i < SHA256_LEN; i++)
+			diff |= ts->t[k].h[i] ^ cand[i];
+		found |= diff == 0;
 	}
 	return found;
 }

@@ -2,10 +2,12 @@
  * tokens: the auth service's token store and the Authorization header parser.
  *
  * Tokens come from AUTH_TOKENS (comma-separated) or AUTH_TOKENS_FILE (one per
- * line, '#' comments).  Each is 1..TOKEN_MAX visible ASCII characters without
- * ',' and is kept zero-padded to TOKEN_MAX so that matching reads the same
- * bytes whatever the candidate is.  The store is built once before threads
- * start and only read afterwards, so matching is thread-safe.
+ * line, '#' comments).  Each entry is a token (1..TOKEN_MAX visible ASCII
+ * characters without ',') or "sha256:" and the 64 hex digits of a token's
+ * SHA-256, so that a file need not hold secrets.  The store keeps digests
+ * only: matching hashes the candidate and compares it with every digest, all
+ * bytes every time.  The store is built once before threads start and only
+ * read afterwards, so matching is thread-safe.
  */
 #ifndef TOKENS_H
 #define TOKENS_H
@@ -13,6 +15,7 @@
 #include <stddef.h>
 
 #include "cfg.h"
+#include "sha256.h"
 
 /* Longest token: far above any bearer token in use, small enough to scan. */
 #define TOKEN_MAX 256
@@ -23,9 +26,12 @@
 /* Largest AUTH_TOKENS_FILE read. */
 #define TOKENS_FILE_MAX (1024 * 1024)
 
+/* An entry that is a digest, not a token. */
+#define TOKENS_HASH_PREFIX "sha256:"
+#define TOKENS_HASH_PREFIX_LEN (sizeof(TOKENS_HASH_PREFIX) - 1)
+
 struct token {
-	size_t		 len;
-	unsigned char	 v[TOKEN_MAX];
+	unsigned char	 h[SHA256_LEN];	/* SHA-256 of the token */
 };
 
 struct tokens {
@@ -61,7 +67,8 @@ int tokens_extract(const char *header, const char **tok, size_t *len);
 
 /*
  * Returns 1 when tok (len bytes) is in ts, else 0.  The time taken depends on
- * the number of tokens only, never on their content or on where they differ.
+ * the number of tokens and the candidate's length only, never on the
+ * store's content or on where a candidate differs from it.
  */
 int tokens_match(const struct tokens *ts, const char *tok, size_t len);
 

@@ -48,6 +48,31 @@ teardown() {
 	assert_status 401
 }
 
+@test "a token file of sha256: digests made by token-hash.sh holds no secret and still works" {
+	local f
+	f=$(mktemp /tmp/cgi-tokens.XXXXXX)
+	{
+		echo '# hashed with scripts/token-hash.sh'
+		printf 'gamma-3\n' | "$ROOT/scripts/token-hash.sh"
+	} > "$f"
+	chmod 0644 "$f"
+	run grep -c gamma-3 "$f"
+	assert_output 0
+	stack_start AUTH_TOKENS_FILE="$f"
+	rm -f "$f"
+	http GET /info -H "Authorization: Bearer gamma-3"
+	assert_status 200
+	assert_body '{"info":"The answer is 42."}'
+	http POST /login/ -H "Authorization: sha256:$(printf gamma-3 | sha256sum | cut -d' ' -f1)"
+	assert_status 401
+}
+
+@test "a malformed sha256: entry stops auth at start naming the line" {
+	run env -i AUTH_TOKENS=ok,sha256:abc "$BIN/auth.fcgi"
+	assert_failure 1
+	assert_output --partial '"msg":"AUTH_TOKENS: a sha256: entry must be followed by exactly 64 hex digits"'
+}
+
 @test "the stack refuses to start when auth cannot start, and leaves nothing running" {
 	STACK_DIR=$(mktemp -d /tmp/cgi-stack.XXXXXX)
 	run stack_start AUTH_TOKENS_FILE=/nonexistent

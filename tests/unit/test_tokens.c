@@ -101,6 +101,33 @@ main(void)
 		fputs("# ops\nfrom-file\n", f);
 		fclose(f);
 	}
+	{
+		/* sha256 of "merixstudio", as scripts/token-hash.sh prints it. */
+		const char text[] = "sha256:6335c4f89111d1e012d4ae3c5cb005a2bd5aa6"
+		    "14a852d9b537bfb87e27328f40\n";
+		T_CHECK(tokens_parse_file(&ts, text, sizeof(text) - 1, err) == 0 && ts.n == 1 &&
+		    match(&ts, "merixstudio") && !match(&ts, "sha256:6335c4f8911"
+		    "1d1e012d4ae3c5cb005a2bd5aa614a852d9b537bfb87e27328f40"),
+		    "a sha256: entry matches its token, not its own text");
+		tokens_free(&ts);
+	}
+	T_CHECK(tokens_parse_list(&ts, "sha256:6335C4F89111D1E012D4AE3C5CB005A2"
+	    "BD5AA614A852D9B537BFB87E27328F40", err) == 0 &&
+	    match(&ts, "Bearer merixstudio"), "hex digits in upper case, and "
+	    "in AUTH_TOKENS too");
+	tokens_free(&ts);
+	T_CHECK(tokens_parse_list(&ts, "ok,sha256:6335c4f8", err) == -1 &&
+	    strcmp(err, "AUTH_TOKENS: a sha256: entry must be followed by "
+	    "exactly 64 hex digits") == 0, "a short digest is refused");
+	tokens_free(&ts);
+	T_CHECK(tokens_parse_list(&ts, "sha256:6335c4f89111d1e012d4ae3c5cb005a2"
+	    "bd5aa614a852d9b537bfb87e27328f4g", err) == -1,
+	    "a digest with a non-hex digit is refused");
+	tokens_free(&ts);
+	T_CHECK(tokens_parse_list(&ts, "SHA256:x", err) == 0 && ts.n == 1 &&
+	    match(&ts, "SHA256:x"), "the prefix is lower case: SHA256:x is a "
+	    "plain token");
+	tokens_free(&ts);
 	setenv("AUTH_TOKENS_FILE", "build/tests/tokens.txt", 1);
 	T_CHECK(tokens_load(&ts, err) == 0 && ts.n == 1 &&
 	    match(&ts, "from-file"), "AUTH_TOKENS_FILE is read");
