@@ -37,7 +37,8 @@ location = /bench-ceiling {
     return 200 '{"info":"The answer is 42."}';
 }
 CONF
-RUN_DIR=$work/run PORT=$PORT "$here/scripts/stack.sh" start
+# No login rate limit: wrk sends everything from one address.
+LOGIN_RATE=off RUN_DIR=$work/run PORT=$PORT "$here/scripts/stack.sh" start
 ours=http://127.0.0.1:$PORT
 
 # The tutorial's pair under uvicorn, one worker each, as the tutorial runs it.

@@ -80,15 +80,11 @@ supervise() {
 }
 
 render() {	# render ACCESS_LOG ERROR_LOG
-	local user_line=''
-
-	[ "$(id -u)" -eq 0 ] && user_line='user www-data;'
 	LISTEN="$BIND:$PORT" AUTH_UPSTREAM="unix:$RUN_DIR/auth.sock" \
 	INFO_UPSTREAM="unix:$RUN_DIR/info.sock" \
-	ACCESS_LOG="$1" ERROR_LOG="$2" NGINX_USER_LINE="$user_line" \
-	NGINX_WORKERS="${NGINX_WORKERS:-auto}" \
-	envsubst '${LISTEN} ${AUTH_UPSTREAM} ${INFO_UPSTREAM} ${RUN_DIR} ${ACCESS_LOG} ${ERROR_LOG} ${NGINX_USER_LINE} ${NGINX_WORKERS}' \
-	    < "$here/nginx/gateway.conf.template" > "$RUN_DIR/nginx.conf"
+	INTERNAL_LISTEN="unix:$RUN_DIR/gateway.sock" \
+	ACCESS_LOG="$1" ERROR_LOG="$2" \
+	    "$here/nginx/render.sh" > "$RUN_DIR/nginx.conf"
 }
 
 stop_pid() {	# stop_pid NAME SIGNAL
@@ -149,7 +145,12 @@ start() {	# start MODE: "run" logs to the terminal, "start" to files
 		# The tutorial's token, for the demo only.
 		export AUTH_TOKENS=merixstudio
 	fi
-	export AUTH_URL="${AUTH_URL:-http://127.0.0.1:$PORT/login/}"
+	if [ -z "${AUTH_URL:-}" ]; then
+		# info.fcgi asks auth through the gateway's internal socket,
+		# which POST /login/'s rate limit does not count.
+		export AUTH_URL=http://localhost/login/
+		export AUTH_UNIX_SOCKET="$RUN_DIR/gateway.sock"
+	fi
 	if [ -f "$RUN_DIR/pids/nginx.pid" ] && alive "$(cat "$RUN_DIR/pids/nginx.pid")"; then
 		echo "already running in $RUN_DIR (make stop)" >&2
 		exit 1
@@ -173,6 +174,8 @@ start() {	# start MODE: "run" logs to the terminal, "start" to files
 		error=$RUN_DIR/logs/gateway.error.log
 	fi
 	render "$access" "$error"
+	# nginx makes it at start and removes it at a clean stop only.
+	rm -f "$RUN_DIR/gateway.sock"
 	nginx -t -q -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr
 	for n in auth info; do
 		[ "$mode" = run ] || out=$RUN_DIR/logs/$n.log

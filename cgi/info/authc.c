@@ -32,6 +32,8 @@ authc_cfg_load(struct authc_cfg *cfg, char err[CFG_ERR_MAX])
 
 	if (cfg_str("AUTH_URL", "http://127.0.0.1:8080/login/", AUTHC_URL_MAX,
 	    &cfg->url, err) == -1 ||
+	    cfg_str("AUTH_UNIX_SOCKET", NULL, AUTHC_SOCK_MAX, &cfg->sock,
+	    err) == -1 ||
 	    cfg_long("AUTH_CONNECT_TIMEOUT_MS", 500, 1, 60000,
 	    &cfg->connect_ms, err) == -1 ||
 	    cfg_long("AUTH_TIMEOUT_MS", 2000, 1, 600000, &cfg->total_ms,
@@ -88,6 +90,9 @@ authc_new(const struct authc_cfg *cfg)
 		return NULL;
 	}
 	if (curl_easy_setopt(h, CURLOPT_URL, cfg->url) != CURLE_OK ||
+	    /* The gateway's internal socket: AUTH_URL's host is only a name. */
+	    (cfg->sock != NULL && curl_easy_setopt(h,
+	    CURLOPT_UNIX_SOCKET_PATH, cfg->sock) != CURLE_OK) ||
 	    /* Threads: no alarm()-based DNS timeouts. */
 	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,

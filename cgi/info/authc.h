@@ -31,15 +31,19 @@ enum authc_outcome {
 	AUTHC_UNAVAILABLE,	/* refused, reset, 5xx, anything else */
 };
 
+/* Longest AUTH_UNIX_SOCKET: sun_path's size less its NUL. */
+#define AUTHC_SOCK_MAX 107
+
 struct authc_cfg {
 	const char	*url;		/* AUTH_URL */
+	const char	*sock;		/* AUTH_UNIX_SOCKET, or NULL: TCP */
 	long		 connect_ms;	/* AUTH_CONNECT_TIMEOUT_MS */
 	long		 total_ms;	/* AUTH_TIMEOUT_MS */
 };
 
 struct authc;
 
-/* Loads and checks AUTH_URL and the deadlines.  Returns 0, or -1 and err. */
+/* Loads and checks AUTH_URL, AUTH_UNIX_SOCKET and the deadlines.  Returns 0, or -1 and err. */
 int authc_cfg_load(struct authc_cfg *cfg, char err[CFG_ERR_MAX]);
 
 /* Makes a client for one thread; NULL on failure.  Free with authc_free(). */

@@ -186,9 +186,11 @@ main(void)
 	breaker_init(&breaker, (int)failures, cooldown);
 	app.breaker = &breaker;
 	/* A URL with user:password@ is not logged: that part is a secret. */
-	log_event("info", "auth at %s, deadlines %ld/%ld ms, breaker %ld/%ld ms",
-	    strchr(app.authc.url, '@') ? "(URL with credentials)" : app.authc.url, app.authc.connect_ms, app.authc.total_ms, failures,
-	    cooldown);
+	log_event("info", "auth at %s%s%s, deadlines %ld/%ld ms, breaker "
+	    "%ld/%ld ms", strchr(app.authc.url, '@') ?
+	    "(URL with credentials)" : app.authc.url,
+	    app.authc.sock ? " via " : "", app.authc.sock ? app.authc.sock : "",
+	    app.authc.connect_ms, app.authc.total_ms, failures, cooldown);
 	rc = svc_run(&def, &cfg);
 	curl_global_cleanup();
 	return rc;

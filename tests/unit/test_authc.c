@@ -51,7 +51,22 @@ main(void)
 	unsetenv("AUTH_TIMEOUT_MS");
 	T_CHECK(authc_cfg_load(&cfg, err) == 0 && strcmp(cfg.url,
 	    "http://127.0.0.1:8080/login/") == 0 && cfg.connect_ms == 500 &&
-	    cfg.total_ms == 2000, "defaults: through the local gateway, 500/2000 ms");
+	    cfg.total_ms == 2000 && cfg.sock == NULL, "defaults: through the "
+	    "local gateway over TCP, 500/2000 ms");
+	{
+		char long_path[AUTHC_SOCK_MAX + 2];
+
+		memset(long_path, 'p', sizeof(long_path) - 1);
+		long_path[sizeof(long_path) - 1] = '\0';
+		setenv("AUTH_UNIX_SOCKET", long_path, 1);
+		T_CHECK(authc_cfg_load(&cfg, err) == -1 && strstr(err,
+		    "AUTH_UNIX_SOCKET") == err, "a socket path longer than "
+		    "sun_path is refused");
+		setenv("AUTH_UNIX_SOCKET", "/run/gw.sock", 1);
+		T_CHECK(authc_cfg_load(&cfg, err) == 0 && strcmp(cfg.sock,
+		    "/run/gw.sock") == 0, "AUTH_UNIX_SOCKET is read");
+		unsetenv("AUTH_UNIX_SOCKET");
+	}
 	setenv("AUTH_URL", "ftp://x/login/", 1);
 	T_CHECK(authc_cfg_load(&cfg, err) == -1 &&
 	    strcmp(err, "AUTH_URL: must be http:// or https://") == 0,

@@ -1,0 +1,64 @@
+#!/bin/sh
+# Renders nginx/gateway.conf.template to standard output: the one way the
+# gateway's configuration is made, for make run (scripts/stack.sh) and for the
+# gateway container alike.  Checks every value first; a bad one stops here
+# with a line naming the variable.
+#
+# Environment (required): LISTEN, AUTH_UPSTREAM, INFO_UPSTREAM, RUN_DIR,
+# ACCESS_LOG, ERROR_LOG.  Optional: INTERNAL_LISTEN (unix:$RUN_DIR/gateway.sock),
+# NGINX_WORKERS (auto), LOGIN_RATE (10r/s, or off), LOGIN_BURST (20),
+# NGINX_USER (www-data when run as root, else none).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+
+die() {
+	echo "render: $*" >&2
+	exit 1
+}
+
+for v in LISTEN AUTH_UPSTREAM INFO_UPSTREAM RUN_DIR ACCESS_LOG ERROR_LOG; do
+	eval "[ -n \"\${$v:-}\" ]" || die "$v: not set"
+done
+INTERNAL_LISTEN=${INTERNAL_LISTEN:-unix:$RUN_DIR/gateway.sock}
+NGINX_WORKERS=${NGINX_WORKERS:-auto}
+LOGIN_RATE=${LOGIN_RATE:-10r/s}
+LOGIN_BURST=${LOGIN_BURST:-20}
+
+case $LOGIN_RATE in
+off) LOGIN_LIMIT='' ;;
+*[!0-9]*r/[sm] | r/[sm]) die "LOGIN_RATE: expected like 10r/s or 600r/m, or off, got '$LOGIN_RATE'" ;;
+*r/[sm]) LOGIN_LIMIT="limit_req zone=login burst=$LOGIN_BURST nodelay;" ;;
+*) die "LOGIN_RATE: expected like 10r/s or 600r/m, or off, got '$LOGIN_RATE'" ;;
+esac
+[ "$LOGIN_RATE" = off ] && LOGIN_RATE=1r/s	# the zone is declared, unused
+case $LOGIN_BURST in
+'' | *[!0-9]*) die "LOGIN_BURST: expected a whole number, got '$LOGIN_BURST'" ;;
+esac
+case $NGINX_WORKERS in
+auto) ;;
+'' | *[!0-9]* | 0) die "NGINX_WORKERS: expected auto or a number from 1, got '$NGINX_WORKERS'" ;;
+esac
+# Requests that arrive on the internal listener (info.fcgi's calls to auth)
+# are told apart by the port they came in on; a unix socket has none.
+case $INTERNAL_LISTEN in
+unix:*) INTERNAL_PORT='' ;;
+*) INTERNAL_PORT=${INTERNAL_LISTEN##*:} ;;
+esac
+case $INTERNAL_PORT in
+*[!0-9]*) die "INTERNAL_LISTEN: expected unix:/path, port or address:port, got '$INTERNAL_LISTEN'" ;;
+esac
+if [ -z "${NGINX_USER+x}" ]; then
+	NGINX_USER=''
+	[ "$(id -u)" -eq 0 ] && NGINX_USER=www-data
+fi
+NGINX_USER_LINE=''
+[ -n "$NGINX_USER" ] && NGINX_USER_LINE="user $NGINX_USER;"
+
+export LISTEN INTERNAL_LISTEN INTERNAL_PORT AUTH_UPSTREAM INFO_UPSTREAM RUN_DIR \
+    ACCESS_LOG ERROR_LOG NGINX_WORKERS NGINX_USER_LINE LOGIN_RATE LOGIN_BURST \
+    LOGIN_LIMIT
+# shellcheck disable=SC2016  # the names are for envsubst, not the shell
+envsubst '${LISTEN} ${INTERNAL_LISTEN} ${INTERNAL_PORT} ${AUTH_UPSTREAM}
+${INFO_UPSTREAM} ${RUN_DIR} ${ACCESS_LOG} ${ERROR_LOG} ${NGINX_WORKERS}
+${NGINX_USER_LINE} ${LOGIN_RATE} ${LOGIN_LIMIT}' < "$here/gateway.conf.template"

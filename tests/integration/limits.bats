@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+# Brute force: the gateway limits POST /login/ per client address; info.fcgi's
+# own calls to auth (the internal listener) are never limited.
+
+setup_file() {
+	load helpers
+	# One request a minute and a burst of 3: the 5th in a row is refused.
+	stack_start LOGIN_RATE=1r/m LOGIN_BURST=3
+}
+
+teardown_file() {
+	load helpers
+	stack_stop
+}
+
+setup() {
+	load helpers
+}
+
+# login_from ADDRESS: POST /login/ with a wrong token from that loopback address.
+login_from() {
+	http POST /login/ --interface "$1" -H 'Authorization: guess'
+}
+
+@test "POST /login/ past the burst answers 429 JSON with Retry-After, per client address" {
+	local i
+	# stack_start's readiness checks came from 127.0.0.1, not from here.
+	for i in 1 2 3 4; do
+		login_from 127.0.0.2
+		assert_status 401
+	done
+	login_from 127.0.0.2
+	assert_status 429
+	assert_header Retry-After 1
+	assert_header Content-Type application/json
+	assert_header Cache-Control no-store
+	assert_body '{"detail":"Too Many Requests"}'
+	# Even the right token waits: a limit that a guess can skip is none.
+	http POST /login/ --interface 127.0.0.2 -H 'Authorization: merixstudio'
+	assert_status 429
+	# Another address has its own allowance.
+	login_from 127.0.0.3
+	assert_status 401
+}
+
+@test "GET /info keeps working while its caller's address is throttled on /login/" {
+	local i
+	for i in 1 2 3 4 5 6; do
+		login_from 127.0.0.4
+	done
+	assert_status 429
+	# Each /info makes info.fcgi call POST /login/ through the gateway:
+	# 30 of them in a row, far past the burst, all answered.
+	for i in $(seq 30); do
+		http GET /info --interface 127.0.0.4 -H 'Authorization: merixstudio'
+		assert_status 200
+	done
+	assert_body '{"info":"The answer is 42."}'
+}
+
+@test "the gateway logs a refused login as a warning without the token" {
+	run grep -c 'limiting requests' "$RUN_DIR/logs/gateway.error.log"
+	refute_output 0
+	run grep -rl merixstudio "$RUN_DIR/logs"
+	assert_output ''
+}
+
+@test "a malformed LOGIN_RATE or LOGIN_BURST stops the gateway's rendering with one line" {
+	run env LISTEN=x AUTH_UPSTREAM=x INFO_UPSTREAM=x RUN_DIR=x ACCESS_LOG=x \
+	    ERROR_LOG=x LOGIN_RATE=fast "$ROOT/nginx/render.sh"
+	assert_failure 1
+	assert_output "render: LOGIN_RATE: expected like 10r/s or 600r/m, or off, got 'fast'"
+	run env LISTEN=x AUTH_UPSTREAM=x INFO_UPSTREAM=x RUN_DIR=x ACCESS_LOG=x \
+	    ERROR_LOG=x LOGIN_BURST=-1 "$ROOT/nginx/render.sh"
+	assert_failure 1
+	assert_output "render: LOGIN_BURST: expected a whole number, got '-1'"
+}
