@@ -24,7 +24,7 @@ UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 PORT ?= 8080
 export PORT
 
-.PHONY: all deps run start stop test unit integration test-sanitize bench token-hash clean help
+.PHONY: all deps run start stop test unit integration test-sanitize fuzz fuzz-smoke bench token-hash clean help
 
 all: $(B)/auth.fcgi $(B)/info.fcgi
 
@@ -33,6 +33,7 @@ help:
 	@echo "make run        the whole stack in the foreground on 127.0.0.1:\$$PORT (8080)"
 	@echo "make start|stop the same in the background (run/ holds pids and logs)"
 	@echo "make test       unit + integration tests, ends with 'N passed, N failed'"
+	@echo "make fuzz       every libFuzzer harness for FUZZ_SECS (60) seconds"
 	@echo "make token-hash the sha256: line for AUTH_TOKENS_FILE (token on stdin)"
 	@echo "make bench      our stack vs the nginx ceiling vs the FastAPI original (wrk)"
 
@@ -82,6 +83,26 @@ test-sanitize:
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    scripts/test.sh integration tests/integration
 
+# libFuzzer harnesses (tests/fuzz/) for every parser of outside input, built
+# with clang, ASan and UBSan.  make fuzz runs each FUZZ_SECS seconds;
+# make fuzz-smoke (CI) a short run of each.
+FUZZ       := authz tokens_file reqid authc_map cfg log_escape
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_SECS  ?= 60
+
+$(B)/fuzz/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(LIB_OBJ) $(AUTH_OBJ) $(INFO_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ -lfcgi -lcjson -lcurl -o $@
+
+fuzz:
+	@scripts/deps.sh clang libclang-rt-14-dev
+	@$(MAKE) -s B=build-fuzz CC=clang SAN="$(FUZZ_FLAGS)" OPT="-O1 -g" \
+	    $(FUZZ:%=build-fuzz/fuzz/fuzz_%)
+	@scripts/fuzz.sh $(FUZZ_SECS) $(FUZZ)
+
+fuzz-smoke:
+	@$(MAKE) -s fuzz FUZZ_SECS=20
+
 # Prints the AUTH_TOKENS_FILE line (sha256:<hex>) for a token read from stdin.
 token-hash:
 	@scripts/token-hash.sh
@@ -92,7 +113,7 @@ bench: all
 	@scripts/bench.sh
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 .SECONDARY:
 

@@ -21,34 +21,82 @@ log_init(const char *service)
 	log_service = service;
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at s (at most max bytes), or 0:
+ * overlong forms, surrogates and code points past U+10FFFF are not well
+ * formed (RFC 3629).
+ */
+static size_t
+log_utf8_len(const unsigned char *s, size_t max)
+{
+	size_t		n, i;
+	unsigned	lo = 0x80, hi = 0xbf;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n > max)
+		return 0;
+	/* Only the second byte has the narrower range. */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
 size_t
 log_json_escape(char *dst, size_t cap, const char *src, size_t srcmax)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t	 o = 0, i;
+	const unsigned char *u = (const unsigned char *)src;
+	size_t	 o = 0, i, len;
 
-	for (i = 0; i < srcmax && src[i] != '\0'; i++) {
-		unsigned char	 c = (unsigned char)src[i];
+	len = strnlen(src, srcmax);
+	for (i = 0; i < len; ) {
+		unsigned char	 c = u[i];
+		const char	*from = (const char *)&u[i];
 		char		 esc[7];
-		size_t		 n;
+		size_t		 n, used = 1;
 
 		if (c == '"' || c == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)c;
+			from = esc;
 			n = 2;
 		} else if (c < 0x20 || c == 0x7f) {
 			memcpy(esc, "\\u00", 4);
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 0xf];
+			from = esc;
 			n = 6;
-		} else {
-			esc[0] = (char)c;
+		} else if (c < 0x80)
 			n = 1;
+		else if ((n = used = log_utf8_len(&u[i], len - i)) == 0) {
+			/* Not UTF-8: U+FFFD keeps the line valid JSON. */
+			from = "\\ufffd";
+			n = 6;
+			used = 1;
 		}
 		if (o + n >= cap)
 			break;
-		memcpy(dst + o, esc, n);
+		memcpy(dst + o, from, n);
 		o += n;
+		i += used;
 	}
 	dst[o] = '\0';
 	return o;

@@ -32,7 +32,9 @@ void log_event(const char *level, const char *fmt, ...)
 
 /*
  * Writes src (at most srcmax bytes of it) into dst as the inside of a JSON
- * string, escaping quotes, backslashes and control bytes; never writes more
+ * string, escaping quotes, backslashes and control bytes, and writing \ufffd
+ * for each byte that is not part of well-formed UTF-8 (so a log line is
+ * always valid JSON in valid UTF-8); never cuts a sequence; never writes more
  * than cap-1 bytes and always NUL-terminates (cap > 0).  Returns the length
  * written.  Pure; shared with the response helpers' tests.
  */

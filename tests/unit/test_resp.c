@@ -30,5 +30,20 @@ main(void)
 	T_STREQ(buf, "ab\\\"c", "an escape is never cut in half");
 	log_json_escape(buf, sizeof(buf), "abcdefgh", 3);
 	T_STREQ(buf, "abc", "log fields are cut to srcmax source bytes");
+	log_json_escape(buf, sizeof(buf), "/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f"
+	    "\x98\x80", 100);
+	T_STREQ(buf, "/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80", "well-formed "
+	    "UTF-8 of 2, 3 and 4 bytes passes through");
+	log_json_escape(buf, sizeof(buf), "a\xff\xc3(\xc0\xaf\xed\xa0\x80"
+	    "\xf4\x90\x80\x80", 100);
+	T_STREQ(buf, "a\\ufffd\\ufffd(\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd"
+	    "\\ufffd\\ufffd\\ufffd\\ufffd", "a stray byte, a cut sequence, an "
+	    "overlong form, a surrogate and a code point past U+10FFFF each "
+	    "become \\ufffd per byte");
+	log_json_escape(buf, sizeof(buf), "\xe2\x82\xac", 2);
+	T_STREQ(buf, "\\ufffd\\ufffd", "a sequence cut by srcmax is not "
+	    "passed through");
+	log_json_escape(buf, 4, "ab\xe2\x82\xac", 100);
+	T_STREQ(buf, "ab", "a sequence is never cut in half by the buffer");
 	return T_DONE();
 }
