@@ -6,7 +6,7 @@
 #
 # Environment (required): LISTEN, AUTH_UPSTREAM, INFO_UPSTREAM, RUN_DIR,
 # ACCESS_LOG, ERROR_LOG.  Optional: INTERNAL_LISTEN (unix:$RUN_DIR/gateway.sock),
-# NGINX_WORKERS (auto), LOGIN_RATE (10r/s, or off), LOGIN_BURST (20),
+# NGINX_WORKERS (auto), CLIENT_TIMEOUT (10s), LOGIN_RATE (10r/s, or off), LOGIN_BURST (20),
 # NGINX_USER (www-data when run as root, else none).
 set -eu
 
@@ -24,6 +24,7 @@ INTERNAL_LISTEN=${INTERNAL_LISTEN:-unix:$RUN_DIR/gateway.sock}
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
 LOGIN_RATE=${LOGIN_RATE:-10r/s}
 LOGIN_BURST=${LOGIN_BURST:-20}
+CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-10s}
 
 case $LOGIN_RATE in
 off) LOGIN_LIMIT='' ;;
@@ -34,6 +35,11 @@ esac
 [ "$LOGIN_RATE" = off ] && LOGIN_RATE=1r/s	# the zone is declared, unused
 case $LOGIN_BURST in
 '' | *[!0-9]*) die "LOGIN_BURST: expected a whole number, got '$LOGIN_BURST'" ;;
+esac
+case $CLIENT_TIMEOUT in
+*[!0-9]*ms | ms | *[!0-9]*s | s) die "CLIENT_TIMEOUT: expected like 10s or 500ms, got '$CLIENT_TIMEOUT'" ;;
+*ms | *s) ;;
+*) die "CLIENT_TIMEOUT: expected like 10s or 500ms, got '$CLIENT_TIMEOUT'" ;;
 esac
 case $NGINX_WORKERS in
 auto) ;;
@@ -57,8 +63,8 @@ NGINX_USER_LINE=''
 
 export LISTEN INTERNAL_LISTEN INTERNAL_PORT AUTH_UPSTREAM INFO_UPSTREAM RUN_DIR \
     ACCESS_LOG ERROR_LOG NGINX_WORKERS NGINX_USER_LINE LOGIN_RATE LOGIN_BURST \
-    LOGIN_LIMIT
+    LOGIN_LIMIT CLIENT_TIMEOUT
 # shellcheck disable=SC2016  # the names are for envsubst, not the shell
 envsubst '${LISTEN} ${INTERNAL_LISTEN} ${INTERNAL_PORT} ${AUTH_UPSTREAM}
 ${INFO_UPSTREAM} ${RUN_DIR} ${ACCESS_LOG} ${ERROR_LOG} ${NGINX_WORKERS}
-${NGINX_USER_LINE} ${LOGIN_RATE} ${LOGIN_LIMIT}' < "$here/gateway.conf.template"
+${NGINX_USER_LINE} ${LOGIN_RATE} ${LOGIN_LIMIT} ${CLIENT_TIMEOUT}' < "$here/gateway.conf.template"

@@ -5,7 +5,8 @@
 
 setup_file() {
 	load helpers
-	stack_start
+	# Slow clients are cut off after 1 s here (10 s by default).
+	stack_start CLIENT_TIMEOUT=1s
 	echo "$(service_pid auth) $(service_pid info)" > "$RUN_DIR/pids.before"
 }
 
@@ -157,6 +158,31 @@ assert_json_4xx() {	# assert_json_4xx STATUS DETAIL
 	assert_body '{"info":"The answer is 42."}'
 }
 
+# slow REQUEST-PREFIX: opens a connection, sends the prefix and waits (5 s at
+# most) for the gateway to close it; exits 0 when it did, 124 when not.
+slow() {
+	exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+	printf '%b' "$1" >&3
+	timeout 5 cat <&3 >/dev/null
+}
+
+@test "slow clients (headers or body never finished) are cut off and do not block others" {
+	local i pids=() rc
+	for i in $(seq 20); do
+		slow 'GET /info HTTP/1.1\r\nHost: x\r\nAuthorization: merix' &
+		pids+=($!)
+		slow 'POST /login/ HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab' &
+		pids+=($!)
+	done
+	http GET /info -H "Authorization: merixstudio"
+	assert_status 200
+	assert_faster_than 0.5
+	for i in "${pids[@]}"; do
+		rc=0
+		wait "$i" || rc=$?
+		assert_equal "$rc" 0
+	done
+}
 
 @test "after all of it the services are the same healthy processes" {
 	assert_equal "$(service_pid auth) $(service_pid info)" "$(cat "$RUN_DIR/pids.before")"

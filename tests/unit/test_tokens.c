@@ -128,6 +128,35 @@ main(void)
 	    match(&ts, "SHA256:x"), "the prefix is lower case: SHA256:x is a "
 	    "plain token");
 	tokens_free(&ts);
+	{
+		/*
+		 * The matching contract: every entry is compared in full, so a
+		 * token is found wherever it sits in a full store, and a
+		 * candidate differing only in its last byte is not.
+		 */
+		static char	list[TOKENS_COUNT_MAX * 12];
+		size_t		o = 0;
+		int		k;
+
+		for (k = 0; k < TOKENS_COUNT_MAX; k++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o,
+			    "%stok-%05d", k ? "," : "", k);
+		T_CHECK(tokens_parse_list(&ts, list, err) == 0 &&
+		    ts.n == TOKENS_COUNT_MAX, "a store of TOKENS_COUNT_MAX "
+		    "tokens loads");
+		T_CHECK(match(&ts, "tok-00000") && match(&ts, "tok-00511") &&
+		    match(&ts, "tok-01023"), "the first, a middle and the last "
+		    "entry all match");
+		T_CHECK(!match(&ts, "tok-01024") && !match(&ts, "tok-0000") &&
+		    !match(&ts, "tok-000000"), "near misses (last byte, one "
+		    "byte short, one byte long) do not");
+		tokens_free(&ts);
+		o += (size_t)snprintf(list + o, sizeof(list) - o, ",one-more");
+		T_CHECK(tokens_parse_list(&ts, list, err) == -1 &&
+		    strcmp(err, "AUTH_TOKENS: more than 1024 tokens") == 0,
+		    "one token past TOKENS_COUNT_MAX is refused");
+		tokens_free(&ts);
+	}
 	setenv("AUTH_TOKENS_FILE", "build/tests/tokens.txt", 1);
 	T_CHECK(tokens_load(&ts, err) == 0 && ts.n == 1 &&
 	    match(&ts, "from-file"), "AUTH_TOKENS_FILE is read");
