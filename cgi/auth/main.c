@@ -3,6 +3,7 @@
  *
  *   POST /login/  200 {"authenticated":true}, or 401 with a JSON detail
  *   any  /login   307 to /login/ (FastAPI's redirect_slashes)
+ *   GET  /healthz 200 {"status":"ok"} (never touches the tokens)
  *
  * Fails closed: with no token configured it refuses to start.
  */
@@ -59,6 +60,7 @@ auth_redirect(struct svc_req *r, const void *app)
 static const struct svc_route auth_routes[] = {
 	{ "POST", "/login/", auth_login },
 	{ "*", "/login", auth_redirect },
+	{ "GET", "/healthz", svc_healthz },
 };
 
 int

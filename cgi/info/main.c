@@ -7,6 +7,8 @@
  *     auth timed out    → 504, JSON detail, Retry-After
  *     anything else     → 503, JSON detail, Retry-After
  *
+ *   GET|HEAD /healthz  200 {"status":"ok"} (no auth call: liveness)
+ *
  * Never 200 unless auth said yes.  A circuit breaker stops hammering an auth
  * service that keeps failing.
  */
@@ -150,6 +152,7 @@ info_thread_free(void *state)
 
 static const struct svc_route info_routes[] = {
 	{ "GET", "/info", info_get },
+	{ "GET", "/healthz", svc_healthz },
 };
 
 int

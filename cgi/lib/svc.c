@@ -357,3 +357,12 @@ stop:
 		log_event("info", "stopped");
 	return rc;
 }
+
+void
+svc_healthz(struct svc_req *r, const void *app)
+{
+	static const char	ok[] = "{\"status\":\"ok\"}";
+
+	(void)app;
+	resp_json(r, 200, NULL, ok, sizeof(ok) - 1);
+}

@@ -79,4 +79,12 @@ size_t svc_allow(const struct svc_def *def, const char *path, char *buf,
 /* The FastCGI param name of r, or NULL.  Valid until the request ends. */
 const char *svc_param(const struct svc_req *r, const char *name);
 
+/*
+ * The cheap health route every service has (GET /healthz): 200
+ * {"status":"ok"} while the process serves requests.  Touches no
+ * configuration and no secret; compose healthchecks and the gateway's
+ * /healthz use it.
+ */
+void svc_healthz(struct svc_req *r, const void *app);
+
 #endif
