@@ -38,8 +38,10 @@ help:
 	@echo "make bench      our stack vs the nginx ceiling vs the FastAPI original (wrk)"
 
 # Missing Debian packages are installed (as root) or named (otherwise).
+# The image build has its own packages and sets DEPS=true.
+DEPS    ?= scripts/deps.sh
 $(B)/.deps: scripts/deps.sh
-	@scripts/deps.sh
+	@$(DEPS)
 	@mkdir -p $(B) && touch $@
 deps: $(B)/.deps
 

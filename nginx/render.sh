@@ -7,7 +7,10 @@
 # Environment (required): LISTEN, AUTH_UPSTREAM, INFO_UPSTREAM, RUN_DIR,
 # ACCESS_LOG, ERROR_LOG.  Optional: INTERNAL_LISTEN (unix:$RUN_DIR/gateway.sock),
 # NGINX_WORKERS (auto), CLIENT_TIMEOUT (10s), LOGIN_RATE (10r/s, or off), LOGIN_BURST (20),
-# NGINX_USER (www-data when run as root, else none).
+# NGINX_USER (www-data when run as root, else none), RESOLVER (none: the
+# upstreams' names are resolved once at start; an address, such as Docker's
+# 127.0.0.11: resolved per request, cached 5 s, so replicas that come and go
+# are followed).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,6 +57,25 @@ esac
 case $INTERNAL_PORT in
 *[!0-9]*) die "INTERNAL_LISTEN: expected unix:/path, port or address:port, got '$INTERNAL_LISTEN'" ;;
 esac
+# How nginx finds auth and info.  Without a resolver: upstream blocks,
+# resolved once.  With one: a variable in fastcgi_pass makes nginx resolve
+# the name when a request needs it (cached for 5 s), spreading requests over
+# every address the name has.
+if [ -z "${RESOLVER:-}" ]; then
+	UPSTREAMS="upstream auth { server $AUTH_UPSTREAM; }
+    upstream info { server $INFO_UPSTREAM; }"
+	AUTH_PASS=auth
+	INFO_PASS=info
+else
+	UPSTREAMS="resolver $RESOLVER valid=5s ipv6=off;
+    resolver_timeout 1s;
+    map \$host \$auth_addr { default $AUTH_UPSTREAM; }
+    map \$host \$info_addr { default $INFO_UPSTREAM; }"
+	# shellcheck disable=SC2016  # nginx variables, not the shell's
+	AUTH_PASS='$auth_addr'
+	# shellcheck disable=SC2016
+	INFO_PASS='$info_addr'
+fi
 if [ -z "${NGINX_USER+x}" ]; then
 	NGINX_USER=''
 	[ "$(id -u)" -eq 0 ] && NGINX_USER=www-data
@@ -63,8 +85,8 @@ NGINX_USER_LINE=''
 
 export LISTEN INTERNAL_LISTEN INTERNAL_PORT AUTH_UPSTREAM INFO_UPSTREAM RUN_DIR \
     ACCESS_LOG ERROR_LOG NGINX_WORKERS NGINX_USER_LINE LOGIN_RATE LOGIN_BURST \
-    LOGIN_LIMIT CLIENT_TIMEOUT
+    LOGIN_LIMIT CLIENT_TIMEOUT UPSTREAMS AUTH_PASS INFO_PASS
 # shellcheck disable=SC2016  # the names are for envsubst, not the shell
-envsubst '${LISTEN} ${INTERNAL_LISTEN} ${INTERNAL_PORT} ${AUTH_UPSTREAM}
-${INFO_UPSTREAM} ${RUN_DIR} ${ACCESS_LOG} ${ERROR_LOG} ${NGINX_WORKERS}
+envsubst '${LISTEN} ${INTERNAL_LISTEN} ${INTERNAL_PORT} ${UPSTREAMS}
+${AUTH_PASS} ${INFO_PASS} ${RUN_DIR} ${ACCESS_LOG} ${ERROR_LOG} ${NGINX_WORKERS}
 ${NGINX_USER_LINE} ${LOGIN_RATE} ${LOGIN_LIMIT} ${CLIENT_TIMEOUT}' < "$here/gateway.conf.template"
