@@ -24,7 +24,7 @@ UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 PORT ?= 8080
 export PORT
 
-.PHONY: all deps run start stop test unit integration test-sanitize fuzz fuzz-smoke bench token-hash clean help
+.PHONY: all deps run start stop test unit integration test-sanitize test-compose fuzz fuzz-smoke bench token-hash clean help
 
 all: $(B)/auth.fcgi $(B)/info.fcgi
 
@@ -35,6 +35,7 @@ help:
 	@echo "make test       unit + integration tests, ends with 'N passed, N failed'"
 	@echo "make fuzz       every libFuzzer harness for FUZZ_SECS (60) seconds"
 	@echo "make token-hash the sha256: line for AUTH_TOKENS_FILE (token on stdin)"
+	@echo "make test-compose  docker compose up on a real Docker engine, then faults, scale, down"
 	@echo "make bench      our stack vs the nginx ceiling vs the FastAPI original (wrk)"
 
 # Missing Debian packages are installed (as root) or named (otherwise).
@@ -108,6 +109,12 @@ fuzz-smoke:
 # Prints the AUTH_TOKENS_FILE line (sha256:<hex>) for a token read from stdin.
 token-hash:
 	@scripts/token-hash.sh
+
+# docker compose on a real engine (scripts/docker-engine.sh starts a private
+# one where none runs): build, up, curl session, faults, scale, down.
+test-compose:
+	@scripts/deps.sh docker.io debootstrap docker-compose
+	@scripts/test.sh integration tests/compose
 
 # Needs wrk and the FastAPI reference's Debian packages.
 bench: all

@@ -9,7 +9,7 @@
 # NGINX_WORKERS (auto), CLIENT_TIMEOUT (10s), LOGIN_RATE (10r/s, or off), LOGIN_BURST (20),
 # NGINX_USER (www-data when run as root, else none), RESOLVER (none: the
 # upstreams' names are resolved once at start; an address, such as Docker's
-# 127.0.0.11: resolved per request, cached 5 s, so replicas that come and go
+# 127.0.0.11: resolved per request, cached 1 s, so replicas that come and go
 # are followed).
 set -eu
 
@@ -59,7 +59,7 @@ case $INTERNAL_PORT in
 esac
 # How nginx finds auth and info.  Without a resolver: upstream blocks,
 # resolved once.  With one: a variable in fastcgi_pass makes nginx resolve
-# the name when a request needs it (cached for 5 s), spreading requests over
+# the name when a request needs it (cached for 1 s), spreading requests over
 # every address the name has.
 if [ -z "${RESOLVER:-}" ]; then
 	UPSTREAMS="upstream auth { server $AUTH_UPSTREAM; }
@@ -67,7 +67,7 @@ if [ -z "${RESOLVER:-}" ]; then
 	AUTH_PASS=auth
 	INFO_PASS=info
 else
-	UPSTREAMS="resolver $RESOLVER valid=5s ipv6=off;
+	UPSTREAMS="resolver $RESOLVER valid=1s ipv6=off;
     resolver_timeout 1s;
     map \$host \$auth_addr { default $AUTH_UPSTREAM; }
     map \$host \$info_addr { default $INFO_UPSTREAM; }"

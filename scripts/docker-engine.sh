@@ -71,9 +71,27 @@ base_image() {
 	root=$DOCKER_DIR/rootfs
 	rm -rf "$root"
 	debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >&2
-	# As in the official image: no documentation, no apt caches.
-	rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin \
-	    "$root"/usr/share/doc/* "$root"/usr/share/man/*
+	# As in the official slim image: no documentation, locales or apt
+	# caches, now or in any image built on it.
+	cat > "$root/etc/apt/apt.conf.d/docker-clean" <<'CONF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+Acquire::Languages "none";
+CONF
+	cat > "$root/etc/dpkg/dpkg.cfg.d/docker" <<'CONF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/lintian/*
+CONF
+	find "$root/usr/share/doc" -type f ! -name copyright -delete
+	rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/* \
+	    "$root"/usr/share/man/* "$root"/usr/share/info/* \
+	    "$root"/usr/share/locale/*
 	tar -C "$root" -c . | docker import - "$BASE_IMAGE" >&2
 	rm -rf "$root"
 }

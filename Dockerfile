@@ -1,0 +1,73 @@
+# Three images from one file: gateway (nginx), auth and info (each under
+# spawn-fcgi -n).  Everything comes from Debian bookworm's packages, the same
+# versions as `make run` on Debian 12.  Build one with --target, or let
+# docker-compose.yml build all three.
+#
+#   docker build --target auth -t cgi-microservices/auth .
+#
+# The build stage has the -dev packages; the runtime images carry only the
+# runtime libraries and run as an unprivileged user.
+
+FROM debian:bookworm-slim AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev make \
+    libfcgi-dev libcurl4-openssl-dev libcjson-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Makefile ./
+COPY scripts/deps.sh scripts/
+COPY cgi/ cgi/
+# DEPS=true: the packages are above; scripts/deps.sh is for machines.
+RUN make DEPS=true OPT=-O2 all \
+ && strip build/auth.fcgi build/info.fcgi
+
+# What both services need at run time: spawn-fcgi, libfcgi, cJSON, and
+# cgi-fcgi (libfcgi-bin) for the healthcheck, which speaks FastCGI itself.
+FROM debian:bookworm-slim AS service
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends spawn-fcgi libfcgi0ldbl \
+    libfcgi-bin libcjson1 \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --no-create-home --shell /usr/sbin/nologin app
+COPY scripts/fcgi-health.sh /usr/local/bin/fcgi-health
+# spawn-fcgi opens the socket and then becomes the service (-n: no fork),
+# so the service is PID 1 and takes Docker's SIGTERM for its graceful stop.
+STOPSIGNAL SIGTERM
+EXPOSE 9000
+HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=3 \
+    CMD ["fcgi-health", "127.0.0.1:9000"]
+
+FROM service AS auth
+COPY --from=build /src/build/auth.fcgi /usr/local/bin/auth.fcgi
+USER app
+CMD ["spawn-fcgi", "-n", "-a", "0.0.0.0", "-p", "9000", "--", "/usr/local/bin/auth.fcgi"]
+
+FROM service AS info
+# libcurl4 for the call to auth (ca-certificates too for an https AUTH_URL).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libcurl4 \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /src/build/info.fcgi /usr/local/bin/info.fcgi
+USER app
+CMD ["spawn-fcgi", "-n", "-a", "0.0.0.0", "-p", "9000", "--", "/usr/local/bin/info.fcgi"]
+
+# The gateway: Debian's nginx with the same template as make run, rendered
+# at start from the environment by the same nginx/render.sh.
+FROM debian:bookworm-slim AS gateway
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nginx gettext-base \
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /run/gateway \
+ && chown www-data:www-data /run/gateway
+COPY nginx/gateway.conf.template nginx/render.sh docker/gateway-start.sh \
+    docker/http-health.sh /etc/gateway/
+ENV LISTEN=8080 INTERNAL_LISTEN=8081 \
+    AUTH_UPSTREAM=auth:9000 INFO_UPSTREAM=info:9000 RESOLVER=127.0.0.11 \
+    RUN_DIR=/run/gateway ACCESS_LOG=/dev/stdout ERROR_LOG=stderr
+USER www-data
+EXPOSE 8080 8081
+# QUIT: nginx finishes the requests it holds, then exits.
+STOPSIGNAL SIGQUIT
+HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=3 \
+    CMD ["/etc/gateway/http-health.sh", "8080"]
+CMD ["/etc/gateway/gateway-start.sh"]

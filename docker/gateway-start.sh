@@ -1,0 +1,10 @@
+#!/bin/sh
+# The gateway container's command: render the template from the environment
+# (nginx/render.sh checks every value), test it, and become nginx in the
+# foreground (the template says daemon off) so that Docker supervises it.
+set -eu
+
+mkdir -p "$RUN_DIR/tmp" "$RUN_DIR/conf.d"
+/etc/gateway/render.sh > "$RUN_DIR/nginx.conf"
+nginx -t -q -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr
+exec nginx -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr

@@ -1,0 +1,190 @@
+#!/usr/bin/env bats
+# docker compose up, on a real Docker engine: images built from the
+# Dockerfile, the three containers healthy, the tutorial's curl session, a
+# stopped auth, replicas, and a quick graceful down.  Everything started here
+# is removed in teardown_file: containers, network, and the engine itself if
+# scripts/docker-engine.sh had to start one.
+
+ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+
+setup_file() {
+	local env
+	# A dockerd already answering is the machine's; ours is stopped after.
+	if docker info >/dev/null 2>&1; then
+		echo 0 > "$BATS_FILE_TMPDIR/own_engine"
+	else
+		echo 1 > "$BATS_FILE_TMPDIR/own_engine"
+	fi
+	env=$("$ROOT/scripts/docker-engine.sh" up)
+	eval "$env"
+	echo "$env" > "$BATS_FILE_TMPDIR/env"
+	"$ROOT/scripts/images.sh" > "$BATS_FILE_TMPDIR/sizes"
+	export COMPOSE_PROJECT_NAME=cgitest$$
+	GATEWAY_PORT=$("$ROOT/scripts/free-port.sh")
+	export GATEWAY_PORT
+	echo "export COMPOSE_PROJECT_NAME=$COMPOSE_PROJECT_NAME GATEWAY_PORT=$GATEWAY_PORT" \
+	    >> "$BATS_FILE_TMPDIR/env"
+	cd "$ROOT"
+	docker-compose up -d --no-build >&2
+	wait_healthy 3
+}
+
+teardown_file() {
+	load "$BATS_FILE_TMPDIR/env"
+	cd "$ROOT"
+	docker-compose down --remove-orphans -t 10 >&2 || true
+	if [ "$(cat "$BATS_FILE_TMPDIR/own_engine")" = 1 ]; then
+		"$ROOT/scripts/docker-engine.sh" down
+	fi
+}
+
+setup() {
+	load '/usr/lib/bats/bats-support/load'
+	load '/usr/lib/bats/bats-assert/load'
+	load "$BATS_FILE_TMPDIR/env"
+	cd "$ROOT"
+	BASE=http://127.0.0.1:$GATEWAY_PORT
+}
+
+# wait_healthy N: until N containers of the project are healthy (60 s).
+wait_healthy() {
+	local i n
+	for ((i = 0; i < 600; i++)); do
+		n=$(docker ps --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" \
+		    --filter health=healthy -q | wc -l)
+		[ "$n" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	docker-compose ps >&2
+	docker-compose logs --tail=20 >&2
+	return 1
+}
+
+# http METHOD PATH [curl args]: sets STATUS, BODY, TIME; 10 s at most.
+http() {
+	local method=$1 path=$2 w
+	shift 2
+	w=$(curl -s -m 10 -X "$method" -o "$BATS_TEST_TMPDIR/body" \
+	    -D "$BATS_TEST_TMPDIR/headers" -w '%{http_code} %{time_total}' \
+	    "$@" "$BASE$path") || true
+	STATUS=${w%% *}
+	TIME=${w##* }
+	BODY=$(cat "$BATS_TEST_TMPDIR/body" 2>/dev/null || true)
+}
+
+header() {
+	grep -i "^$1:" "$BATS_TEST_TMPDIR/headers" | head -n 1 | cut -d: -f2- | sed 's/^ *//; s/\r$//'
+}
+
+# served NAME: how many /info or /login/ requests each replica of NAME logged.
+served() {
+	local c
+	for c in $(docker-compose ps -q "$1"); do
+		docker logs "$c" 2>&1 | grep -c '"status":200' || true
+	done
+}
+
+@test "the images are built FROM debian:bookworm-slim, run unprivileged and are small" {
+	local t
+	cat "$BATS_FILE_TMPDIR/sizes" >&3
+	for t in auth info; do
+		run docker image inspect -f '{{.Config.User}}' "cgi-microservices/$t:latest"
+		assert_output app
+	done
+	run docker image inspect -f '{{.Config.User}}' cgi-microservices/gateway:latest
+	assert_output www-data
+	# Each image adds little to the base: under 20 MB.
+	base=$(docker image inspect -f '{{.Size}}' debian:bookworm-slim)
+	for t in auth info gateway; do
+		size=$(docker image inspect -f '{{.Size}}' "cgi-microservices/$t:latest")
+		[ $((size - base)) -lt 20000000 ] || fail "$t adds $((size - base)) bytes"
+	done
+}
+
+@test "only the gateway publishes a port" {
+	run docker-compose port gateway 8080
+	assert_output "127.0.0.1:$GATEWAY_PORT"
+	for s in auth info; do
+		run docker inspect -f '{{json .HostConfig.PortBindings}}' "$(docker-compose ps -q "$s")"
+		assert_output '{}'
+	done
+}
+
+@test "the tutorial's curl session: 401 without a token, then 200 and the answer" {
+	http GET /info
+	assert_equal "$STATUS" 401
+	assert_equal "$BODY" '{"detail":"Invalid or missing token"}'
+	http GET /info -H 'Authorization: merixstudio'
+	assert_equal "$STATUS" 200
+	assert_equal "$BODY" '{"info":"The answer is 42."}'
+	assert_equal "$(header Content-Type)" application/json
+	http GET /healthz
+	assert_equal "$STATUS" 200
+}
+
+@test "auth stopped: /info answers 503 JSON, never 200 or a hang; started again: 200" {
+	local i
+	docker-compose stop auth >&2
+	for ((i = 0; i < 50; i++)); do
+		http GET /info -H 'Authorization: merixstudio'
+		# Fast and clear while the gateway notices: 503, or 504 for a
+		# call to the vanished address still cached for up to 1 s.
+		[[ "$STATUS" = 50[34] ]] || fail "got $STATUS $BODY"
+		awk -v t="$TIME" 'BEGIN { exit !(t < 2.5) }' || fail "took ${TIME}s"
+		[ "$STATUS" = 503 ] && break
+	done
+	assert_equal "$STATUS" 503
+	assert_equal "$BODY" '{"detail":"auth service unavailable"}'
+	assert_equal "$(header Retry-After)" 1
+	http GET /healthz
+	assert_equal "$STATUS" 503
+	assert_equal "$BODY" '{"detail":"auth service unavailable"}'
+	docker-compose start auth >&2
+	for ((i = 0; i < 100; i++)); do
+		http GET /info -H 'Authorization: merixstudio'
+		[ "$STATUS" = 200 ] && break
+		sleep 0.1
+	done
+	assert_equal "$STATUS" 200
+	assert_equal "$BODY" '{"info":"The answer is 42."}'
+}
+
+@test "--scale info=3 auth=2: the gateway spreads requests over every replica" {
+	local i n
+	docker-compose up -d --no-build --no-recreate --scale info=3 --scale auth=2 >&2
+	wait_healthy 6
+	# The gateway re-resolves the names at most 1 s later.
+	sleep 1.5
+	for i in $(seq 60); do
+		http GET /info -H 'Authorization: merixstudio'
+		assert_equal "$STATUS" 200
+	done
+	run served info
+	assert_equal "${#lines[@]}" 3
+	for n in "${lines[@]}"; do
+		[ "$n" -ge 1 ] || fail "an info replica served nothing: ${lines[*]}"
+	done
+	run served auth
+	assert_equal "${#lines[@]}" 2
+	for n in "${lines[@]}"; do
+		[ "$n" -ge 1 ] || fail "an auth replica served nothing: ${lines[*]}"
+	done
+}
+
+@test "no container log holds the token" {
+	run bash -c "docker-compose logs --no-color 2>&1 | grep -c merixstudio"
+	assert_output 0
+}
+
+@test "docker-compose down stops everything gracefully within a few seconds" {
+	local t0 t1
+	t0=$(date +%s%N)
+	docker-compose down -t 10 >&2
+	t1=$(date +%s%N)
+	echo "# down took $(((t1 - t0) / 1000000)) ms" >&3
+	[ $(((t1 - t0) / 1000000)) -lt 5000 ] || fail "down took $(((t1 - t0) / 1000000)) ms"
+	run docker ps -aq --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME"
+	assert_output ''
+	run docker network ls -q --filter "name=${COMPOSE_PROJECT_NAME}_default"
+	assert_output ''
+}

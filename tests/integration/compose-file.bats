@@ -1,0 +1,51 @@
+#!/usr/bin/env bats
+# docker-compose.yml, checked without an engine (make test): valid for
+# Debian's docker-compose 1.29, and saying what docs/operations.md promises.
+# make test-compose runs it for real.
+
+setup() {
+	load helpers
+	cd "$ROOT"
+}
+
+# cfg EXPR: evaluates a Python expression over the normalized config `c`.
+cfg() {
+	docker-compose config | /usr/bin/python3 -c \
+	    'import sys, yaml; c = yaml.safe_load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}
+
+@test "docker-compose.yml is valid for docker-compose 1.29" {
+	run docker-compose config -q
+	assert_success
+	assert_output ''
+}
+
+@test "three services; only the gateway publishes a port, on loopback by default" {
+	run cfg 'sorted(c["services"])'
+	assert_output "['auth', 'gateway', 'info']"
+	run cfg '[(s, "ports" in v) for s, v in sorted(c["services"].items())]'
+	assert_output "[('auth', False), ('gateway', True), ('info', False)]"
+	run cfg 'c["services"]["gateway"]["ports"][0]'
+	assert_output --regexp "'host_ip': '127.0.0.1'|127.0.0.1:8080:8080"
+}
+
+@test "every service has a healthcheck and restarts unless stopped; the gateway waits for healthy services" {
+	run cfg '[(s, "test" in v["healthcheck"], v["restart"]) for s, v in sorted(c["services"].items())]'
+	assert_output "[('auth', True, 'unless-stopped'), ('gateway', True, 'unless-stopped'), ('info', True, 'unless-stopped')]"
+	run cfg 'sorted((k, v["condition"]) for k, v in c["services"]["gateway"]["depends_on"].items())'
+	assert_output "[('auth', 'service_healthy'), ('info', 'service_healthy')]"
+}
+
+@test "the demo token is set in one place and can be overridden from the environment" {
+	run cfg 'c["services"]["auth"]["environment"]["AUTH_TOKENS"]'
+	assert_output merixstudio
+	run grep -c merixstudio docker-compose.yml
+	assert_output 2	# the default, and the curl example in the header
+	AUTH_TOKENS=s3cret run cfg 'c["services"]["auth"]["environment"]["AUTH_TOKENS"]'
+	assert_output s3cret
+}
+
+@test "info reaches auth through the gateway's internal listener" {
+	run cfg 'c["services"]["info"]["environment"]["AUTH_URL"]'
+	assert_output http://gateway:8081/login/
+}
