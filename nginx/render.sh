@@ -6,7 +6,9 @@
 #
 # Environment (required): LISTEN, AUTH_UPSTREAM, INFO_UPSTREAM, RUN_DIR,
 # ACCESS_LOG, ERROR_LOG.  Optional: INTERNAL_LISTEN (unix:$RUN_DIR/gateway.sock),
-# NGINX_WORKERS (auto), CLIENT_TIMEOUT (10s), LOGIN_RATE (10r/s, or off), LOGIN_BURST (20),
+# NGINX_WORKERS (auto), CLIENT_TIMEOUT (10s), METRICS_ALLOW ("127.0.0.1 ::1":
+# addresses or CIDRs that may read /metrics/* on the public listener; the
+# internal listener always may), LOGIN_RATE (10r/s, or off), LOGIN_BURST (20),
 # NGINX_USER (www-data when run as root, else none), RESOLVER (none: the
 # upstreams' names are resolved once at start; an address, such as Docker's
 # 127.0.0.11: resolved per request, cached 1 s, so replicas that come and go
@@ -28,6 +30,7 @@ NGINX_WORKERS=${NGINX_WORKERS:-auto}
 LOGIN_RATE=${LOGIN_RATE:-10r/s}
 LOGIN_BURST=${LOGIN_BURST:-20}
 CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-10s}
+METRICS_ALLOW=${METRICS_ALLOW:-127.0.0.1 ::1}
 
 case $LOGIN_RATE in
 off) LOGIN_LIMIT='' ;;
@@ -76,6 +79,13 @@ else
 	# shellcheck disable=SC2016
 	INFO_PASS='$info_addr'
 fi
+METRICS_GEO=''
+for a in $METRICS_ALLOW; do
+	case $a in
+	*[!0-9a-fA-F.:/]*) die "METRICS_ALLOW: expected addresses or CIDRs, got '$a'" ;;
+	esac
+	METRICS_GEO="$METRICS_GEO $a 1;"
+done
 if [ -z "${NGINX_USER+x}" ]; then
 	NGINX_USER=''
 	[ "$(id -u)" -eq 0 ] && NGINX_USER=www-data
@@ -85,8 +95,9 @@ NGINX_USER_LINE=''
 
 export LISTEN INTERNAL_LISTEN INTERNAL_PORT AUTH_UPSTREAM INFO_UPSTREAM RUN_DIR \
     ACCESS_LOG ERROR_LOG NGINX_WORKERS NGINX_USER_LINE LOGIN_RATE LOGIN_BURST \
-    LOGIN_LIMIT CLIENT_TIMEOUT UPSTREAMS AUTH_PASS INFO_PASS
+    LOGIN_LIMIT CLIENT_TIMEOUT UPSTREAMS AUTH_PASS INFO_PASS METRICS_GEO
 # shellcheck disable=SC2016  # the names are for envsubst, not the shell
 envsubst '${LISTEN} ${INTERNAL_LISTEN} ${INTERNAL_PORT} ${UPSTREAMS}
 ${AUTH_PASS} ${INFO_PASS} ${RUN_DIR} ${ACCESS_LOG} ${ERROR_LOG} ${NGINX_WORKERS}
-${NGINX_USER_LINE} ${LOGIN_RATE} ${LOGIN_LIMIT} ${CLIENT_TIMEOUT}' < "$here/gateway.conf.template"
+${NGINX_USER_LINE} ${LOGIN_RATE} ${LOGIN_LIMIT} ${CLIENT_TIMEOUT}
+${METRICS_GEO}' < "$here/gateway.conf.template"

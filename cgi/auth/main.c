@@ -4,6 +4,7 @@
  *   POST /login/  200 {"authenticated":true}, or 401 with a JSON detail
  *   any  /login   307 to /login/ (FastAPI's redirect_slashes)
  *   GET  /healthz 200 {"status":"ok"} (never touches the tokens)
+ *   GET  /metrics Prometheus text: requests by route and status, latency
  *
  * Fails closed: with no token configured it refuses to start.
  */
@@ -61,6 +62,7 @@ static const struct svc_route auth_routes[] = {
 	{ "POST", "/login/", auth_login },
 	{ "*", "/login", auth_redirect },
 	{ "GET", "/healthz", svc_healthz },
+	{ "GET", "/metrics", svc_metrics },
 };
 
 int

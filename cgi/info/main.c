@@ -8,6 +8,7 @@
  *     anything else     → 503, JSON detail, Retry-After
  *
  *   GET|HEAD /healthz  200 {"status":"ok"} (no auth call: liveness)
+ *   GET|HEAD /metrics  Prometheus text: requests, latency, auth calls
  *
  * Never 200 unless auth said yes.  A circuit breaker stops hammering an auth
  * service that keeps failing.
@@ -24,9 +25,24 @@
 #include "resp.h"
 #include "svc.h"
 
+/* What became of each /info's call to auth, for /metrics. */
+enum info_call {
+	INFO_CALL_OK,
+	INFO_CALL_DENIED,		/* 401 or 403 */
+	INFO_CALL_TIMEOUT,
+	INFO_CALL_UNAVAILABLE,
+	INFO_CALL_BREAKER_OPEN,		/* not made: the breaker refused */
+	INFO_CALL_N,
+};
+
+static const char *const info_call_names[INFO_CALL_N] = {
+	"ok", "denied", "timeout", "unavailable", "breaker_open",
+};
+
 struct info_app {
 	struct authc_cfg	 authc;
 	struct breaker		*breaker;	/* shared, mutable, atomic */
+	_Atomic unsigned long long *calls;	/* [INFO_CALL_N], shared */
 };
 
 static const char info_answer[] = "{\"info\":\"The answer is 42.\"}";
@@ -93,6 +109,12 @@ info_header_ok(const char *s)
 }
 
 static void
+info_count(const struct info_app *a, enum info_call c)
+{
+	atomic_fetch_add_explicit(&a->calls[c], 1, memory_order_relaxed);
+}
+
+static void
 info_get(struct svc_req *r, const void *app)
 {
 	const struct info_app	*a = app;
@@ -109,12 +131,17 @@ info_get(struct svc_req *r, const void *app)
 	}
 	v = breaker_allow(a->breaker, info_now_ms(), &retry_ms);
 	if (v == BREAKER_REJECT) {
+		info_count(a, INFO_CALL_BREAKER_OPEN);
 		info_unavailable(r, 503, retry_ms, "auth service unavailable");
 		return;
 	}
 	out = authc_check(r->state, authz, r->reqid, &why);
 	info_log_change(breaker_record(a->breaker, out != AUTHC_TIMEOUT &&
 	    out != AUTHC_UNAVAILABLE, v, info_now_ms()), a->breaker);
+	info_count(a, out == AUTHC_OK ? INFO_CALL_OK :
+	    out == AUTHC_UNAUTHORIZED || out == AUTHC_FORBIDDEN ?
+	    INFO_CALL_DENIED : out == AUTHC_TIMEOUT ? INFO_CALL_TIMEOUT :
+	    INFO_CALL_UNAVAILABLE);
 	switch (out) {
 	case AUTHC_OK:
 		resp_json(r, 200, NULL, info_answer, sizeof(info_answer) - 1);
@@ -150,9 +177,34 @@ info_thread_free(void *state)
 	authc_free(state);
 }
 
+/* info's own metrics: the auth calls' outcomes and the breaker. */
+static int
+info_metrics(const void *app, char *buf, size_t cap, size_t *len)
+{
+	const struct info_app	*a = app;
+	int			 i;
+
+	if (metrics_printf(buf, cap, len, "# HELP info_auth_calls_total "
+	    "What became of /info's calls to auth.\n"
+	    "# TYPE info_auth_calls_total counter\n") == -1)
+		return -1;
+	for (i = 0; i < INFO_CALL_N; i++)
+		if (metrics_printf(buf, cap, len, "info_auth_calls_total{"
+		    "outcome=\"%s\"} %llu\n", info_call_names[i],
+		    atomic_load_explicit(&a->calls[i],
+		    memory_order_relaxed)) == -1)
+			return -1;
+	return metrics_printf(buf, cap, len, "# HELP info_auth_breaker_open "
+	    "1 while the circuit breaker refuses calls to auth.\n"
+	    "# TYPE info_auth_breaker_open gauge\n"
+	    "info_auth_breaker_open %d\n",
+	    atomic_load(&a->breaker->open_until) != 0);
+}
+
 static const struct svc_route info_routes[] = {
 	{ "GET", "/info", info_get },
 	{ "GET", "/healthz", svc_healthz },
+	{ "GET", "/metrics", svc_metrics },
 };
 
 int
@@ -161,6 +213,7 @@ main(void)
 	struct svc_cfg	 cfg;
 	struct info_app	 app;
 	struct breaker	 breaker;
+	_Atomic unsigned long long calls[INFO_CALL_N];
 	struct svc_def	 def = {
 		.name = "info",
 		.routes = info_routes,
@@ -168,6 +221,7 @@ main(void)
 		.app = &app,
 		.thread_init = info_thread_init,
 		.thread_free = info_thread_free,
+		.metrics_extra = info_metrics,
 	};
 	char		 err[CFG_ERR_MAX];
 	long		 failures, cooldown;
@@ -188,6 +242,9 @@ main(void)
 	}
 	breaker_init(&breaker, (int)failures, cooldown);
 	app.breaker = &breaker;
+	for (rc = 0; rc < INFO_CALL_N; rc++)
+		atomic_init(&calls[rc], 0);
+	app.calls = calls;
 	/* A URL with user:password@ is not logged: that part is a secret. */
 	log_event("info", "auth at %s%s%s, deadlines %ld/%ld ms, breaker "
 	    "%ld/%ld ms", strchr(app.authc.url, '@') ?

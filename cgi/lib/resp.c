@@ -35,28 +35,45 @@ resp_reason(int status)
 }
 
 int
-resp_json(struct svc_req *r, int status, const char *extra, const char *body,
-    size_t len)
+resp_send(struct svc_req *r, int status, const char *ctype, const char *extra,
+    const char *body, size_t len)
 {
 	char	 buf[RESP_HEAD_MAX + RESP_BODY_MAX];
 	int	 n;
 
 	n = snprintf(buf, RESP_HEAD_MAX, "Status: %d %s\r\n"
-	    "Content-Type: application/json\r\n"
+	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
-	    "%s\r\n", status, resp_reason(status), len, extra ? extra : "");
+	    "%s\r\n", status, resp_reason(status), ctype, len,
+	    extra ? extra : "");
 	r->status = status;
-	if (n < 0 || n >= RESP_HEAD_MAX || len > RESP_BODY_MAX)
+	if (n < 0 || n >= RESP_HEAD_MAX)
 		return -1;
-	if (!r->head) {
+	if (r->head)
+		len = 0;
+	/* Small answers (all but metrics) go to libfcgi in one call. */
+	if (len <= RESP_BODY_MAX) {
 		memcpy(buf + n, body, len);
 		n += (int)len;
+		len = 0;
 	}
-	if (FCGX_PutStr(buf, n, r->fcgx.out) != n)
+	if (FCGX_PutStr(buf, n, r->fcgx.out) != n ||
+	    (len > 0 && FCGX_PutStr(body, (int)len, r->fcgx.out) != (int)len))
 		return -1;
 	return 0;
+}
+
+int
+resp_json(struct svc_req *r, int status, const char *extra, const char *body,
+    size_t len)
+{
+	if (len > RESP_BODY_MAX) {
+		r->status = status;
+		return -1;
+	}
+	return resp_send(r, status, "application/json", extra, body, len);
 }
 
 size_t

@@ -25,6 +25,13 @@
 int resp_json(struct svc_req *r, int status, const char *extra,
     const char *body, size_t len);
 
+/*
+ * Answers r with status, Content-Type ctype and a body of len bytes (any
+ * size: metrics are kilobytes).  Otherwise as resp_json().
+ */
+int resp_send(struct svc_req *r, int status, const char *ctype,
+    const char *extra, const char *body, size_t len);
+
 /* Answers r with status and {"detail": detail}.  Returns as resp_json. */
 int resp_error(struct svc_req *r, int status, const char *extra,
     const char *detail);

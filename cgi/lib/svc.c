@@ -38,6 +38,7 @@
 
 struct svc_worker {
 	const struct svc_def	*def;
+	struct metrics		*metrics;
 	pthread_t		 tid;
 	void			*state;
 };
@@ -135,8 +136,11 @@ svc_ms_since(const struct timespec *t0)
 	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* Routes r and answers it; every path through here sets r->status. */
-static void
+/*
+ * Routes r and answers it; every path through here sets r->status.
+ * Returns the route's index in the table, or nroutes when none matched.
+ */
+static size_t
 svc_dispatch(const struct svc_def *def, struct svc_req *r)
 {
 	const struct svc_route	*rt;
@@ -168,6 +172,7 @@ svc_dispatch(const struct svc_def *def, struct svc_req *r)
 		    r->method, r->path);
 		resp_error(r, 500, NULL, "Internal Server Error");
 	}
+	return rt != NULL ? (size_t)(rt - def->routes) : def->nroutes;
 }
 
 /* Reads and drops what is left of the request body, bounded. */
@@ -191,9 +196,13 @@ svc_worker_main(void *arg)
 	struct timespec		 t0;
 	char			 method[16], path[256], reqid[REQID_MAX + 1];
 	int			 status, have_id;
+	size_t			 route;
+	double			 ms;
 
 	memset(&r, 0, sizeof(r));
 	r.state = w->state;
+	r.def = w->def;
+	r.metrics = w->metrics;
 	FCGX_InitRequest(&r.fcgx, 0, 0);
 	while (!atomic_load(&svc_stopping)) {
 		if (FCGX_Accept_r(&r.fcgx) < 0) {
@@ -208,7 +217,8 @@ svc_worker_main(void *arg)
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		svc_dispatch(w->def, &r);
+		metrics_begin(w->metrics);
+		route = svc_dispatch(w->def, &r);
 		svc_drain(&r);
 		/* The params die with the request: keep what the log needs. */
 		snprintf(method, sizeof(method), "%s", r.method);
@@ -218,8 +228,9 @@ svc_worker_main(void *arg)
 			snprintf(reqid, sizeof(reqid), "%s", r.reqid);
 		status = r.status;
 		FCGX_Finish_r(&r.fcgx);
-		log_request(have_id ? reqid : NULL, method, path, status,
-		    svc_ms_since(&t0));
+		ms = svc_ms_since(&t0);
+		metrics_end(w->metrics, route, status, ms);
+		log_request(have_id ? reqid : NULL, method, path, status, ms);
 	}
 	FCGX_Free(&r.fcgx, 1);
 	pthread_mutex_lock(&svc_lock);
@@ -279,6 +290,7 @@ int
 svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 {
 	struct svc_worker	*w;
+	struct metrics		 metrics;
 	struct sigaction	 sa;
 	sigset_t		 stop;
 	long			 i, started = 0;
@@ -303,12 +315,18 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 		    "under spawn-fcgi");
 		return 1;
 	}
-	if ((w = calloc((size_t)cfg->threads, sizeof(*w))) == NULL) {
+	if (metrics_init(&metrics, def->name, def->nroutes) == -1 ||
+	    (w = calloc((size_t)cfg->threads, sizeof(*w))) == NULL) {
 		log_event("error", "out of memory");
+		metrics_free(&metrics);
 		return 1;
 	}
+	for (i = 0; i < (long)def->nroutes; i++)
+		metrics_route_name(&metrics, (size_t)i, def->routes[i].method,
+		    def->routes[i].path);
 	for (i = 0; i < cfg->threads; i++) {
 		w[i].def = def;
+		w[i].metrics = &metrics;
 		if (def->thread_init != NULL &&
 		    (w[i].state = def->thread_init(def->app)) == NULL) {
 			log_event("error", "cannot set up worker %ld", i);
@@ -353,6 +371,7 @@ stop:
 			def->thread_free(w[i].state);
 	}
 	free(w);
+	metrics_free(&metrics);
 	if (rc == 0)
 		log_event("info", "stopped");
 	return rc;
@@ -365,4 +384,25 @@ svc_healthz(struct svc_req *r, const void *app)
 
 	(void)app;
 	resp_json(r, 200, NULL, ok, sizeof(ok) - 1);
+}
+
+void
+svc_metrics(struct svc_req *r, const void *app)
+{
+	char	*buf;
+	size_t	 len;
+
+	if ((buf = malloc(METRICS_TEXT_MAX)) == NULL) {
+		resp_error(r, 503, NULL, "Out of memory");
+		return;
+	}
+	len = metrics_text(r->metrics, buf, METRICS_TEXT_MAX);
+	if (len > 0 && r->def->metrics_extra != NULL &&
+	    r->def->metrics_extra(app, buf, METRICS_TEXT_MAX, &len) == -1)
+		len = 0;
+	if (len == 0)
+		resp_error(r, 500, NULL, "Metrics do not fit");
+	else
+		resp_send(r, 200, "text/plain; version=0.0.4", NULL, buf, len);
+	free(buf);
 }

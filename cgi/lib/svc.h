@@ -15,6 +15,9 @@
 #include <fcgiapp.h>
 
 #include "cfg.h"
+#include "metrics.h"
+
+struct svc_def;
 
 /* One request being answered; owned by the worker thread that accepted it. */
 struct svc_req {
@@ -25,6 +28,8 @@ struct svc_req {
 	int		 head;		/* HEAD served by a GET route: no body */
 	int		 status;	/* set once answered, 0 before */
 	void		*state;		/* the worker's state (svc_def.thread_init) */
+	const struct svc_def *def;	/* the service being run */
+	struct metrics	*metrics;	/* the process's counters */
 };
 
 /* Answers r; app is svc_def.app.  Must answer through resp_*(). */
@@ -44,6 +49,12 @@ struct svc_def {
 	/* Per-thread state, made before the thread starts; NULL = failure. */
 	void			*(*thread_init)(const void *app);
 	void			 (*thread_free)(void *state);
+	/*
+	 * NULL, or appends the service's own metrics (Prometheus text) to
+	 * buf at *len with metrics_printf(); returns -1 when out of room.
+	 */
+	int			 (*metrics_extra)(const void *app, char *buf,
+				    size_t cap, size_t *len);
 };
 
 struct svc_cfg {
@@ -86,5 +97,12 @@ const char *svc_param(const struct svc_req *r, const char *name);
  * /healthz use it.
  */
 void svc_healthz(struct svc_req *r, const void *app);
+
+/*
+ * The metrics route every service has (GET /metrics): the process's
+ * counters, then svc_def.metrics_extra's, in Prometheus' text format 0.0.4.
+ * The gateway publishes it to allowed addresses only.
+ */
+void svc_metrics(struct svc_req *r, const void *app);
 
 #endif

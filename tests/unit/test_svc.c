@@ -11,7 +11,7 @@ static const struct svc_route routes[] = {
 	{ "PUT", "/login/", h2 },
 	{ "*", "/login", h2 },
 };
-static const struct svc_def def = { "t", routes, 4, NULL, NULL, NULL };
+static const struct svc_def def = { "t", routes, 4, NULL, NULL, NULL, NULL };
 
 int
 main(void)
