@@ -59,10 +59,18 @@ $(B)/info.fcgi: $(B)/cgi/info/main.o $(INFO_OBJ) $(LIB_OBJ)
 $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIB_OBJ) $(AUTH_OBJ) $(INFO_OBJ)
 	$(CC) $(LDFLAGS) $^ -lfcgi -lcjson -lcurl -o $@
 
-run: all
+# npm's packages (package-lock.json pins them): Swagger UI's files for /docs,
+# the OpenAPI linter and the browser driver of the /docs test.
+NODE := node_modules/.package-lock.json
+$(NODE): package.json package-lock.json
+	@command -v npm >/dev/null || scripts/deps.sh npm
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: all $(NODE)
 	@scripts/stack.sh run
 
-start: all
+start: all $(NODE)
 	@scripts/stack.sh start
 
 stop:
@@ -71,16 +79,16 @@ stop:
 unit: $(UNIT_BIN)
 	@scripts/test.sh unit $(UNIT_BIN)
 
-integration: all
+integration: all $(NODE)
 	@scripts/test.sh integration tests/integration
 
-test: all $(UNIT_BIN)
+test: all $(UNIT_BIN) $(NODE)
 	@scripts/test.sh all $(UNIT_BIN)
 
 # The whole integration suite against services built with AddressSanitizer,
 # UndefinedBehaviorSanitizer and LeakSanitizer; any report fails it.
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-test-sanitize:
+test-sanitize: $(NODE)
 	@$(MAKE) -s B=build-san SAN="$(SAN_FLAGS)" OPT="-O1 -g" build-san/auth.fcgi build-san/info.fcgi
 	@BIN_DIR=$(CURDIR)/build-san SANITIZE_DIR=$(CURDIR)/build-san/reports \
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -117,7 +125,7 @@ test-compose:
 	@scripts/test.sh integration tests/compose
 
 # Needs wrk and the FastAPI reference's Debian packages.
-bench: all
+bench: all $(NODE)
 	@scripts/deps.sh wrk python3-fastapi python3-uvicorn python3-requests
 	@scripts/bench.sh
 

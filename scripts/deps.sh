@@ -6,7 +6,7 @@ set -eu
 
 PKGS="gcc make libc6-dev libfcgi-dev libcurl4-openssl-dev libcjson-dev
 nginx spawn-fcgi curl gettext-base bats bats-support bats-assert procps iproute2
-socat libfcgi-bin docker-compose $*"
+socat libfcgi-bin docker-compose python3-yaml python3-jsonschema $*"
 
 missing=
 for p in $PKGS; do

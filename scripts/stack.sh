@@ -174,6 +174,8 @@ start() {	# start MODE: "run" logs to the terminal, "start" to files
 		error=$RUN_DIR/logs/gateway.error.log
 	fi
 	render "$access" "$error"
+	# /openapi.json and /docs (Swagger UI).
+	"$here/scripts/www.sh" "$RUN_DIR/www"
 	# nginx makes it at start and removes it at a clean stop only.
 	rm -f "$RUN_DIR/gateway.sock"
 	nginx -t -q -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr
