@@ -80,9 +80,12 @@ unit: $(UNIT_BIN)
 	@scripts/test.sh unit $(UNIT_BIN)
 
 integration: all $(NODE)
+	@scripts/deps.sh chromium
 	@scripts/test.sh integration tests/integration
 
+# Debian's chromium runs the /docs test (tests/integration/docs.bats).
 test: all $(UNIT_BIN) $(NODE)
+	@scripts/deps.sh chromium
 	@scripts/test.sh all $(UNIT_BIN)
 
 # The whole integration suite against services built with AddressSanitizer,
