@@ -24,7 +24,7 @@ UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 PORT ?= 8080
 export PORT
 
-.PHONY: all deps run start stop test unit integration test-sanitize test-compose fuzz fuzz-smoke bench token-hash clean help
+.PHONY: all deps www images run start stop test unit integration test-sanitize test-compose fuzz fuzz-smoke bench token-hash clean help
 
 all: $(B)/auth.fcgi $(B)/info.fcgi
 
@@ -66,6 +66,14 @@ $(NODE): package.json package-lock.json
 	@command -v npm >/dev/null || scripts/deps.sh npm
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# /openapi.json and /docs for the gateway image (make run makes its own).
+www: $(NODE)
+	@scripts/www.sh docker/www
+
+# The three images of docker-compose.yml (needs a Docker engine).
+images: www
+	@scripts/images.sh
 
 run: all $(NODE)
 	@scripts/stack.sh run

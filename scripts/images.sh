@@ -7,9 +7,15 @@
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+# /openapi.json and /docs go into the gateway image from docker/www.
+make -s -C "$here" www
 for t in auth info gateway; do
-	docker build -q --force-rm --network=host --target "$t" \
-	    -t "cgi-microservices/$t:latest" "$here" >/dev/null
+	# Quiet unless it fails (the legacy builder warns on every run).
+	if ! out=$(docker build -q --force-rm --network=host --target "$t" \
+	    -t "cgi-microservices/$t:latest" "$here" 2>&1); then
+		echo "$out" >&2
+		exit 1
+	fi
 done
 docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' \
     'cgi-microservices/*' | sort

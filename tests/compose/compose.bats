@@ -110,7 +110,7 @@ served() {
 	done
 }
 
-@test "the tutorial's curl session: 401 without a token, then 200 and the answer" {
+@test "the tutorial's curl session: 401 without a token, then 200 and the answer; health and docs" {
 	http GET /info
 	assert_equal "$STATUS" 401
 	assert_equal "$BODY" '{"detail":"Invalid or missing token"}'
@@ -119,6 +119,10 @@ served() {
 	assert_equal "$BODY" '{"info":"The answer is 42."}'
 	assert_equal "$(header Content-Type)" application/json
 	http GET /healthz
+	assert_equal "$STATUS" 200
+	http GET /openapi.json
+	assert_equal "$STATUS" 200
+	http GET /docs/
 	assert_equal "$STATUS" 200
 }
 
@@ -169,6 +173,17 @@ served() {
 	for n in "${lines[@]}"; do
 		[ "$n" -ge 1 ] || fail "an auth replica served nothing: ${lines[*]}"
 	done
+}
+
+@test "metrics: readable inside the compose network, 403 through the published port" {
+	run docker-compose exec -T gateway bash -c 'exec 3<>/dev/tcp/127.0.0.1/8081
+	    printf "GET /metrics/info HTTP/1.0\r\n\r\n" >&3; cat <&3'
+	assert_success
+	assert_line --partial 'HTTP/1.1 200 OK'
+	assert_line --regexp '^info_auth_calls_total\{outcome="ok"\} [1-9]'
+	http GET /metrics/info
+	assert_equal "$STATUS" 403
+	assert_equal "$BODY" '{"detail":"Forbidden"}'
 }
 
 @test "no container log holds the token" {
