@@ -24,6 +24,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	RUN_DIR=$work/run "$here/scripts/stack.sh" stop || true
+	RUN_DIR=$work/run-cache "$here/scripts/stack.sh" stop || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -40,6 +41,12 @@ CONF
 # No login rate limit: wrk sends everything from one address.
 LOGIN_RATE=off RUN_DIR=$work/run PORT=$PORT "$here/scripts/stack.sh" start
 ours=http://127.0.0.1:$PORT
+# The same stack with info's auth cache on (AUTH_CACHE_TTL_MS), idle while
+# the other targets run.
+PORT_CACHE=$("$here/scripts/free-port.sh")
+LOGIN_RATE=off AUTH_CACHE_TTL_MS=5000 RUN_DIR=$work/run-cache PORT=$PORT_CACHE \
+    "$here/scripts/stack.sh" start
+cached=http://127.0.0.1:$PORT_CACHE
 
 # The tutorial's pair under uvicorn, one worker each, as the tutorial runs it.
 fa_auth=$("$here/scripts/free-port.sh")
@@ -64,6 +71,7 @@ targets=(
 	"ours POST /login/|POST|$ours/login/|200"
 	"ours GET /info|GET|$ours/info|200"
 	"ours GET /info (no token)|GETANON|$ours/info|401"
+	"ours GET /info (cache on)|GET|$cached/info|200"
 	"FastAPI POST /login/|POST|http://127.0.0.1:$fa_auth/login/|200"
 	"FastAPI GET /info|GET|http://127.0.0.1:$fa_info/info|200"
 	"FastAPI GET /info (no token)|GETANON|http://127.0.0.1:$fa_info/info|401"
@@ -135,7 +143,7 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 			[ "$want" = 401 ] && unexpected="n/a (401 expected)"
 			fa=""
 			case "$name" in
-			ours*) fa=$(med "FastAPI ${name#ours }" "$c" 1) ;;
+			ours*) fa=${name#ours }; fa=$(med "FastAPI ${fa% (cache on)}" "$c" 1) ;;
 			esac
 			printf '| %s | %s | %.0f | %.2f | %.2f | %s | %s | %.1f%% | %s |\n' "$name" "$c" \
 			    "$rps" "$(med "$name" "$c" 2)" "$(med "$name" "$c" 3)" "$(sum "$name" "$c" 4)" \
@@ -168,6 +176,9 @@ cat "$work/table.md"
 	echo
 	echo "- ceiling: the same nginx answering the same JSON with \`return 200\` (no FastCGI)."
 	echo "- ours: through the gateway; GET /info includes info's call to auth through the gateway."
+	echo "- ours (cache on): the same stack started with AUTH_CACHE_TTL_MS=5000: info remembers"
+	echo "  auth's yes for a token for 5 s, so most /info skip the call to auth (a revoked token"
+	echo "  keeps working up to 5 s; off by default)."
 	echo "- FastAPI: bench/reference/, the tutorial's two services, each one uvicorn worker."
 	echo
 	cat "$work/table.md"

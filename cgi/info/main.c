@@ -21,6 +21,7 @@
 
 #include "authc.h"
 #include "breaker.h"
+#include "cache.h"
 #include "log.h"
 #include "resp.h"
 #include "svc.h"
@@ -32,16 +33,18 @@ enum info_call {
 	INFO_CALL_TIMEOUT,
 	INFO_CALL_UNAVAILABLE,
 	INFO_CALL_BREAKER_OPEN,		/* not made: the breaker refused */
+	INFO_CALL_CACHED,		/* not made: a "yes" from the cache */
 	INFO_CALL_N,
 };
 
 static const char *const info_call_names[INFO_CALL_N] = {
-	"ok", "denied", "timeout", "unavailable", "breaker_open",
+	"ok", "denied", "timeout", "unavailable", "breaker_open", "cached",
 };
 
 struct info_app {
 	struct authc_cfg	 authc;
 	struct breaker		*breaker;	/* shared, mutable, atomic */
+	struct cache		*cache;		/* shared, mutable, locked */
 	_Atomic unsigned long long *calls;	/* [INFO_CALL_N], shared */
 };
 
@@ -122,12 +125,22 @@ info_get(struct svc_req *r, const void *app)
 	enum breaker_verdict	 v;
 	enum authc_outcome	 out;
 	long long		 retry_ms = 0;
+	unsigned char		 key[SHA256_LEN];
 
 	authz = svc_param(r, "HTTP_AUTHORIZATION");
 	/* Not worth a round trip: auth would refuse it too. */
 	if (authz != NULL && !info_header_ok(authz)) {
 		info_unauthorized(r);
 		return;
+	}
+	if (a->cache->ttl_ms > 0 && authz != NULL) {
+		cache_key(authz, key);
+		if (cache_hit(a->cache, key, info_now_ms())) {
+			info_count(a, INFO_CALL_CACHED);
+			resp_json(r, 200, NULL, info_answer,
+			    sizeof(info_answer) - 1);
+			return;
+		}
 	}
 	v = breaker_allow(a->breaker, info_now_ms(), &retry_ms);
 	if (v == BREAKER_REJECT) {
@@ -144,6 +157,8 @@ info_get(struct svc_req *r, const void *app)
 	    INFO_CALL_UNAVAILABLE);
 	switch (out) {
 	case AUTHC_OK:
+		if (a->cache->ttl_ms > 0 && authz != NULL)
+			cache_put(a->cache, key, info_now_ms());
 		resp_json(r, 200, NULL, info_answer, sizeof(info_answer) - 1);
 		break;
 	case AUTHC_UNAUTHORIZED:
@@ -213,6 +228,7 @@ main(void)
 	struct svc_cfg	 cfg;
 	struct info_app	 app;
 	struct breaker	 breaker;
+	struct cache	 cache;
 	_Atomic unsigned long long calls[INFO_CALL_N];
 	struct svc_def	 def = {
 		.name = "info",
@@ -232,7 +248,7 @@ main(void)
 	    authc_cfg_load(&app.authc, err) == -1 ||
 	    cfg_long("AUTH_CB_FAILURES", 5, 0, 1000, &failures, err) == -1 ||
 	    cfg_long("AUTH_CB_COOLDOWN_MS", 2000, 1, 600000, &cooldown,
-	    err) == -1) {
+	    err) == -1 || cache_init(&cache, err) == -1) {
 		log_event("error", "%s", err);
 		return 1;
 	}
@@ -245,13 +261,19 @@ main(void)
 	for (rc = 0; rc < INFO_CALL_N; rc++)
 		atomic_init(&calls[rc], 0);
 	app.calls = calls;
+	app.cache = &cache;
 	/* A URL with user:password@ is not logged: that part is a secret. */
 	log_event("info", "auth at %s%s%s, deadlines %ld/%ld ms, breaker "
 	    "%ld/%ld ms", strchr(app.authc.url, '@') ?
 	    "(URL with credentials)" : app.authc.url,
 	    app.authc.sock ? " via " : "", app.authc.sock ? app.authc.sock : "",
 	    app.authc.connect_ms, app.authc.total_ms, failures, cooldown);
+	if (cache.ttl_ms > 0)
+		log_event("info", "auth cache on: a yes is kept %ld ms, %zu "
+		    "slots (a revoked token works that long here)",
+		    cache.ttl_ms, cache.size);
 	rc = svc_run(&def, &cfg);
+	cache_free(&cache);
 	curl_global_cleanup();
 	return rc;
 }

@@ -1,5 +1,6 @@
 /*
- * sha256: SHA-256 (FIPS 180-4), for the token store's "sha256:<hex>" entries.
+ * sha256: SHA-256 (FIPS 180-4): the token store keeps digests, info.fcgi
+ * keys its auth cache by them.
  *
  * auth.fcgi keeps only digests of its tokens, so a token file need not hold a
  * secret and a memory dump of the process shows none.  A small local
