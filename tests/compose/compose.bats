@@ -39,8 +39,8 @@ teardown_file() {
 }
 
 setup() {
-	load '/usr/lib/bats/bats-support/load'
-	load '/usr/lib/bats/bats-assert/load'
+	# http, header and the assertions of the integration suites.
+	load ../integration/helpers
 	load "$BATS_FILE_TMPDIR/env"
 	cd "$ROOT"
 	BASE=http://127.0.0.1:$GATEWAY_PORT
@@ -58,22 +58,6 @@ wait_healthy() {
 	docker-compose ps >&2
 	docker-compose logs --tail=20 >&2
 	return 1
-}
-
-# http METHOD PATH [curl args]: sets STATUS, BODY, TIME; 10 s at most.
-http() {
-	local method=$1 path=$2 w
-	shift 2
-	w=$(curl -s -m 10 -X "$method" -o "$BATS_TEST_TMPDIR/body" \
-	    -D "$BATS_TEST_TMPDIR/headers" -w '%{http_code} %{time_total}' \
-	    "$@" "$BASE$path") || true
-	STATUS=${w%% *}
-	TIME=${w##* }
-	BODY=$(cat "$BATS_TEST_TMPDIR/body" 2>/dev/null || true)
-}
-
-header() {
-	grep -i "^$1:" "$BATS_TEST_TMPDIR/headers" | head -n 1 | cut -d: -f2- | sed 's/^ *//; s/\r$//'
 }
 
 # served NAME: how many /info or /login/ requests each replica of NAME logged.
