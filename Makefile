@@ -24,7 +24,7 @@ UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 PORT ?= 8080
 export PORT
 
-.PHONY: all deps www images run start stop test unit integration test-sanitize test-compose fuzz fuzz-smoke bench token-hash clean help
+.PHONY: all deps www images run run-sanitize start stop test unit integration test-sanitize test-compose fuzz fuzz-smoke bench token-hash clean help
 
 all: $(B)/auth.fcgi $(B)/info.fcgi
 
@@ -35,6 +35,7 @@ help:
 	@echo "make test       unit + integration tests, ends with 'N passed, N failed'"
 	@echo "make fuzz       every libFuzzer harness for FUZZ_SECS (60) seconds"
 	@echo "make token-hash the sha256: line for AUTH_TOKENS_FILE (token on stdin)"
+	@echo "make run-sanitize  make run on the ASan/UBSan/LSan build"
 	@echo "make test-compose  docker compose up on a real Docker engine, then faults, scale, down"
 	@echo "make bench      our stack vs the nginx ceiling vs the FastAPI original (wrk)"
 
@@ -134,6 +135,13 @@ token-hash:
 test-compose:
 	@scripts/deps.sh docker.io debootstrap docker-compose
 	@scripts/test.sh integration tests/compose
+
+# make run on the sanitizer build: for sending hostile input by hand.
+# Reports land on the terminal (leaks when the stack stops).
+run-sanitize: $(NODE)
+	@$(MAKE) -s B=build-san SAN="$(SAN_FLAGS)" OPT="-O1 -g" build-san/auth.fcgi build-san/info.fcgi
+	@BIN_DIR=$(CURDIR)/build-san ASAN_OPTIONS=detect_leaks=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1 scripts/stack.sh run
 
 # Needs wrk and the FastAPI reference's Debian packages.
 bench: all $(NODE)
