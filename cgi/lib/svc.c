@@ -227,6 +227,16 @@ svc_worker_main(void *arg)
 		if (have_id)
 			snprintf(reqid, sizeof(reqid), "%s", r.reqid);
 		status = r.status;
+		/*
+		 * libfcgi's close lingers: shutdown(SHUT_WR), then select()
+		 * and read() until the gateway closes its side, holding the
+		 * thread for another round trip.  That guards against a
+		 * reset that would lose the answer when request data is left
+		 * unread; once the request was read to its end nothing is
+		 * left, and a plain close() is safe ("detached" selects it).
+		 */
+		if (FCGX_HasSeenEOF(r.fcgx.in) == EOF)
+			r.fcgx.detached = 1;
 		FCGX_Finish_r(&r.fcgx);
 		ms = svc_ms_since(&t0);
 		metrics_end(w->metrics, route, status, ms);
