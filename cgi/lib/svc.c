@@ -1,15 +1,20 @@
 /*
  * svc: worker threads over libfcgi, and the graceful stop libfcgi lacks.
  *
- * libfcgi's own SIGTERM handler only sets a flag: a thread blocked in accept()
- * never sees it.  So SIGTERM and SIGINT are blocked in every thread and the
- * main thread waits for them with sigwait().  To stop, it sets the listening
- * socket non-blocking (so the backlog is still drained, then accept() fails
- * with EAGAIN) and sends SIGUSR2 to the workers; the handler is empty and has
- * SA_RESTART, so an accept() blocked before the switch restarts, sees
- * O_NONBLOCK and returns, while reads and writes of in-flight requests simply
- * resume.  Workers finish what they hold and exit; main waits at most the
- * grace period.
+ * Workers share one epoll set holding the listening socket (non-blocking)
+ * and every idle connection the gateway keeps open (fastcgi_keep_conn): a
+ * worker takes whichever is ready, lets libfcgi read and answer one request
+ * on it, and puts a kept connection back into the set.  libfcgi alone would
+ * tie each thread to one connection until the gateway closed it, so kept
+ * connections beyond the thread count would wait for seconds.
+ *
+ * libfcgi's own SIGTERM handler only sets a flag that a blocked thread never
+ * sees.  So SIGTERM and SIGINT are blocked in every thread and the main
+ * thread waits for them with sigwait().  To stop, it sets the stop flag and
+ * sends SIGUSR2 to the workers: the handler is empty and has SA_RESTART, so
+ * epoll_wait() returns EINTR while reads and writes of in-flight requests
+ * simply resume.  Workers answer what the backlog holds, close their kept
+ * connections and exit; main waits at most the grace period.
  */
 #define _GNU_SOURCE		/* pthread_kill, accept semantics */
 #include "svc.h"
@@ -19,6 +24,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +46,7 @@
 struct svc_worker {
 	const struct svc_def	*def;
 	struct metrics		*metrics;
+	int			 ep;		/* the shared epoll set */
 	pthread_t		 tid;
 	void			*state;
 };
@@ -188,60 +196,127 @@ svc_drain(struct svc_req *r)
 		total += (size_t)n;
 }
 
-static void *
-svc_worker_main(void *arg)
+/* Waits for the next connection with a request ready; -1 when there is none. */
+static int
+svc_next(int ep)
 {
-	struct svc_worker	*w = arg;
-	struct svc_req		 r;
+	struct epoll_event	 ev;
+	int			 fd;
+
+	if (epoll_wait(ep, &ev, 1, -1) != 1)
+		return -1;		/* EINTR: the stop signal, or spurious */
+	if (ev.data.fd != 0)
+		return ev.data.fd;	/* a kept connection, readable or closed */
+	/* The listening socket is non-blocking: another worker may win. */
+	if ((fd = accept4(0, NULL, NULL, SOCK_CLOEXEC)) == -1 &&
+	    errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+		log_event("warn", "accept failed: %s", strerror(errno));
+		/* Do not spin on EMFILE and the like. */
+		usleep(10000);
+	}
+	return fd;
+}
+
+/*
+ * After a request on a connection the gateway keeps (fastcgi_keep_conn),
+ * hands the connection back to the epoll set instead of waiting on it, so
+ * an idle kept connection never holds a worker: libfcgi alone would block
+ * the thread in read() until the next request or the gateway's close.
+ */
+static void
+svc_keep(int ep, struct svc_req *r)
+{
+	struct epoll_event	 ev;
+	int			 fd = r->fcgx.ipcFd;
+
+	if (fd < 0)
+		return;			/* libfcgi closed it */
+	r->fcgx.ipcFd = -1;
+	if (atomic_load(&svc_stopping)) {
+		close(fd);
+		return;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
+	ev.data.fd = fd;
+	if (epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev) == -1 &&
+	    (errno != ENOENT || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1)) {
+		log_event("warn", "cannot watch a kept connection: %s",
+		    strerror(errno));
+		close(fd);
+	}
+}
+
+/* Reads, answers and logs one request on connection fd, then keeps or closes it. */
+static void
+svc_serve(struct svc_worker *w, struct svc_req *r, int fd)
+{
 	struct timespec		 t0;
 	char			 method[16], path[256], reqid[REQID_MAX + 1];
 	int			 status, have_id;
 	size_t			 route;
 	double			 ms;
 
+	/*
+	 * libfcgi reads the request from a connection already open:
+	 * keepConnection stops it from closing fd first as the end of this
+	 * request's predecessor.  A connection the gateway closed fails here
+	 * and libfcgi closes it; its own accept() then finds the
+	 * non-blocking listening socket empty.
+	 */
+	r->fcgx.ipcFd = fd;
+	r->fcgx.keepConnection = 1;
+	if (FCGX_Accept_r(&r->fcgx) < 0) {
+		r->fcgx.ipcFd = -1;
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	metrics_begin(w->metrics);
+	route = svc_dispatch(w->def, r);
+	svc_drain(r);
+	/* The params die with the request: keep what the log needs. */
+	snprintf(method, sizeof(method), "%s", r->method);
+	snprintf(path, sizeof(path), "%s", r->path);
+	have_id = r->reqid != NULL;
+	if (have_id)
+		snprintf(reqid, sizeof(reqid), "%s", r->reqid);
+	status = r->status;
+	/*
+	 * libfcgi's close lingers: shutdown(SHUT_WR), then select() and
+	 * read() until the gateway closes its side, holding the thread for
+	 * another round trip.  That guards against a reset that would lose
+	 * the answer when request data is left unread; once the request was
+	 * read to its end nothing is left, and a plain close() is safe
+	 * ("detached" selects it).
+	 */
+	if (FCGX_HasSeenEOF(r->fcgx.in) == EOF)
+		r->fcgx.detached = 1;
+	FCGX_Finish_r(&r->fcgx);
+	r->fcgx.detached = 0;
+	svc_keep(w->ep, r);
+	ms = svc_ms_since(&t0);
+	metrics_end(w->metrics, route, status, ms);
+	log_request(have_id ? reqid : NULL, method, path, status, ms);
+}
+
+static void *
+svc_worker_main(void *arg)
+{
+	struct svc_worker	*w = arg;
+	struct svc_req		 r;
+	int			 fd;
+
 	memset(&r, 0, sizeof(r));
 	r.state = w->state;
 	r.def = w->def;
 	r.metrics = w->metrics;
 	FCGX_InitRequest(&r.fcgx, 0, 0);
-	while (!atomic_load(&svc_stopping)) {
-		if (FCGX_Accept_r(&r.fcgx) < 0) {
-			if (atomic_load(&svc_stopping))
-				break;
-			if (errno != EINTR && errno != EAGAIN) {
-				log_event("warn", "accept failed: %s",
-				    strerror(errno));
-				/* Do not spin on EMFILE and the like. */
-				usleep(10000);
-			}
-			continue;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		metrics_begin(w->metrics);
-		route = svc_dispatch(w->def, &r);
-		svc_drain(&r);
-		/* The params die with the request: keep what the log needs. */
-		snprintf(method, sizeof(method), "%s", r.method);
-		snprintf(path, sizeof(path), "%s", r.path);
-		have_id = r.reqid != NULL;
-		if (have_id)
-			snprintf(reqid, sizeof(reqid), "%s", r.reqid);
-		status = r.status;
-		/*
-		 * libfcgi's close lingers: shutdown(SHUT_WR), then select()
-		 * and read() until the gateway closes its side, holding the
-		 * thread for another round trip.  That guards against a
-		 * reset that would lose the answer when request data is left
-		 * unread; once the request was read to its end nothing is
-		 * left, and a plain close() is safe ("detached" selects it).
-		 */
-		if (FCGX_HasSeenEOF(r.fcgx.in) == EOF)
-			r.fcgx.detached = 1;
-		FCGX_Finish_r(&r.fcgx);
-		ms = svc_ms_since(&t0);
-		metrics_end(w->metrics, route, status, ms);
-		log_request(have_id ? reqid : NULL, method, path, status, ms);
-	}
+	while (!atomic_load(&svc_stopping))
+		if ((fd = svc_next(w->ep)) != -1)
+			svc_serve(w, &r, fd);
+	/* Stopping: what is already in the backlog is still answered. */
+	while ((fd = accept4(0, NULL, NULL, SOCK_CLOEXEC)) != -1)
+		svc_serve(w, &r, fd);
 	FCGX_Free(&r.fcgx, 1);
 	pthread_mutex_lock(&svc_lock);
 	svc_alive--;
@@ -302,9 +377,10 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 	struct svc_worker	*w;
 	struct metrics		 metrics;
 	struct sigaction	 sa;
+	struct epoll_event	 ev;
 	sigset_t		 stop;
 	long			 i, started = 0;
-	int			 sig, flags, left, rc = 1;
+	int			 sig, flags, left, ep, rc = 1;
 
 	log_init(def->name);
 	sigemptyset(&stop);
@@ -325,10 +401,23 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 		    "under spawn-fcgi");
 		return 1;
 	}
+	/* Workers wait in epoll, never in accept(): see the top. */
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = 0;
+	if ((flags = fcntl(0, F_GETFL)) == -1 ||
+	    fcntl(0, F_SETFL, flags | O_NONBLOCK) == -1 ||
+	    (ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev) == -1) {
+		log_event("error", "cannot watch the listening socket: %s",
+		    strerror(errno));
+		return 1;
+	}
 	if (metrics_init(&metrics, def->name, def->nroutes) == -1 ||
 	    (w = calloc((size_t)cfg->threads, sizeof(*w))) == NULL) {
 		log_event("error", "out of memory");
 		metrics_free(&metrics);
+		close(ep);
 		return 1;
 	}
 	for (i = 0; i < (long)def->nroutes; i++)
@@ -337,6 +426,7 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 	for (i = 0; i < cfg->threads; i++) {
 		w[i].def = def;
 		w[i].metrics = &metrics;
+		w[i].ep = ep;
 		if (def->thread_init != NULL &&
 		    (w[i].state = def->thread_init(def->app)) == NULL) {
 			log_event("error", "cannot set up worker %ld", i);
@@ -366,8 +456,6 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 	    sig == SIGTERM ? "SIGTERM" : "SIGINT", cfg->grace_ms);
 stop:
 	atomic_store(&svc_stopping, 1);
-	if ((flags = fcntl(0, F_GETFL)) != -1)
-		fcntl(0, F_SETFL, flags | O_NONBLOCK);
 	left = svc_wait_workers(w, started, cfg->grace_ms);
 	if (left > 0) {
 		/* Threads still run: leave their state alone and exit. */
@@ -382,6 +470,8 @@ stop:
 	}
 	free(w);
 	metrics_free(&metrics);
+	/* Kept connections still idle in the set close with the process. */
+	close(ep);
 	if (rc == 0)
 		log_event("info", "stopped");
 	return rc;
