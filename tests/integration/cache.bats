@@ -11,21 +11,12 @@ teardown() {
 	stack_stop
 }
 
-# auth stays down (its supervisor frozen) until auth_back.
-auth_down() {
-	kill -STOP "$(cat "$RUN_DIR/pids/auth.pid")"
-	kill -KILL "$(service_pid auth)"
-}
-auth_back() {
-	kill -CONT "$(cat "$RUN_DIR/pids/auth.pid")"
-}
-
 @test "with the cache on, a token auth said yes to keeps working while auth is down" {
 	local st=()
 	stack_start AUTH_CACHE_TTL_MS=60000 AUTH_CB_FAILURES=0
 	http GET /info -H 'Authorization: merixstudio'
 	assert_status 200
-	auth_down
+	service_down auth
 	http GET /info -H 'Authorization: merixstudio'
 	st+=("$STATUS" "$BODY")
 	# Another spelling is another key; no token is never cached.
@@ -33,7 +24,7 @@ auth_back() {
 	st+=("$STATUS")
 	http GET /info
 	st+=("$STATUS")
-	auth_back
+	service_up auth
 	assert_equal "${st[*]}" '200 {"info":"The answer is 42."} 503 503'
 	run bash -c "curl -s '$BASE/metrics/info' | grep '^info_auth_calls_total{outcome=\"cached\"}'"
 	assert_output 'info_auth_calls_total{outcome="cached"} 1'
@@ -45,11 +36,11 @@ auth_back() {
 	stack_start AUTH_CACHE_TTL_MS=300 AUTH_CB_FAILURES=0
 	http GET /info -H 'Authorization: merixstudio'
 	assert_status 200
-	auth_down
+	service_down auth
 	sleep 0.5
 	http GET /info -H 'Authorization: merixstudio'
 	st=$STATUS
-	auth_back
+	service_up auth
 	assert_equal "$st" 503
 }
 

@@ -18,16 +18,6 @@ setup() {
 	load helpers
 }
 
-# down NAME / up NAME: stop a service and its supervisor (so it stays down),
-# then let the supervisor restart it.
-down() {
-	kill -STOP "$(cat "$RUN_DIR/pids/$1.pid")"
-	kill -KILL "$(service_pid "$1")"
-}
-up() {
-	kill -CONT "$(cat "$RUN_DIR/pids/$1.pid")"
-}
-
 @test "GET /healthz answers 200 JSON when both services answer" {
 	http GET /healthz
 	assert_status 200
@@ -61,24 +51,23 @@ up() {
 }
 
 @test "with auth down /healthz answers 503 naming auth, and 200 once it is back" {
-	down auth
+	local st body retry
+	service_down auth
 	http GET /healthz
-	up auth
-	assert_status 503
-	assert_header Retry-After 1
-	assert_header Content-Type application/json
-	assert_body '{"detail":"auth service unavailable"}'
-	wait_for 200 GET /healthz
+	st=$STATUS body=$BODY retry=$(header Retry-After)
+	service_up auth
+	assert_equal "$st $retry $body" '503 1 {"detail":"auth service unavailable"}'
+	assert_status 200
 	assert_body '{"status":"ok"}'
 }
 
 @test "with info down /healthz answers 503 naming info" {
-	down info
+	local st body
+	service_down info
 	http GET /healthz
-	up info
-	assert_status 503
-	assert_body '{"detail":"info service unavailable"}'
-	wait_for 200 GET /healthz
+	st=$STATUS body=$BODY
+	service_up info
+	assert_equal "$st $body" '503 {"detail":"info service unavailable"}'
 }
 
 @test "health checks are not rate limited and need no token" {

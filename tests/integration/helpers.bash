@@ -99,6 +99,18 @@ service_pid() {
 	cat "$RUN_DIR/pids/$1.child.pid"
 }
 
+# service_down NAME: kills service NAME and keeps it down: its supervisor is
+# frozen (SIGSTOP) until service_up NAME, which lets it restart the service
+# and waits until /healthz says both services answer again.
+service_down() {
+	kill -STOP "$(cat "$RUN_DIR/pids/$1.pid")"
+	kill -KILL "$(service_pid "$1")"
+}
+service_up() {
+	kill -CONT "$(cat "$RUN_DIR/pids/$1.pid")"
+	wait_for 200 GET /healthz
+}
+
 # wait_for STATUS METHOD PATH [curl args]: polls up to 10 s for that status.
 wait_for() {
 	local want=$1 i

@@ -83,15 +83,12 @@ metric() {
 
 	unav=$(metric info 'info_auth_calls_total{outcome="unavailable"}')
 	open=$(metric info 'info_auth_calls_total{outcome="breaker_open"}')
-	# auth down, and kept down: its supervisor is frozen.
-	kill -STOP "$(cat "$RUN_DIR/pids/auth.pid")"
-	kill -KILL "$(service_pid auth)"
+	service_down auth
 	http GET /info -H 'Authorization: merixstudio'
 	assert_status 503
 	http GET /info -H 'Authorization: merixstudio'
 	assert_status 503
-	kill -CONT "$(cat "$RUN_DIR/pids/auth.pid")"
-	wait_for 200 GET /healthz
+	service_up auth
 	assert_equal "$(metric info 'info_auth_calls_total{outcome="unavailable"}')" $((unav + 1))
 	assert_equal "$(metric info 'info_auth_calls_total{outcome="breaker_open"}')" $((open + 1))
 	assert_equal "$(metric info info_auth_breaker_open)" 1

@@ -33,16 +33,6 @@ checked() {
 	assert_success
 }
 
-# Keeps a service down (its supervisor frozen) until back NAME.
-down() {
-	kill -STOP "$(cat "$RUN_DIR/pids/$1.pid")"
-	kill -KILL "$(service_pid "$1")"
-}
-back() {
-	kill -CONT "$(cat "$RUN_DIR/pids/$1.pid")"
-	wait_for 200 GET /healthz
-}
-
 @test "GET /openapi.json serves the document, which redocly lints clean" {
 	checked GET /openapi.json
 	assert_status 200
@@ -92,14 +82,14 @@ back() {
 
 @test "auth down: /info 503, /login/ 502 and /healthz 503 are as documented" {
 	local info login health
-	down auth
+	service_down auth
 	checked GET /info -H 'Authorization: merixstudio'
 	info=$STATUS
 	checked POST /login/ --interface 127.0.0.12 -H 'Authorization: merixstudio'
 	login=$STATUS
 	checked GET /healthz
 	health=$STATUS
-	back auth
+	service_up auth
 	assert_equal "$info $login $health" "503 502 503"
 	checked GET /healthz
 	assert_status 200
@@ -118,10 +108,10 @@ back() {
 
 @test "info down: /info answers 502 as documented" {
 	local st
-	down info
+	service_down info
 	checked GET /info -H 'Authorization: merixstudio'
 	st=$STATUS
-	back info
+	service_up info
 	assert_equal "$st" 502
 }
 
