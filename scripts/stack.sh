@@ -125,10 +125,10 @@ wait_ready() {
 				return 1
 			fi
 		done
-		a=$(curl -s -o /dev/null -w '%{http_code}' -X POST \
+		a=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X POST \
 		    "http://127.0.0.1:$PORT/login/" || true)
 		if [ "$a" = 401 ]; then
-			a=$(curl -s -o /dev/null -w '%{http_code}' \
+			a=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' \
 			    "http://127.0.0.1:$PORT/info" || true)
 			[ "$a" = 401 ] && return 0
 		fi

@@ -2,8 +2,9 @@
  * authc: the call from info.fcgi to auth, and the mapping of its answer.
  *
  * A handle per thread keeps its connection alive across requests (the whole
- * point of reusing it); the header list is rebuilt per call because it
- * carries the caller's Authorization and request id.
+ * point of reusing it).  Its header list is the handle's own fixed nodes and
+ * buffers, relinked per call around the caller's Authorization and request
+ * id: no allocation per request.
  */
 #include "authc.h"
 
@@ -14,8 +15,15 @@
 
 #include <cjson/cJSON.h>
 
+/* "X-Request-ID: " and an id of at most REQID_MAX (64) characters. */
+#define AUTHC_REQID_LINE 96
+
 struct authc {
 	CURL		*h;
+	/* Content-Type:, Expect:, Authorization, X-Request-ID. */
+	struct curl_slist hdr[4];
+	char		 authz[AUTHC_AUTHZ_MAX + 32];
+	char		 rid[AUTHC_REQID_LINE];
 	char		 body[AUTHC_BODY_MAX];
 	size_t		 len;
 	int		 overflow;
@@ -89,6 +97,11 @@ authc_new(const struct authc_cfg *cfg)
 		free(c);
 		return NULL;
 	}
+	/* No Content-Type for an empty POST; no Expect: 100-continue wait. */
+	c->hdr[0].data = (char *)"Content-Type:";
+	c->hdr[1].data = (char *)"Expect:";
+	c->hdr[2].data = c->authz;
+	c->hdr[3].data = c->rid;
 	if (curl_easy_setopt(h, CURLOPT_URL, cfg->url) != CURLE_OK ||
 	    /* The gateway's internal socket: AUTH_URL's host is only a name. */
 	    (cfg->sock != NULL && curl_easy_setopt(h,
@@ -100,6 +113,9 @@ authc_new(const struct authc_cfg *cfg)
 	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, cfg->total_ms) !=
 	    CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    /* Never through a proxy from http_proxy & co: auth is ours. */
+	    curl_easy_setopt(h, CURLOPT_PROXY, "") != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdr) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") !=
 	    CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_POST, 1L) != CURLE_OK ||
@@ -172,41 +188,31 @@ enum authc_outcome
 authc_check(struct authc *c, const char *authorization, const char *reqid,
     const char **why)
 {
-	struct curl_slist	*hdrs = NULL, *tmp;
-	char			 line[AUTHC_AUTHZ_MAX + 32];
-	enum authc_outcome	 out;
+	struct curl_slist	*last = &c->hdr[1];
 	CURLcode		 rc;
 	long			 status = 0;
+	enum authc_outcome	 out;
 
 	*why = "";
 	c->len = 0;
 	c->overflow = 0;
 	c->errbuf[0] = '\0';
-	/* No Content-Type for an empty POST; no Expect: 100-continue wait. */
-	if ((hdrs = curl_slist_append(hdrs, "Content-Type:")) == NULL ||
-	    (tmp = curl_slist_append(hdrs, "Expect:")) == NULL)
-		goto nomem;
-	hdrs = tmp;
 	if (authorization != NULL) {
-		snprintf(line, sizeof(line), "Authorization: %s",
+		snprintf(c->authz, sizeof(c->authz), "Authorization: %s",
 		    authorization);
-		if ((tmp = curl_slist_append(hdrs, line)) == NULL)
-			goto nomem;
-		hdrs = tmp;
+		last = last->next = &c->hdr[2];
 	}
 	if (reqid != NULL) {
-		snprintf(line, sizeof(line), "X-Request-ID: %s", reqid);
-		if ((tmp = curl_slist_append(hdrs, line)) == NULL)
-			goto nomem;
-		hdrs = tmp;
+		snprintf(c->rid, sizeof(c->rid), "X-Request-ID: %s", reqid);
+		last = last->next = &c->hdr[3];
 	}
-	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, hdrs);
+	last->next = NULL;
+	c->hdr[0].next = &c->hdr[1];
 	rc = curl_easy_perform(c->h);
 	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, NULL);
-	/* The line held the caller's token. */
-	memset(line, 0, sizeof(line));
-	curl_slist_free_all(hdrs);
+	/* The buffer held the caller's token. */
+	if (authorization != NULL)
+		memset(c->authz, 0, sizeof(c->authz));
 	out = authc_map(rc, status, c->body, c->len);
 	if (out == AUTHC_TIMEOUT || out == AUTHC_UNAVAILABLE) {
 		if (c->overflow)
@@ -221,8 +227,4 @@ authc_check(struct authc *c, const char *authorization, const char *reqid,
 		*why = c->why;
 	}
 	return out;
-nomem:
-	curl_slist_free_all(hdrs);
-	*why = "out of memory";
-	return AUTHC_UNAVAILABLE;
 }

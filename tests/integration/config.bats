@@ -85,3 +85,14 @@ teardown() {
 	assert_output ''
 	rm -rf "$STACK_DIR"
 }
+
+@test "info.fcgi's call to auth never goes through a proxy from the environment" {
+	# A proxy that does not exist: were it used, /info would answer 503
+	# (and make run itself would not start: its readiness check is curl).
+	# Over TCP to the gateway's public port (a unix socket bypasses proxies).
+	STACK_PORT=$(free_port)
+	stack_start http_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 \
+	    all_proxy=http://127.0.0.1:9 AUTH_URL="http://127.0.0.1:$STACK_PORT/login/"
+	http GET /info -H 'Authorization: merixstudio'
+	assert_status 200
+}

@@ -14,7 +14,8 @@ free_port() {
 }
 
 # stack_start [VAR=value...]: the whole stack with those variables set, in
-# $STACK_DIR if set, else a new temp dir.  POST /login/'s rate limit is off
+# $STACK_DIR if set, else a new temp dir, on $STACK_PORT if set, else a free
+# port.  POST /login/'s rate limit is off
 # unless a test sets LOGIN_RATE: suites send many requests from one address.
 # Exports PORT, RUN_DIR and BASE for the tests.
 stack_start() {
@@ -24,7 +25,7 @@ stack_start() {
 	RUN_DIR=${STACK_DIR:-$(mktemp -d /tmp/cgi-stack.XXXXXX)}
 	export RUN_DIR
 	for i in 1 2 3; do
-		PORT=$(free_port)
+		PORT=${STACK_PORT:-$(free_port)}
 		export PORT BASE="http://127.0.0.1:$PORT"
 		if env LOGIN_RATE=off "$@" READY_SECS=15 "$ROOT/scripts/stack.sh" start 2>>"$RUN_DIR/start.log"; then
 			return 0
