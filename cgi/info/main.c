@@ -41,6 +41,15 @@ static const char *const info_call_names[INFO_CALL_N] = {
 	"ok", "denied", "timeout", "unavailable", "breaker_open", "cached",
 };
 
+/* The call's outcome as a metric. */
+static const enum info_call info_call_of[] = {
+	[AUTHC_OK] = INFO_CALL_OK,
+	[AUTHC_UNAUTHORIZED] = INFO_CALL_DENIED,
+	[AUTHC_FORBIDDEN] = INFO_CALL_DENIED,
+	[AUTHC_TIMEOUT] = INFO_CALL_TIMEOUT,
+	[AUTHC_UNAVAILABLE] = INFO_CALL_UNAVAILABLE,
+};
+
 struct info_app {
 	struct authc_cfg	 authc;
 	struct breaker		*breaker;	/* shared, mutable, atomic */
@@ -126,6 +135,7 @@ info_get(struct svc_req *r, const void *app)
 	enum authc_outcome	 out;
 	long long		 retry_ms = 0;
 	unsigned char		 key[SHA256_LEN];
+	int			 cacheable;
 
 	authz = svc_param(r, "HTTP_AUTHORIZATION");
 	/* Not worth a round trip: auth would refuse it too. */
@@ -133,7 +143,8 @@ info_get(struct svc_req *r, const void *app)
 		info_unauthorized(r);
 		return;
 	}
-	if (a->cache->ttl_ms > 0 && authz != NULL) {
+	cacheable = a->cache->ttl_ms > 0 && authz != NULL;
+	if (cacheable) {
 		cache_key(authz, key);
 		if (cache_hit(a->cache, key, info_now_ms())) {
 			info_count(a, INFO_CALL_CACHED);
@@ -151,13 +162,10 @@ info_get(struct svc_req *r, const void *app)
 	out = authc_check(r->state, authz, r->reqid, &why);
 	info_log_change(breaker_record(a->breaker, out != AUTHC_TIMEOUT &&
 	    out != AUTHC_UNAVAILABLE, v, info_now_ms()), a->breaker);
-	info_count(a, out == AUTHC_OK ? INFO_CALL_OK :
-	    out == AUTHC_UNAUTHORIZED || out == AUTHC_FORBIDDEN ?
-	    INFO_CALL_DENIED : out == AUTHC_TIMEOUT ? INFO_CALL_TIMEOUT :
-	    INFO_CALL_UNAVAILABLE);
+	info_count(a, info_call_of[out]);
 	switch (out) {
 	case AUTHC_OK:
-		if (a->cache->ttl_ms > 0 && authz != NULL)
+		if (cacheable)
 			cache_put(a->cache, key, info_now_ms());
 		resp_json(r, 200, NULL, info_answer, sizeof(info_answer) - 1);
 		break;
