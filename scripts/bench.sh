@@ -117,15 +117,23 @@ for c in $CONNS; do
 	done
 done
 
-rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
-rss_auth=$(rss_kb "$(cat "$work/run/pids/auth.child.pid")")
-rss_info=$(rss_kb "$(cat "$work/run/pids/info.child.pid")")
-rss_nginx=0
-for p in $(cat "$work/run/nginx.pid") $(pgrep -P "$(cat "$work/run/nginx.pid")"); do
-	rss_nginx=$((rss_nginx + $(rss_kb "$p")))
-done
-rss_fa_auth=$(rss_kb "${pids[0]}")
-rss_fa_info=$(rss_kb "${pids[1]}")
+# mem PID...: "RSS | PSS | private" in MB, summed over the processes, from
+# smaps_rollup.  RSS counts every shared-library page mapped; PSS shares
+# them out among the processes using them; private is what only they hold.
+mem() {
+	local p
+	for p in "$@"; do
+		cat "/proc/$p/smaps_rollup" 2>/dev/null || true
+	done | awk '$1 == "Rss:" { r += $2 } $1 == "Pss:" { s += $2 }
+	    $1 ~ /^Private_(Clean|Dirty):$/ { u += $2 }
+	    END { printf "%.1f MB | %.1f MB | %.1f MB", r / 1024, s / 1024, u / 1024 }'
+}
+mem_auth=$(mem "$(cat "$work/run/pids/auth.child.pid")")
+mem_info=$(mem "$(cat "$work/run/pids/info.child.pid")")
+# shellcheck disable=SC2046  # one pid per word
+mem_nginx=$(mem $(cat "$work/run/nginx.pid") $(pgrep -P "$(cat "$work/run/nginx.pid")"))
+mem_fa_auth=$(mem "${pids[0]}")
+mem_fa_info=$(mem "${pids[1]}")
 
 # field N of every round's result for name at c, median of them
 med() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { print $f }' | median; }
@@ -152,13 +160,13 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 		done
 	done
 	echo
-	echo "| process | RSS after the load |"
-	echo "|---|---|"
-	echo "| auth.fcgi | $((rss_auth / 1024)).$(( (rss_auth % 1024) * 10 / 1024 )) MB |"
-	echo "| info.fcgi | $((rss_info / 1024)).$(( (rss_info % 1024) * 10 / 1024 )) MB |"
-	echo "| nginx (master + workers) | $((rss_nginx / 1024)) MB |"
-	echo "| FastAPI auth_service (uvicorn) | $((rss_fa_auth / 1024)) MB |"
-	echo "| FastAPI information_service (uvicorn) | $((rss_fa_info / 1024)) MB |"
+	echo "| process (after the load) | RSS | PSS | private |"
+	echo "|---|---|---|---|"
+	echo "| auth.fcgi | $mem_auth |"
+	echo "| info.fcgi | $mem_info |"
+	echo "| nginx (master + workers) | $mem_nginx |"
+	echo "| FastAPI auth_service (uvicorn) | $mem_fa_auth |"
+	echo "| FastAPI information_service (uvicorn) | $mem_fa_info |"
 } > "$work/table.md"
 cat "$work/table.md"
 
@@ -179,6 +187,9 @@ cat "$work/table.md"
 	echo "- ours (cache on): the same stack started with AUTH_CACHE_TTL_MS=5000: info remembers"
 	echo "  auth's yes for a token for 5 s, so most /info skip the call to auth (a revoked token"
 	echo "  keeps working up to 5 s; off by default)."
+	echo "- Memory: RSS counts every page of the shared libraries a process maps (info.fcgi's"
+	echo "  libcurl brings ~30); PSS divides shared pages among their users; private is the"
+	echo "  process's own."
 	echo "- FastAPI: bench/reference/, the tutorial's two services, each one uvicorn worker."
 	echo
 	cat "$work/table.md"
