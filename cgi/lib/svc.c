@@ -16,7 +16,7 @@
  * simply resume.  Workers answer what the backlog holds, close their kept
  * connections and exit; main waits at most the grace period.
  */
-#define _GNU_SOURCE		/* pthread_kill, accept semantics */
+#define _GNU_SOURCE		/* pthread_kill, accept4 */
 #include "svc.h"
 
 #include <errno.h>
@@ -328,7 +328,7 @@ svc_worker_main(void *arg)
 static void
 svc_wake(int sig)
 {
-	(void)sig;	/* Its only job is to interrupt accept(). */
+	(void)sig;	/* Its only job is to interrupt epoll_wait(). */
 }
 
 /* Waits for the workers until the grace period ends; returns how many remain. */
@@ -353,7 +353,7 @@ svc_wait_workers(struct svc_worker *w, long n, long grace_ms)
 		    deadline.tv_sec && tick.tv_nsec >= deadline.tv_nsec))
 			break;
 		pthread_mutex_unlock(&svc_lock);
-		/* Re-sent until all are gone: it closes every race with accept(). */
+		/* Re-sent until all are gone: no race with epoll_wait(). */
 		for (i = 0; i < n; i++)
 			pthread_kill(w[i].tid, SIGUSR2);
 		pthread_mutex_lock(&svc_lock);
