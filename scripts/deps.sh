@@ -4,7 +4,7 @@
 # command to run and fails.  Usage: scripts/deps.sh [extra-package...]
 set -eu
 
-PKGS="gcc make libc6-dev libfcgi-dev libcurl4-openssl-dev libcjson-dev
+PKGS="gcc make libc6-dev libfcgi-dev libcurl4-gnutls-dev libcjson-dev
 nginx spawn-fcgi curl gettext-base bats bats-support bats-assert procps iproute2
 socat libfcgi-bin docker-compose python3-yaml python3-jsonschema $*"
 

@@ -80,7 +80,13 @@ main(void)
 	int		 rc;
 
 	log_init(def.name);
-	if (svc_cfg_load(&cfg, err) == -1 || tokens_load(&ts, err) == -1) {
+	/*
+	 * A login never waits on anything but the CPU, and kept connections
+	 * do not hold threads: more threads than CPUs only add context
+	 * switches (2 threads: ~45k logins/s here, 8: ~30k; docs/benchmarks.md).
+	 */
+	if (svc_cfg_load(&cfg, SVC_THREADS_PER_CPU, err) == -1 ||
+	    tokens_load(&ts, err) == -1) {
 		log_event("error", "%s", err);
 		return 1;
 	}

@@ -8,6 +8,7 @@
  */
 #include "authc.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,43 @@ authc_write(char *data, size_t size, size_t nmemb, void *arg)
 	memcpy(c->body + c->len, data, n);
 	c->len += n;
 	return n;
+}
+
+/*
+ * Debian's libcurl links libssh2, whose libssh2_init(0), called by
+ * curl_global_init(), loads OpenSSL's engines: about 1.5 MB of libcrypto
+ * touched in every info.fcgi, for a protocol the handles refuse
+ * (CURLOPT_PROTOCOLS_STR).  libssh2 initialises its crypto only on its
+ * first init, so one made first without crypto leaves it out.  A libcurl
+ * without libssh2 has no such symbol and nothing is done.
+ */
+#define LIBSSH2_INIT_NO_CRYPTO 0x1
+static void	(*authc_ssh2_exit)(void);
+
+int
+authc_global_init(void)
+{
+	void	*self;
+	int	(*ssh2_init)(int);
+
+	if ((self = dlopen(NULL, RTLD_LAZY)) != NULL) {
+		*(void **)&ssh2_init = dlsym(self, "libssh2_init");
+		*(void **)&authc_ssh2_exit = dlsym(self, "libssh2_exit");
+		if (ssh2_init == NULL || authc_ssh2_exit == NULL ||
+		    ssh2_init(LIBSSH2_INIT_NO_CRYPTO) != 0)
+			authc_ssh2_exit = NULL;
+		dlclose(self);
+	}
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void
+authc_global_cleanup(void)
+{
+	curl_global_cleanup();
+	if (authc_ssh2_exit != NULL)
+		authc_ssh2_exit();
+	authc_ssh2_exit = NULL;
 }
 
 struct authc *

@@ -46,6 +46,13 @@ struct authc;
 /* Loads and checks AUTH_URL, AUTH_UNIX_SOCKET and the deadlines.  Returns 0, or -1 and err. */
 int authc_cfg_load(struct authc_cfg *cfg, char err[CFG_ERR_MAX]);
 
+/*
+ * Initialises libcurl for the process (once, before any thread starts);
+ * authc_global_cleanup() undoes it.  Returns 0, or -1.
+ */
+int authc_global_init(void);
+void authc_global_cleanup(void);
+
 /* Makes a client for one thread; NULL on failure.  Free with authc_free(). */
 struct authc *authc_new(const struct authc_cfg *cfg);
 void authc_free(struct authc *c);

@@ -252,7 +252,8 @@ main(void)
 	int		 rc;
 
 	log_init(def.name);
-	if (svc_cfg_load(&cfg, err) == -1 ||
+	/* Each thread waits for auth in turn: 8 calls in flight. */
+	if (svc_cfg_load(&cfg, 8, err) == -1 ||
 	    authc_cfg_load(&app.authc, err) == -1 ||
 	    cfg_long("AUTH_CB_FAILURES", 5, 0, 1000, &failures, err) == -1 ||
 	    cfg_long("AUTH_CB_COOLDOWN_MS", 2000, 1, 600000, &cooldown,
@@ -260,7 +261,7 @@ main(void)
 		log_event("error", "%s", err);
 		return 1;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (authc_global_init() == -1) {
 		log_event("error", "libcurl failed to initialise");
 		return 1;
 	}
@@ -282,6 +283,6 @@ main(void)
 		    cache.ttl_ms, cache.size);
 	rc = svc_run(&def, &cfg);
 	cache_free(&cache);
-	curl_global_cleanup();
+	authc_global_cleanup();
 	return rc;
 }

@@ -40,6 +40,8 @@
 #define SVC_THREADS_MAX 256
 /* Request bodies are not used by our routes; drain at most this much. */
 #define SVC_DRAIN_MAX (64 * 1024)
+/* Most connections one worker accepts at a time: see svc_accept(). */
+#define SVC_ACCEPT_BATCH 64
 /* How often main re-sends the wake signal while waiting for workers. */
 #define SVC_WAKE_MS 50
 
@@ -57,9 +59,17 @@ static pthread_mutex_t	 svc_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 svc_done = PTHREAD_COND_INITIALIZER;
 
 int
-svc_cfg_load(struct svc_cfg *cfg, char err[CFG_ERR_MAX])
+svc_cfg_load(struct svc_cfg *cfg, long threads_default,
+    char err[CFG_ERR_MAX])
 {
-	if (cfg_long("SVC_THREADS", 8, 1, SVC_THREADS_MAX, &cfg->threads,
+	if (threads_default == SVC_THREADS_PER_CPU) {
+		threads_default = sysconf(_SC_NPROCESSORS_ONLN);
+		if (threads_default < 2)
+			threads_default = 2;
+		if (threads_default > SVC_THREADS_MAX)
+			threads_default = SVC_THREADS_MAX;
+	}
+	if (cfg_long("SVC_THREADS", threads_default, 1, SVC_THREADS_MAX, &cfg->threads,
 	    err) == -1)
 		return -1;
 	if (cfg_long("SHUTDOWN_GRACE_MS", 5000, 0, 600000, &cfg->grace_ms,
@@ -196,25 +206,67 @@ svc_drain(struct svc_req *r)
 		total += (size_t)n;
 }
 
-/* Waits for the next connection with a request ready; -1 when there is none. */
-static int
-svc_next(int ep)
+/* Puts connection fd into the set, to be served once readable; closes it on failure. */
+static void
+svc_watch(int ep, int fd, int op)
 {
 	struct epoll_event	 ev;
-	int			 fd;
 
-	if (epoll_wait(ep, &ev, 1, -1) != 1)
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
+	ev.data.fd = fd;
+	if (epoll_ctl(ep, op, fd, &ev) == -1 && (op != EPOLL_CTL_MOD ||
+	    errno != ENOENT || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1)) {
+		log_event("warn", "cannot watch a connection: %s",
+		    strerror(errno));
+		close(fd);
+	}
+}
+
+/*
+ * Accepts what the backlog holds, up to SVC_ACCEPT_BATCH: returns the
+ * first connection, to be served now, and queues the others in the set
+ * behind the kept connections already ready.  The listening socket is
+ * reported once per pass over the ready list, so accepting one connection
+ * per report would let new connections wait for every kept one, again and
+ * again: with the gateway keeping connections, that was a 100 ms tail.
+ * Returns -1 when the backlog is empty (another worker may have won).
+ */
+static int
+svc_accept(int ep)
+{
+	int	 fd, first = -1, n;
+
+	for (n = 0; n < SVC_ACCEPT_BATCH; n++) {
+		if ((fd = accept4(0, NULL, NULL, SOCK_CLOEXEC)) == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED) {
+				log_event("warn", "accept failed: %s",
+				    strerror(errno));
+				/* Do not spin on EMFILE and the like. */
+				usleep(10000);
+			}
+			break;
+		}
+		if (first == -1)
+			first = fd;
+		else
+			svc_watch(ep, fd, EPOLL_CTL_ADD);
+	}
+	return first;
+}
+
+/* Waits for the next connection with a request ready; -1 when there is none. */
+static int
+svc_next(int ep, int timeout_ms)
+{
+	struct epoll_event	 ev;
+
+	if (epoll_wait(ep, &ev, 1, timeout_ms) != 1)
 		return -1;		/* EINTR: the stop signal, or spurious */
 	if (ev.data.fd != 0)
-		return ev.data.fd;	/* a kept connection, readable or closed */
-	/* The listening socket is non-blocking: another worker may win. */
-	if ((fd = accept4(0, NULL, NULL, SOCK_CLOEXEC)) == -1 &&
-	    errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
-		log_event("warn", "accept failed: %s", strerror(errno));
-		/* Do not spin on EMFILE and the like. */
-		usleep(10000);
-	}
-	return fd;
+		return ev.data.fd;	/* a connection, readable or closed */
+	return svc_accept(ep);
 }
 
 /*
@@ -226,25 +278,15 @@ svc_next(int ep)
 static void
 svc_keep(int ep, struct svc_req *r)
 {
-	struct epoll_event	 ev;
-	int			 fd = r->fcgx.ipcFd;
+	int	 fd = r->fcgx.ipcFd;
 
 	if (fd < 0)
 		return;			/* libfcgi closed it */
 	r->fcgx.ipcFd = -1;
-	if (atomic_load(&svc_stopping)) {
+	if (atomic_load(&svc_stopping))
 		close(fd);
-		return;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
-	ev.data.fd = fd;
-	if (epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev) == -1 &&
-	    (errno != ENOENT || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1)) {
-		log_event("warn", "cannot watch a kept connection: %s",
-		    strerror(errno));
-		close(fd);
-	}
+	else
+		svc_watch(ep, fd, EPOLL_CTL_MOD);
 }
 
 /* Reads, answers and logs one request on connection fd, then keeps or closes it. */
@@ -312,10 +354,16 @@ svc_worker_main(void *arg)
 	r.metrics = w->metrics;
 	FCGX_InitRequest(&r.fcgx, 0, 0);
 	while (!atomic_load(&svc_stopping))
-		if ((fd = svc_next(w->ep)) != -1)
+		if ((fd = svc_next(w->ep, -1)) != -1)
 			svc_serve(w, &r, fd);
-	/* Stopping: what is already in the backlog is still answered. */
-	while ((fd = accept4(0, NULL, NULL, SOCK_CLOEXEC)) != -1)
+	/*
+	 * Stopping: what already waits is still answered, in the backlog and
+	 * on connections in the set (kept ones, queued new ones); each is
+	 * closed after its answer.  The listening socket leaves the set (the
+	 * first worker here removes it), so the set reports connections only.
+	 */
+	epoll_ctl(w->ep, EPOLL_CTL_DEL, 0, NULL);
+	while ((fd = svc_accept(w->ep)) != -1 || (fd = svc_next(w->ep, 0)) != -1)
 		svc_serve(w, &r, fd);
 	FCGX_Free(&r.fcgx, 1);
 	pthread_mutex_lock(&svc_lock);

@@ -62,8 +62,15 @@ struct svc_cfg {
 	long	 grace_ms;	/* SHUTDOWN_GRACE_MS */
 };
 
-/* Loads SVC_THREADS and SHUTDOWN_GRACE_MS.  Returns 0, or -1 and err. */
-int svc_cfg_load(struct svc_cfg *cfg, char err[CFG_ERR_MAX]);
+/* svc_cfg_load()'s default thread count: one per online CPU, at least 2. */
+#define SVC_THREADS_PER_CPU 0
+
+/*
+ * Loads SVC_THREADS (unset or empty: threads_default, or
+ * SVC_THREADS_PER_CPU) and SHUTDOWN_GRACE_MS.  Returns 0, or -1 and err.
+ */
+int svc_cfg_load(struct svc_cfg *cfg, long threads_default,
+    char err[CFG_ERR_MAX]);
 
 /*
  * Serves until SIGTERM or SIGINT.  Returns the process exit status: 0 after a

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# The gateway keeps its FastCGI connections to auth open between requests
-# (fastcgi_keep_conn, 32 idle per nginx worker).  libfcgi alone would tie a
+# The gateway keeps its FastCGI connections to auth and info open between
+# requests (fastcgi_keep_conn, 32 idle per nginx worker and service).  libfcgi alone would tie a
 # thread to each kept connection until nginx closed it; svc.c hands idle
 # connections back to its epoll set, so even one thread serves them all.
 
@@ -46,5 +46,19 @@ setup() {
 	for i in $(seq 20); do
 		http POST /login/ -H 'Authorization: merixstudio'
 		assert_status 200
+	done
+}
+
+@test "info restarted: the gateway's stale kept connections are retried, not answered 502" {
+	local i
+	for i in 1 2 3; do
+		http GET /info -H 'Authorization: merixstudio'
+	done
+	kill -KILL "$(service_pid info)"
+	wait_for 200 GET /info -H 'Authorization: merixstudio'
+	for i in $(seq 20); do
+		http GET /info -H 'Authorization: merixstudio'
+		assert_status 200
+		assert_body '{"info":"The answer is 42."}'
 	done
 }
