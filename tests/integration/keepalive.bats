@@ -62,3 +62,17 @@ setup() {
 		assert_body '{"info":"The answer is 42."}'
 	done
 }
+
+@test "new connections are not starved by busy kept ones: the backlog is accepted at once" {
+	local i
+	# One info thread, 16 kept connections always with a request waiting,
+	# 32 new ones at once (fcgi_fair.py counts the kept connections'
+	# answers until the last new one is answered).  Accepting one
+	# connection per pass over the ready list made that ~480; accepting
+	# the backlog at once, ~32.
+	for i in 1 2 3; do
+		run "$BATS_TEST_DIRNAME/fcgi_fair.py" "$RUN_DIR/info.sock" GET /info 16 32
+		assert_success
+		[ "$output" -lt 100 ] || fail "kept answers before the new connections' last: $output"
+	done
+}

@@ -1,4 +1,7 @@
-/* Unit tests of svc's routing: route lookup, HEAD, 404 vs 405, Allow. */
+/* Unit tests of svc's routing (route lookup, HEAD, 404 vs 405, Allow) and its configuration. */
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "svc.h"
 #include "t.h"
 
@@ -17,7 +20,9 @@ int
 main(void)
 {
 	const struct svc_route	*rt;
-	char			 allow[64];
+	struct svc_cfg		 cfg;
+	char			 allow[64], err[CFG_ERR_MAX];
+	long			 cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int			 allowed, head;
 
 	rt = svc_route_find(&def, "GET", "/info", &allowed, &head);
@@ -41,5 +46,21 @@ main(void)
 	T_STREQ(allow, "POST, PUT", "Allow lists every method of a path");
 	T_CHECK(svc_allow(&def, "/nope", allow, sizeof(allow)) == 0 &&
 	    allow[0] == '\0', "no Allow for an unknown path");
+
+	unsetenv("SVC_THREADS");
+	unsetenv("SHUTDOWN_GRACE_MS");
+	T_CHECK(svc_cfg_load(&cfg, 8, err) == 0 && cfg.threads == 8 &&
+	    cfg.grace_ms == 5000, "unset: the service's default threads, 5 s grace");
+	T_CHECK(svc_cfg_load(&cfg, SVC_THREADS_PER_CPU, err) == 0 &&
+	    cfg.threads == (cpus < 2 ? 2 : cpus), "per CPU: one thread per online CPU, at least 2");
+	setenv("SVC_THREADS", "", 1);
+	T_CHECK(svc_cfg_load(&cfg, 8, err) == 0 && cfg.threads == 8,
+	    "empty (compose's unset variable) is the default");
+	setenv("SVC_THREADS", "3", 1);
+	T_CHECK(svc_cfg_load(&cfg, SVC_THREADS_PER_CPU, err) == 0 &&
+	    cfg.threads == 3, "SVC_THREADS overrides the default");
+	setenv("SVC_THREADS", "257", 1);
+	T_CHECK(svc_cfg_load(&cfg, 8, err) == -1, "SVC_THREADS over 256 is refused");
+	unsetenv("SVC_THREADS");
 	return T_DONE();
 }
