@@ -44,7 +44,7 @@ CMD ["spawn-fcgi", "-n", "-a", "0.0.0.0", "-p", "9000", "--", "/usr/local/bin/au
 
 FROM service AS info
 # libcurl for the call to auth: the GnuTLS flavour, which leaves OpenSSL
-# untouched (info.fcgi's resident set: docs/benchmarks.md).
+# untouched (info.fcgi's resident set: docs/architecture.md).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libcurl3-gnutls \
  && rm -rf /var/lib/apt/lists/*

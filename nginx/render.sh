@@ -67,7 +67,7 @@ esac
 if [ -z "${RESOLVER:-}" ]; then
 	# Connections are kept, 32 idle per nginx worker and service: svc.c
 	# never ties a thread to an idle one, and saves the connect, accept
-	# and close of every request (GET /info: ~+25 %, docs/benchmarks.md).
+	# and close of every request (GET /info: ~+25 %, docs/architecture.md).
 	UPSTREAMS="upstream auth { server $AUTH_UPSTREAM; keepalive 32; }
     upstream info { server $INFO_UPSTREAM; keepalive 32; }"
 	AUTH_PASS=auth

@@ -83,7 +83,7 @@ main(void)
 	/*
 	 * A login never waits on anything but the CPU, and kept connections
 	 * do not hold threads: more threads than CPUs only add context
-	 * switches (2 threads: ~45k logins/s here, 8: ~30k; docs/benchmarks.md).
+	 * switches (on 2 cores, 2 threads: ~45k logins/s, 8: ~30k).
 	 */
 	if (svc_cfg_load(&cfg, SVC_THREADS_PER_CPU, err) == -1 ||
 	    tokens_load(&ts, err) == -1) {

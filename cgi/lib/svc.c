@@ -206,7 +206,7 @@ svc_drain(struct svc_req *r)
 		total += (size_t)n;
 }
 
-/* Puts connection fd into the set, to be served once readable; closes it on failure. */
+/* Puts connection fd into the set, served once readable; closes it on failure. */
 static void
 svc_watch(int ep, int fd, int op)
 {

@@ -1,4 +1,4 @@
-/* Unit tests of svc's routing (route lookup, HEAD, 404 vs 405, Allow) and its configuration. */
+/* Unit tests of svc: routing (lookup, HEAD, 404 vs 405, Allow), configuration. */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -52,7 +52,8 @@ main(void)
 	T_CHECK(svc_cfg_load(&cfg, 8, err) == 0 && cfg.threads == 8 &&
 	    cfg.grace_ms == 5000, "unset: the service's default threads, 5 s grace");
 	T_CHECK(svc_cfg_load(&cfg, SVC_THREADS_PER_CPU, err) == 0 &&
-	    cfg.threads == (cpus < 2 ? 2 : cpus), "per CPU: one thread per online CPU, at least 2");
+	    cfg.threads == (cpus < 2 ? 2 : cpus),
+	    "per CPU: one thread per online CPU, at least 2");
 	setenv("SVC_THREADS", "", 1);
 	T_CHECK(svc_cfg_load(&cfg, 8, err) == 0 && cfg.threads == 8,
 	    "empty (compose's unset variable) is the default");
