@@ -86,9 +86,28 @@ to_ms() {
 		else printf "nan" }'
 }
 
+# Waits (at most 5 s) until the CPUs are 90 % idle: a server still working
+# off the previous run's backlog (uvicorn does, after wrk hangs up) would
+# otherwise slow the next target down.
+settle() {
+	local i a b
+	for ((i = 0; i < 25; i++)); do
+		a=$(head -n 1 /proc/stat)
+		sleep 0.2
+		b=$(head -n 1 /proc/stat)
+		# The fields after "cpu": user nice system idle iowait irq softirq steal.
+		awk -v a="$a" -v b="$b" 'BEGIN {
+			split(a, x); split(b, y); t = 0
+			for (k = 2; k <= 9; k++) t += y[k] - x[k]
+			exit !(t > 0 && (y[5] - x[5]) / t >= 0.9) }' && return 0
+	done
+	echo "#  (the machine did not settle to 90 % idle within 5 s)" >&2
+}
+
 run_wrk() {	# run_wrk METHOD URL CONNS: prints "rps p50 p99 errors"
 	local method=$1 url=$2 c=$3 t out rps p50 p99 err non2xx
 	t=$((c < 2 ? 1 : 2))
+	settle
 	case "$method" in
 	POST) out=$(wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/post.lua" "$url") ;;
 	GET) out=$(wrk -t"$t" -c"$c" -d"${SECS}s" --latency -H 'Authorization: merixstudio' "$url") ;;
@@ -174,7 +193,8 @@ cat "$work/table.md"
 	echo "# Benchmarks"
 	echo
 	echo "Written by \`make bench\` (scripts/bench.sh) on $(date -u +%Y-%m-%d): wrk on 127.0.0.1,"
-	echo "${SECS} s per run, $ROUNDS interleaved rounds, medians. wrk, nginx, both services and"
+	echo "${SECS} s per run, $ROUNDS interleaved rounds, medians; each run starts once the CPUs"
+	echo "are 90 % idle again. wrk, nginx, both services and"
 	echo "the FastAPI pair share the machine's cores, so absolute numbers are low; compare"
 	echo "the ratios, which come from the same run."
 	echo
@@ -189,7 +209,8 @@ cat "$work/table.md"
 	echo "  keeps working up to 5 s; off by default)."
 	echo "- Memory: RSS counts every page of the shared libraries a process maps (info.fcgi's"
 	echo "  libcurl brings ~30); PSS divides shared pages among their users; private is the"
-	echo "  process's own."
+	echo "  process's own. Most of info.fcgi's RSS is the load of those libraries; each of its"
+	echo "  worker threads adds a stack, a malloc arena and a curl handle (docs/architecture.md)."
 	echo "- FastAPI: bench/reference/, the tutorial's two services, each one uvicorn worker."
 	echo
 	cat "$work/table.md"
