@@ -1,8 +1,8 @@
 /*
  * authc: the call from info.fcgi to auth, and the mapping of its answer.
  *
- * A handle per thread keeps its connection alive across requests (the whole
- * point of reusing it).  Its header list is the handle's own fixed nodes and
+ * A handle keeps its connection alive across calls (the whole point of
+ * reusing it).  Its header list is the handle's own fixed nodes and
  * buffers, relinked per call around the caller's Authorization and request
  * id: no allocation per request.
  */
@@ -28,6 +28,7 @@ struct authc {
 	char		 body[AUTHC_BODY_MAX];
 	size_t		 len;
 	int		 overflow;
+	int		 wipe;		/* authz holds a token */
 	char		 errbuf[CURL_ERROR_SIZE];
 	char		 why[CURL_ERROR_SIZE + 32];
 };
@@ -222,19 +223,15 @@ authc_map(CURLcode rc, long status, const char *body, size_t len)
 	}
 }
 
-enum authc_outcome
-authc_check(struct authc *c, const char *authorization, const char *reqid,
-    const char **why)
+CURL *
+authc_begin(struct authc *c, const char *authorization, const char *reqid)
 {
 	struct curl_slist	*last = &c->hdr[1];
-	CURLcode		 rc;
-	long			 status = 0;
-	enum authc_outcome	 out;
 
-	*why = "";
 	c->len = 0;
 	c->overflow = 0;
 	c->errbuf[0] = '\0';
+	c->wipe = authorization != NULL;
 	if (authorization != NULL) {
 		snprintf(c->authz, sizeof(c->authz), "Authorization: %s",
 		    authorization);
@@ -246,11 +243,21 @@ authc_check(struct authc *c, const char *authorization, const char *reqid,
 	}
 	last->next = NULL;
 	c->hdr[0].next = &c->hdr[1];
-	rc = curl_easy_perform(c->h);
+	return c->h;
+}
+
+enum authc_outcome
+authc_end(struct authc *c, CURLcode rc, const char **why)
+{
+	long			 status = 0;
+	enum authc_outcome	 out;
+
+	*why = "";
 	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
 	/* The buffer held the caller's token. */
-	if (authorization != NULL)
+	if (c->wipe)
 		memset(c->authz, 0, sizeof(c->authz));
+	c->wipe = 0;
 	out = authc_map(rc, status, c->body, c->len);
 	if (out == AUTHC_TIMEOUT || out == AUTHC_UNAVAILABLE) {
 		if (c->overflow)
@@ -265,4 +272,12 @@ authc_check(struct authc *c, const char *authorization, const char *reqid,
 		*why = c->why;
 	}
 	return out;
+}
+
+enum authc_outcome
+authc_check(struct authc *c, const char *authorization, const char *reqid,
+    const char **why)
+{
+	return authc_end(c, curl_easy_perform(authc_begin(c, authorization,
+	    reqid)), why);
 }

@@ -1,8 +1,10 @@
 /*
  * authc: info.fcgi's client of the auth service.
  *
- * One struct authc per worker thread: it owns a libcurl easy handle that is
- * reused, so the connection to the gateway stays open between requests.
+ * A struct authc serves one call at a time: it owns a libcurl easy handle
+ * that is reused, so its connection to the gateway stays open between
+ * calls.  authc_check() blocks; authc_begin() / authc_end() let a curl multi
+ * handle run many at once (info.fcgi's threads do).
  * Every call has a connect and a total deadline; no redirects, http/https
  * only.  What auth answers is mapped to an outcome by authc_map(), a pure
  * function: only a 200 whose body says {"authenticated": true} is a yes.
@@ -65,6 +67,16 @@ void authc_free(struct authc *c);
  */
 enum authc_outcome authc_check(struct authc *c, const char *authorization,
     const char *reqid, const char **why);
+
+/*
+ * authc_check() in two halves, for a curl multi handle: authc_begin() sets
+ * up the call and returns c's easy handle, to be added to the multi; once
+ * curl says it is done with result rc, authc_end() gives the outcome (and
+ * *why as above) and wipes the token.  c serves one call at a time.
+ */
+CURL *authc_begin(struct authc *c, const char *authorization,
+    const char *reqid);
+enum authc_outcome authc_end(struct authc *c, CURLcode rc, const char **why);
 
 /*
  * Maps a finished transfer to an outcome: rc is curl's result, status the

@@ -8,19 +8,30 @@
  * tie each thread to one connection until the gateway closed it, so kept
  * connections beyond the thread count would wait for seconds.
  *
+ * A service whose handlers wait on something (info waits on auth) sets
+ * svc_def.inflight: each worker then has that many requests, a handler may
+ * defer one (svc_defer) instead of blocking, and the worker waits on the
+ * shared set (nested in its own epoll set) and on the service's loop (info:
+ * its curl multi handle's sockets and timer) at once.  The loop answers
+ * deferred requests as their calls finish (svc_done).  Two threads then do
+ * what eight blocking ones did, with fewer context switches.
+ *
  * libfcgi's own SIGTERM handler only sets a flag that a blocked thread never
  * sees.  So SIGTERM and SIGINT are blocked in every thread and the main
  * thread waits for them with sigwait().  To stop, it sets the stop flag and
  * sends SIGUSR2 to the workers: the handler is empty and has SA_RESTART, so
  * epoll_wait() returns EINTR while reads and writes of in-flight requests
- * simply resume.  Workers answer what the backlog holds, close their kept
- * connections and exit; main waits at most the grace period.
+ * simply resume.  Workers answer what the backlog and the ready connections
+ * hold, finish their deferred requests, close their kept connections and
+ * exit; main waits at most the grace period.
  */
 #define _GNU_SOURCE		/* pthread_kill, accept4 */
 #include "svc.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -51,12 +62,19 @@ struct svc_worker {
 	int			 ep;		/* the shared epoll set */
 	pthread_t		 tid;
 	void			*state;
+	/* Requests: one, or def->inflight when requests may be deferred. */
+	struct svc_req		*req;
+	struct svc_req		**idle;		/* the ones free */
+	size_t			 nidle;
+	size_t			 deferred;	/* the others */
+	/* With inflight: waits on ep (nested) and loop_fd; else -1. */
+	int			 wep;
 };
 
 static atomic_int	 svc_stopping;
 static int		 svc_alive;	/* workers still running */
 static pthread_mutex_t	 svc_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	 svc_done = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t	 svc_done_cv = PTHREAD_COND_INITIALIZER;
 
 int
 svc_cfg_load(struct svc_cfg *cfg, long threads_default,
@@ -175,6 +193,7 @@ svc_dispatch(const struct svc_def *def, struct svc_req *r)
 	id = svc_param(r, "HTTP_X_REQUEST_ID");
 	r->reqid = reqid_valid(id) ? id : NULL;
 	r->status = 0;
+	r->deferred = 0;
 
 	rt = svc_route_find(def, r->method, r->path, &allowed, &r->head);
 	if (rt != NULL)
@@ -185,7 +204,7 @@ svc_dispatch(const struct svc_def *def, struct svc_req *r)
 		resp_error(r, 405, extra, "Method Not Allowed");
 	} else
 		resp_error(r, 404, NULL, "Not Found");
-	if (r->status == 0) {
+	if (r->status == 0 && !r->deferred) {
 		log_event("error", "handler for %s %s gave no answer",
 		    r->method, r->path);
 		resp_error(r, 500, NULL, "Internal Server Error");
@@ -289,32 +308,14 @@ svc_keep(int ep, struct svc_req *r)
 		svc_watch(ep, fd, EPOLL_CTL_MOD);
 }
 
-/* Reads, answers and logs one request on connection fd, then keeps or closes it. */
+/* Ends r: drains, finishes, keeps or closes its connection, counts and logs it. */
 static void
-svc_serve(struct svc_worker *w, struct svc_req *r, int fd)
+svc_end(struct svc_worker *w, struct svc_req *r)
 {
-	struct timespec		 t0;
-	char			 method[16], path[256], reqid[REQID_MAX + 1];
-	int			 status, have_id;
-	size_t			 route;
-	double			 ms;
+	char	 method[16], path[256], reqid[REQID_MAX + 1];
+	int	 status, have_id;
+	double	 ms;
 
-	/*
-	 * libfcgi reads the request from a connection already open:
-	 * keepConnection stops it from closing fd first as the end of this
-	 * request's predecessor.  A connection the gateway closed fails here
-	 * and libfcgi closes it; its own accept() then finds the
-	 * non-blocking listening socket empty.
-	 */
-	r->fcgx.ipcFd = fd;
-	r->fcgx.keepConnection = 1;
-	if (FCGX_Accept_r(&r->fcgx) < 0) {
-		r->fcgx.ipcFd = -1;
-		return;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	metrics_begin(w->metrics);
-	route = svc_dispatch(w->def, r);
 	svc_drain(r);
 	/* The params die with the request: keep what the log needs. */
 	snprintf(method, sizeof(method), "%s", r->method);
@@ -336,41 +337,176 @@ svc_serve(struct svc_worker *w, struct svc_req *r, int fd)
 	FCGX_Finish_r(&r->fcgx);
 	r->fcgx.detached = 0;
 	svc_keep(w->ep, r);
-	ms = svc_ms_since(&t0);
-	metrics_end(w->metrics, route, status, ms);
+	ms = svc_ms_since(&r->t0);
+	metrics_end(w->metrics, r->route, status, ms);
+	w->idle[w->nidle++] = r;
 	log_request(have_id ? reqid : NULL, method, path, status, ms);
+}
+
+/* Reads and answers (or defers) one request on connection fd. */
+static void
+svc_serve(struct svc_worker *w, int fd)
+{
+	struct svc_req	*r = w->idle[--w->nidle];
+
+	/*
+	 * libfcgi reads the request from a connection already open:
+	 * keepConnection stops it from closing fd first as the end of this
+	 * request's predecessor.  A connection the gateway closed fails here
+	 * and libfcgi closes it; its own accept() then finds the
+	 * non-blocking listening socket empty.
+	 */
+	r->fcgx.ipcFd = fd;
+	r->fcgx.keepConnection = 1;
+	if (FCGX_Accept_r(&r->fcgx) < 0) {
+		r->fcgx.ipcFd = -1;
+		w->idle[w->nidle++] = r;
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	metrics_begin(w->metrics);
+	r->route = svc_dispatch(w->def, r);
+	if (r->deferred)
+		w->deferred++;
+	else
+		svc_end(w, r);
+}
+
+void
+svc_defer(struct svc_req *r)
+{
+	r->deferred = 1;
+}
+
+void
+svc_done(struct svc_req *r)
+{
+	struct svc_worker	*w = r->worker;
+
+	w->deferred--;
+	r->deferred = 0;
+	svc_end(w, r);
+}
+
+/*
+ * One turn of a worker that defers requests: waits until a connection in
+ * the shared set or its own loop has something (or the loop's timer is
+ * due), runs the loop, then takes every ready request it has room for.
+ * Only the loop is waited on while every request is taken.
+ */
+static void
+svc_turn(struct svc_worker *w, int take)
+{
+	struct epoll_event	 ev[4];
+	struct pollfd		 pfd;
+	long			 t;
+	int			 fd;
+
+	t = w->def->loop_timeout(w->state);
+	if (t > INT_MAX)
+		t = INT_MAX;
+	if (take && w->nidle > 0)
+		epoll_wait(w->wep, ev, 4, (int)t);
+	else {
+		pfd.fd = w->def->loop_fd(w->state);
+		pfd.events = POLLIN;
+		poll(&pfd, 1, (int)t);
+	}
+	w->def->loop_run(w->state);
+	while (take && w->nidle > 0 && (fd = svc_next(w->ep, 0)) != -1)
+		svc_serve(w, fd);
 }
 
 static void *
 svc_worker_main(void *arg)
 {
 	struct svc_worker	*w = arg;
-	struct svc_req		 r;
 	int			 fd;
 
-	memset(&r, 0, sizeof(r));
-	r.state = w->state;
-	r.def = w->def;
-	r.metrics = w->metrics;
-	FCGX_InitRequest(&r.fcgx, 0, 0);
-	while (!atomic_load(&svc_stopping))
-		if ((fd = svc_next(w->ep, -1)) != -1)
-			svc_serve(w, &r, fd);
+	while (!atomic_load(&svc_stopping)) {
+		if (w->wep != -1)
+			svc_turn(w, 1);
+		else if ((fd = svc_next(w->ep, -1)) != -1)
+			svc_serve(w, fd);
+	}
 	/*
 	 * Stopping: what already waits is still answered, in the backlog and
 	 * on connections in the set (kept ones, queued new ones); each is
-	 * closed after its answer.  The listening socket leaves the set (the
-	 * first worker here removes it), so the set reports connections only.
+	 * closed after its answer, and deferred ones are finished.  The
+	 * listening socket leaves the set (the first worker here removes it),
+	 * so the set reports connections only.
 	 */
 	epoll_ctl(w->ep, EPOLL_CTL_DEL, 0, NULL);
-	while ((fd = svc_accept(w->ep)) != -1 || (fd = svc_next(w->ep, 0)) != -1)
-		svc_serve(w, &r, fd);
-	FCGX_Free(&r.fcgx, 1);
+	for (;;) {
+		if (w->nidle > 0 && ((fd = svc_accept(w->ep)) != -1 ||
+		    (fd = svc_next(w->ep, 0)) != -1))
+			svc_serve(w, fd);
+		else if (w->deferred > 0)
+			svc_turn(w, 0);
+		else
+			break;
+	}
 	pthread_mutex_lock(&svc_lock);
 	svc_alive--;
-	pthread_cond_signal(&svc_done);
+	pthread_cond_signal(&svc_done_cv);
 	pthread_mutex_unlock(&svc_lock);
 	return NULL;
+}
+
+/* Gives w its requests and, for a service that defers, its own wait set. */
+static int
+svc_worker_init(struct svc_worker *w, const struct svc_def *def,
+    struct metrics *metrics, int ep)
+{
+	struct epoll_event	 ev;
+	size_t			 i, n = def->inflight > 0 ? def->inflight : 1;
+
+	memset(w, 0, sizeof(*w));
+	w->def = def;
+	w->metrics = metrics;
+	w->ep = ep;
+	w->wep = -1;
+	if ((w->req = calloc(n, sizeof(*w->req))) == NULL ||
+	    (w->idle = calloc(n, sizeof(*w->idle))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		w->req[i].def = def;
+		w->req[i].metrics = metrics;
+		w->req[i].worker = w;
+		FCGX_InitRequest(&w->req[i].fcgx, 0, 0);
+		w->idle[w->nidle++] = &w->req[i];
+	}
+	if (def->thread_init != NULL &&
+	    (w->state = def->thread_init(def->app)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		w->req[i].state = w->state;
+	if (def->inflight == 0)
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	if ((w->wep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    epoll_ctl(w->wep, EPOLL_CTL_ADD, ep, &ev) == -1 ||
+	    (ev.data.fd = def->loop_fd(w->state)) < 0 ||
+	    epoll_ctl(w->wep, EPOLL_CTL_ADD, ev.data.fd, &ev) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+svc_worker_free(struct svc_worker *w)
+{
+	size_t	 i, n = w->def->inflight > 0 ? w->def->inflight : 1;
+
+	if (w->def->thread_free != NULL && w->state != NULL)
+		w->def->thread_free(w->state);
+	if (w->req != NULL)
+		for (i = 0; i < n; i++)
+			FCGX_Free(&w->req[i].fcgx, 1);
+	if (w->wep != -1)
+		close(w->wep);
+	free(w->req);
+	free(w->idle);
 }
 
 static void
@@ -412,7 +548,7 @@ svc_wait_workers(struct svc_worker *w, long n, long grace_ms)
 			tick.tv_sec++;
 			tick.tv_nsec -= 1000000000L;
 		}
-		pthread_cond_timedwait(&svc_done, &svc_lock, &tick);
+		pthread_cond_timedwait(&svc_done_cv, &svc_lock, &tick);
 	}
 	left = svc_alive;
 	pthread_mutex_unlock(&svc_lock);
@@ -472,11 +608,8 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 		metrics_route_name(&metrics, (size_t)i, def->routes[i].method,
 		    def->routes[i].path);
 	for (i = 0; i < cfg->threads; i++) {
-		w[i].def = def;
-		w[i].metrics = &metrics;
-		w[i].ep = ep;
-		if (def->thread_init != NULL &&
-		    (w[i].state = def->thread_init(def->app)) == NULL) {
+		if (svc_worker_init(&w[i], def, &metrics, ep) == -1) {
+			svc_worker_free(&w[i]);
 			log_event("error", "cannot set up worker %ld", i);
 			goto stop;
 		}
@@ -488,8 +621,7 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 			pthread_mutex_lock(&svc_lock);
 			svc_alive--;
 			pthread_mutex_unlock(&svc_lock);
-			if (def->thread_free != NULL)
-				def->thread_free(w[i].state);
+			svc_worker_free(&w[i]);
 			log_event("error", "cannot start worker %ld", i);
 			goto stop;
 		}
@@ -513,8 +645,7 @@ stop:
 	}
 	for (i = 0; i < started; i++) {
 		pthread_join(w[i].tid, NULL);
-		if (def->thread_free != NULL)
-			def->thread_free(w[i].state);
+		svc_worker_free(&w[i]);
 	}
 	free(w);
 	metrics_free(&metrics);

@@ -2,15 +2,16 @@
  * svc: the FastCGI serve loop both services run.
  *
  * spawn-fcgi hands the listening socket in as fd 0.  svc_run() starts
- * SVC_THREADS worker threads, each with its own FCGX_Request, that accept,
- * route on method + path through the service's table, answer and log one
- * line.  SIGTERM/SIGINT stop accepting, let in-flight requests finish within
+ * SVC_THREADS worker threads that take connections with a request waiting,
+ * route on method + path through the service's table, answer (at once, or
+ * later for a deferred request) and log one line.  SIGTERM/SIGINT stop accepting, let in-flight requests finish within
  * SHUTDOWN_GRACE_MS, and return.
  */
 #ifndef SVC_H
 #define SVC_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <fcgiapp.h>
 
@@ -30,6 +31,11 @@ struct svc_req {
 	void		*state;		/* the worker's state (svc_def.thread_init) */
 	const struct svc_def *def;	/* the service being run */
 	struct metrics	*metrics;	/* the process's counters */
+	/* svc's own. */
+	int		 deferred;	/* svc_defer() was called */
+	size_t		 route;		/* index in def->routes, or nroutes */
+	struct timespec	 t0;		/* when it was read */
+	void		*worker;
 };
 
 /* Answers r; app is svc_def.app.  Must answer through resp_*(). */
@@ -55,6 +61,18 @@ struct svc_def {
 	 */
 	int			 (*metrics_extra)(const void *app, char *buf,
 				    size_t cap, size_t *len);
+	/*
+	 * Services whose handlers wait on something (info waits on auth) may
+	 * defer requests instead of blocking their thread: up to inflight
+	 * per thread (0: none, handlers answer before they return).  The
+	 * worker then also waits until loop_fd(state) is readable or
+	 * loop_timeout(state) ms have passed (-1: no limit), and calls
+	 * loop_run(state), which answers what it can and calls svc_done().
+	 */
+	size_t			 inflight;
+	int			 (*loop_fd)(void *state);
+	long			 (*loop_timeout)(void *state);
+	void			 (*loop_run)(void *state);
 };
 
 struct svc_cfg {
@@ -93,6 +111,14 @@ const struct svc_route *svc_route_find(const struct svc_def *def,
  */
 size_t svc_allow(const struct svc_def *def, const char *path, char *buf,
     size_t cap);
+
+/*
+ * For a handler of a service with svc_def.inflight: keeps r open after the
+ * handler returns.  The thread answers it later (resp_*()) and then calls
+ * svc_done(r), from loop_run; r and its params stay valid until then.
+ */
+void svc_defer(struct svc_req *r);
+void svc_done(struct svc_req *r);
 
 /* The FastCGI param name of r, or NULL.  Valid until the request ends. */
 const char *svc_param(const struct svc_req *r, const char *name);

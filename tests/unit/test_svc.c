@@ -14,7 +14,7 @@ static const struct svc_route routes[] = {
 	{ "PUT", "/login/", h2 },
 	{ "*", "/login", h2 },
 };
-static const struct svc_def def = { "t", routes, 4, NULL, NULL, NULL, NULL };
+static const struct svc_def def = { .name = "t", .routes = routes, .nroutes = 4 };
 
 int
 main(void)
