@@ -323,6 +323,7 @@ info_loop_run(void *state)
 	CURLMsg			*m;
 	CURL			*h;
 	CURLcode		 rc;
+	enum authc_outcome	 out;
 	const char		*why;
 	int			 i, n, running, left, flags;
 
@@ -347,7 +348,9 @@ info_loop_run(void *state)
 		rc = m->data.result;
 		curl_multi_remove_handle(t->multi, h);
 		curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&k);
-		info_answer_call(t->app, k, authc_end(k->c, rc, &why), why);
+		/* authc_end() sets why: call it before reading why. */
+		out = authc_end(k->c, rc, &why);
+		info_answer_call(t->app, k, out, why);
 		svc_done(k->r);
 		k->r = NULL;
 		k->next = t->free;
