@@ -274,6 +274,12 @@ authc_end(struct authc *c, CURLcode rc, const char **why)
 	return out;
 }
 
+CURL *
+authc_handle(struct authc *c)
+{
+	return c->h;
+}
+
 enum authc_outcome
 authc_check(struct authc *c, const char *authorization, const char *reqid,
     const char **why)

@@ -78,6 +78,9 @@ CURL *authc_begin(struct authc *c, const char *authorization,
     const char *reqid);
 enum authc_outcome authc_end(struct authc *c, CURLcode rc, const char **why);
 
+/* c's easy handle, owned by c. */
+CURL *authc_handle(struct authc *c);
+
 /*
  * Maps a finished transfer to an outcome: rc is curl's result, status the
  * HTTP status, body/len what auth sent.  Pure.

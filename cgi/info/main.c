@@ -13,18 +13,15 @@
  * Never 200 unless auth said yes.  A circuit breaker stops hammering an auth
  * service that keeps failing.
  */
-#define _GNU_SOURCE		/* epoll_create1's EPOLL_CLOEXEC */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <sys/epoll.h>
 
 #include <curl/curl.h>
 
 #include "authc.h"
+#include "authq.h"
 #include "breaker.h"
 #include "cache.h"
 #include "log.h"
@@ -132,34 +129,30 @@ info_count(const struct info_app *a, enum info_call c)
 }
 
 /*
- * One call to auth in flight.  A thread runs up to INFO_INFLIGHT of them on
- * its curl multi handle; each slot's authc (a curl handle) is made when the
- * slot is first used and kept, with its connection, for the next call.
+ * Calls to auth in flight per thread (svc_def.inflight, authq's slots);
+ * more requests wait in the gateway's connections.  Each slot holds a curl
+ * handle and its connection (~45 kB).  On 2 cores, 8 per thread gave /info
+ * ~18k req/s against ~15k for 4, and the same as 16 or 64.
  */
+#define INFO_INFLIGHT 8
+
+struct info_thread;
+
+/* A request waiting for its call to auth. */
 struct info_pending {
 	struct info_pending	*next;		/* in the free list */
+	struct info_thread	*t;
 	struct svc_req		*r;
-	struct authc		*c;
 	enum breaker_verdict	 v;
 	int			 cacheable;
 	unsigned char		 key[SHA256_LEN];
 };
 
-/*
- * Calls in flight per thread (svc_def.inflight), one slot each; more
- * requests wait in the gateway's connections.  Each slot holds a curl handle
- * and its connection (~45 kB).  On 2 cores, 8 per thread gave /info ~18k
- * req/s against ~15k for 4, and the same as 16 or 64.
- */
-#define INFO_INFLIGHT 8
-
-/* A worker thread's state: its multi handle, its sockets, its calls. */
+/* A worker thread's state: its calls in flight and their requests. */
 struct info_thread {
 	const struct info_app	*app;
-	CURLM			*multi;
-	int			 ep;		/* curl's sockets */
-	long long		 due_ms;	/* curl's timer; -1: none */
-	struct info_pending	 call[INFO_INFLIGHT];
+	struct authq		*q;
+	struct info_pending	 pending[INFO_INFLIGHT];
 	struct info_pending	*free;
 };
 
@@ -198,6 +191,20 @@ info_answer_call(const struct info_app *a, struct info_pending *k,
 	}
 }
 
+/* authq's report that k's call ended: answer the request, free the slot. */
+static void
+info_call_done(void *arg, enum authc_outcome out, const char *why)
+{
+	struct info_pending	*k = arg;
+	struct info_thread	*t = k->t;
+
+	info_answer_call(t->app, k, out, why);
+	svc_done(k->r);
+	k->r = NULL;
+	k->next = t->free;
+	t->free = k;
+}
+
 static void
 info_get(struct svc_req *r, const void *app)
 {
@@ -209,7 +216,6 @@ info_get(struct svc_req *r, const void *app)
 	long long		 retry_ms = 0;
 	unsigned char		 key[SHA256_LEN];
 	int			 cacheable;
-	CURL			*h;
 
 	authz = svc_param(r, "HTTP_AUTHORIZATION");
 	/* Not worth a round trip: auth would refuse it too. */
@@ -235,17 +241,7 @@ info_get(struct svc_req *r, const void *app)
 	}
 	/* svc gives a thread at most INFO_INFLIGHT requests at a time. */
 	k = t->free;
-	if (k->c == NULL && (k->c = authc_new(&a->authc)) == NULL) {
-		log_event("error", "out of memory for a call to auth");
-		info_log_change(breaker_record(a->breaker, 1, v,
-		    info_now_ms()), a->breaker);
-		info_unavailable(r, 503, 0, "auth service unavailable");
-		return;
-	}
-	h = authc_begin(k->c, authz, r->reqid);
-	curl_easy_setopt(h, CURLOPT_PRIVATE, k);
-	if (curl_multi_add_handle(t->multi, h) != CURLM_OK) {
-		authc_end(k->c, CURLE_FAILED_INIT, &authz);
+	if (authq_start(t->q, authz, r->reqid, info_call_done, k) == -1) {
 		log_event("error", "cannot start a call to auth");
 		info_log_change(breaker_record(a->breaker, 1, v,
 		    info_now_ms()), a->breaker);
@@ -261,118 +257,32 @@ info_get(struct svc_req *r, const void *app)
 	svc_defer(r);
 }
 
-/* curl's socket callback: mirrors what curl waits for into t->ep. */
-static int
-info_sock(CURL *h, curl_socket_t s, int what, void *arg, void *sockp)
-{
-	struct info_thread	*t = arg;
-	struct epoll_event	 ev;
-
-	(void)h;
-	(void)sockp;
-	if (what == CURL_POLL_REMOVE) {
-		epoll_ctl(t->ep, EPOLL_CTL_DEL, s, NULL);
-		return 0;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0) |
-	    ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
-	ev.data.fd = s;
-	if (epoll_ctl(t->ep, EPOLL_CTL_MOD, s, &ev) == -1 &&
-	    (errno != ENOENT || epoll_ctl(t->ep, EPOLL_CTL_ADD, s, &ev) == -1))
-		return -1;
-	return 0;
-}
-
-/* curl's timer callback: when curl wants to be called again. */
-static int
-info_timer(CURLM *m, long ms, void *arg)
-{
-	struct info_thread	*t = arg;
-
-	(void)m;
-	t->due_ms = ms < 0 ? -1 : info_now_ms() + ms;
-	return 0;
-}
-
 static int
 info_loop_fd(void *state)
 {
-	return ((struct info_thread *)state)->ep;
+	return authq_fd(((struct info_thread *)state)->q);
 }
 
 static long
 info_loop_timeout(void *state)
 {
-	struct info_thread	*t = state;
-	long long		 left;
-
-	if (t->due_ms < 0)
-		return -1;
-	left = t->due_ms - info_now_ms();
-	return left < 0 ? 0 : (long)left;
+	return authq_timeout(((struct info_thread *)state)->q);
 }
 
-/* Moves curl's transfers on, and answers the requests whose call is done. */
 static void
 info_loop_run(void *state)
 {
-	struct info_thread	*t = state;
-	struct epoll_event	 ev[16];
-	struct info_pending	*k;
-	CURLMsg			*m;
-	CURL			*h;
-	CURLcode		 rc;
-	enum authc_outcome	 out;
-	const char		*why;
-	int			 i, n, running, left, flags;
-
-	n = epoll_wait(t->ep, ev, 16, 0);
-	for (i = 0; i < n; i++) {
-		flags = ((ev[i].events & EPOLLIN) ? CURL_CSELECT_IN : 0) |
-		    ((ev[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
-		    ((ev[i].events & (EPOLLERR | EPOLLHUP)) ?
-		    CURL_CSELECT_ERR : 0);
-		curl_multi_socket_action(t->multi, ev[i].data.fd, flags,
-		    &running);
-	}
-	if (t->due_ms >= 0 && info_now_ms() >= t->due_ms) {
-		t->due_ms = -1;
-		curl_multi_socket_action(t->multi, CURL_SOCKET_TIMEOUT, 0,
-		    &running);
-	}
-	while ((m = curl_multi_info_read(t->multi, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		h = m->easy_handle;
-		rc = m->data.result;
-		curl_multi_remove_handle(t->multi, h);
-		curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&k);
-		/* authc_end() sets why: call it before reading why. */
-		out = authc_end(k->c, rc, &why);
-		info_answer_call(t->app, k, out, why);
-		svc_done(k->r);
-		k->r = NULL;
-		k->next = t->free;
-		t->free = k;
-	}
+	authq_run(((struct info_thread *)state)->q);
 }
 
 static void
 info_thread_free(void *state)
 {
 	struct info_thread	*t = state;
-	int			 i;
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < INFO_INFLIGHT; i++)
-		if (t->call[i].c != NULL)
-			authc_free(t->call[i].c);
-	if (t->multi != NULL)
-		curl_multi_cleanup(t->multi);
-	if (t->ep != -1)
-		close(t->ep);
+	authq_free(t->q);
 	free(t);
 }
 
@@ -385,20 +295,13 @@ info_thread_init(const void *app)
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
 	t->app = app;
-	t->due_ms = -1;
 	for (i = INFO_INFLIGHT - 1; i >= 0; i--) {
-		t->call[i].next = t->free;
-		t->free = &t->call[i];
+		t->pending[i].t = t;
+		t->pending[i].next = t->free;
+		t->free = &t->pending[i];
 	}
-	if ((t->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    (t->multi = curl_multi_init()) == NULL ||
-	    curl_multi_setopt(t->multi, CURLMOPT_SOCKETFUNCTION,
-	    info_sock) != CURLM_OK ||
-	    curl_multi_setopt(t->multi, CURLMOPT_SOCKETDATA, t) != CURLM_OK ||
-	    curl_multi_setopt(t->multi, CURLMOPT_TIMERFUNCTION,
-	    info_timer) != CURLM_OK ||
-	    curl_multi_setopt(t->multi, CURLMOPT_TIMERDATA, t) != CURLM_OK) {
-		info_thread_free(t);
+	if ((t->q = authq_new(&t->app->authc, INFO_INFLIGHT)) == NULL) {
+		free(t);
 		return NULL;
 	}
 	return t;
