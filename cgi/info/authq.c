@@ -13,9 +13,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+
+#include "svc.h"
 
 /* Socket events handled per epoll_wait() in authq_run(); the rest wait a turn. */
 #define AUTHQ_EVENTS 16
@@ -36,15 +37,6 @@ struct authq {
 	size_t			 nslots;
 	struct authq_slot	*free;
 };
-
-static long long
-authq_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* curl's socket callback: what it waits for on s, into q->ep. */
 static int
@@ -77,7 +69,7 @@ authq_timer(CURLM *m, long ms, void *arg)
 	struct authq	*q = arg;
 
 	(void)m;
-	q->due_ms = ms < 0 ? -1 : authq_now_ms() + ms;
+	q->due_ms = ms < 0 ? -1 : svc_now_ms() + ms;
 	return 0;
 }
 
@@ -175,7 +167,7 @@ authq_timeout(const struct authq *q)
 
 	if (q->due_ms < 0)
 		return -1;
-	left = q->due_ms - authq_now_ms();
+	left = q->due_ms - svc_now_ms();
 	return left < 0 ? 0 : (long)left;
 }
 
@@ -200,7 +192,7 @@ authq_run(struct authq *q)
 		curl_multi_socket_action(q->multi, ev[i].data.fd, flags,
 		    &running);
 	}
-	if (q->due_ms >= 0 && authq_now_ms() >= q->due_ms) {
+	if (q->due_ms >= 0 && svc_now_ms() >= q->due_ms) {
 		q->due_ms = -1;
 		curl_multi_socket_action(q->multi, CURL_SOCKET_TIMEOUT, 0,
 		    &running);

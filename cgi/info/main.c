@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
@@ -60,15 +59,6 @@ struct info_app {
 };
 
 static const char info_answer[] = "{\"info\":\"The answer is 42.\"}";
-
-static long long
-info_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Answers 503/504 with a Retry-After of at least one second. */
 static void
@@ -164,12 +154,12 @@ info_answer_call(const struct info_app *a, struct info_pending *k,
 	struct svc_req	*r = k->r;
 
 	info_log_change(breaker_record(a->breaker, out != AUTHC_TIMEOUT &&
-	    out != AUTHC_UNAVAILABLE, k->v, info_now_ms()), a->breaker);
+	    out != AUTHC_UNAVAILABLE, k->v, svc_now_ms()), a->breaker);
 	info_count(a, info_call_of[out]);
 	switch (out) {
 	case AUTHC_OK:
 		if (k->cacheable)
-			cache_put(a->cache, k->key, info_now_ms());
+			cache_put(a->cache, k->key, svc_now_ms());
 		resp_json(r, 200, NULL, info_answer, sizeof(info_answer) - 1);
 		break;
 	case AUTHC_UNAUTHORIZED:
@@ -226,14 +216,14 @@ info_get(struct svc_req *r, const void *app)
 	cacheable = a->cache->ttl_ms > 0 && authz != NULL;
 	if (cacheable) {
 		cache_key(authz, key);
-		if (cache_hit(a->cache, key, info_now_ms())) {
+		if (cache_hit(a->cache, key, svc_now_ms())) {
 			info_count(a, INFO_CALL_CACHED);
 			resp_json(r, 200, NULL, info_answer,
 			    sizeof(info_answer) - 1);
 			return;
 		}
 	}
-	v = breaker_allow(a->breaker, info_now_ms(), &retry_ms);
+	v = breaker_allow(a->breaker, svc_now_ms(), &retry_ms);
 	if (v == BREAKER_REJECT) {
 		info_count(a, INFO_CALL_BREAKER_OPEN);
 		info_unavailable(r, 503, retry_ms, "auth service unavailable");
@@ -244,7 +234,7 @@ info_get(struct svc_req *r, const void *app)
 	if (authq_start(t->q, authz, r->reqid, info_call_done, k) == -1) {
 		log_event("error", "cannot start a call to auth");
 		info_log_change(breaker_record(a->breaker, 1, v,
-		    info_now_ms()), a->breaker);
+		    svc_now_ms()), a->breaker);
 		info_unavailable(r, 503, 0, "auth service unavailable");
 		return;
 	}

@@ -162,6 +162,15 @@ svc_param(const struct svc_req *r, const char *name)
 	return FCGX_GetParam(name, r->fcgx.envp);
 }
 
+long long
+svc_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static double
 svc_ms_since(const struct timespec *t0)
 {

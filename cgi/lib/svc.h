@@ -120,6 +120,9 @@ size_t svc_allow(const struct svc_def *def, const char *path, char *buf,
 void svc_defer(struct svc_req *r);
 void svc_done(struct svc_req *r);
 
+/* Milliseconds on the monotonic clock (deadlines, timers). */
+long long svc_now_ms(void);
+
 /* The FastCGI param name of r, or NULL.  Valid until the request ends. */
 const char *svc_param(const struct svc_req *r, const char *name);
 
