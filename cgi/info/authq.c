@@ -18,7 +18,7 @@
 
 #include "svc.h"
 
-/* Socket events handled per epoll_wait() in authq_run(); the rest wait a turn. */
+/* Socket events handled per authq_run(); the rest wait a turn. */
 #define AUTHQ_EVENTS 16
 
 struct authq_slot {
