@@ -279,11 +279,3 @@ authc_handle(struct authc *c)
 {
 	return c->h;
 }
-
-enum authc_outcome
-authc_check(struct authc *c, const char *authorization, const char *reqid,
-    const char **why)
-{
-	return authc_end(c, curl_easy_perform(authc_begin(c, authorization,
-	    reqid)), why);
-}

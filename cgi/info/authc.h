@@ -3,8 +3,8 @@
  *
  * A struct authc serves one call at a time: it owns a libcurl easy handle
  * that is reused, so its connection to the gateway stays open between
- * calls.  authc_check() blocks; authc_begin() / authc_end() let a curl multi
- * handle run many at once (info.fcgi's threads do).
+ * calls.  authc_begin() / authc_end() frame one call that a curl multi handle
+ * runs, many at once (authq).
  * Every call has a connect and a total deadline; no redirects, http/https
  * only.  What auth answers is mapped to an outcome by authc_map(), a pure
  * function: only a 200 whose body says {"authenticated": true} is a yes.
@@ -55,24 +55,18 @@ int authc_cfg_load(struct authc_cfg *cfg, char err[CFG_ERR_MAX]);
 int authc_global_init(void);
 void authc_global_cleanup(void);
 
-/* Makes a client for one thread; NULL on failure.  Free with authc_free(). */
+/* A client for one call at a time; NULL on failure.  Free: authc_free(). */
 struct authc *authc_new(const struct authc_cfg *cfg);
 void authc_free(struct authc *c);
 
 /*
- * Asks auth whether authorization (NULL: none sent) is valid, sending reqid
- * (NULL: none) as X-Request-ID.  Blocks at most cfg->total_ms.  On an outcome
- * other than OK, UNAUTHORIZED or FORBIDDEN, *why is a short reason for the log
- * (never a token).  Not thread-safe: one authc per thread.
- */
-enum authc_outcome authc_check(struct authc *c, const char *authorization,
-    const char *reqid, const char **why);
-
-/*
- * authc_check() in two halves, for a curl multi handle: authc_begin() sets
- * up the call and returns c's easy handle, to be added to the multi; once
- * curl says it is done with result rc, authc_end() gives the outcome (and
- * *why as above) and wipes the token.  c serves one call at a time.
+ * One call asking auth whether authorization (NULL: none sent) is valid,
+ * sending reqid (NULL: none) as X-Request-ID, within cfg's deadlines.
+ * authc_begin() sets it up and returns c's easy handle, to be added to a
+ * curl multi handle; once curl says it is done with result rc, authc_end()
+ * gives the outcome and wipes the token.  On an outcome other than OK,
+ * UNAUTHORIZED or FORBIDDEN, *why is a short reason for the log (never a
+ * token).  c serves one call at a time; not thread-safe.
  */
 CURL *authc_begin(struct authc *c, const char *authorization,
     const char *reqid);

@@ -17,7 +17,7 @@
 
 struct authq;
 
-/* A finished call: arg as given to authq_start(); why as authc_check's. */
+/* A finished call: arg as given to authq_start(); why as authc_end()'s. */
 typedef void (*authq_done)(void *arg, enum authc_outcome out,
     const char *why);
 
@@ -26,7 +26,7 @@ struct authq *authq_new(const struct authc_cfg *cfg, size_t slots);
 void authq_free(struct authq *q);
 
 /*
- * Starts a call with authc_check()'s arguments; a later authq_run() calls
+ * Starts a call with authc_begin()'s arguments; a later authq_run() calls
  * done(arg, ...) once, when it ends (deadlines included).  Returns 0, or -1
  * when no slot is free, memory is short or curl refuses it: then done is
  * never called.

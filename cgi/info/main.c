@@ -200,11 +200,11 @@ info_get(struct svc_req *r, const void *app)
 {
 	const struct info_app	*a = app;
 	struct info_thread	*t = r->state;
-	struct info_pending	*k;
+	/* svc gives a thread at most INFO_INFLIGHT requests at a time. */
+	struct info_pending	*k = t->free;
 	const char		*authz;
 	enum breaker_verdict	 v;
 	long long		 retry_ms = 0;
-	unsigned char		 key[SHA256_LEN];
 	int			 cacheable;
 
 	authz = svc_param(r, "HTTP_AUTHORIZATION");
@@ -215,8 +215,8 @@ info_get(struct svc_req *r, const void *app)
 	}
 	cacheable = a->cache->ttl_ms > 0 && authz != NULL;
 	if (cacheable) {
-		cache_key(authz, key);
-		if (cache_hit(a->cache, key, svc_now_ms())) {
+		cache_key(authz, k->key);
+		if (cache_hit(a->cache, k->key, svc_now_ms())) {
 			info_count(a, INFO_CALL_CACHED);
 			resp_json(r, 200, NULL, info_answer,
 			    sizeof(info_answer) - 1);
@@ -229,8 +229,6 @@ info_get(struct svc_req *r, const void *app)
 		info_unavailable(r, 503, retry_ms, "auth service unavailable");
 		return;
 	}
-	/* svc gives a thread at most INFO_INFLIGHT requests at a time. */
-	k = t->free;
 	if (authq_start(t->q, authz, r->reqid, info_call_done, k) == -1) {
 		log_event("error", "cannot start a call to auth");
 		info_log_change(breaker_record(a->breaker, 1, v,
@@ -242,8 +240,6 @@ info_get(struct svc_req *r, const void *app)
 	k->r = r;
 	k->v = v;
 	k->cacheable = cacheable;
-	if (cacheable)
-		memcpy(k->key, key, sizeof(key));
 	svc_defer(r);
 }
 
