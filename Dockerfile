@@ -6,7 +6,9 @@
 #   docker build --target auth -t cgi-microservices/auth .
 #
 # The build stage has the -dev packages; the runtime images carry only the
-# runtime libraries and run as an unprivileged user.
+# runtime libraries and run as an unprivileged user: "app" (uid and gid
+# 10001, fixed so that a swarm secret or a Kubernetes securityContext can
+# name it) for the services, www-data (33) for the gateway.
 
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
@@ -28,7 +30,9 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends spawn-fcgi libfcgi0ldbl \
     libfcgi-bin libcjson1 \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --no-create-home --shell /usr/sbin/nologin app
+ && groupadd --system --gid 10001 app \
+ && useradd --system --uid 10001 --gid 10001 --no-create-home \
+    --shell /usr/sbin/nologin app
 COPY scripts/fcgi-health.sh /usr/local/bin/fcgi-health
 # spawn-fcgi opens the socket and then becomes the service (-n: no fork),
 # so the service is PID 1 and takes Docker's SIGTERM for its graceful stop.
