@@ -68,7 +68,9 @@ COPY nginx/gateway.conf.template nginx/render.sh docker/gateway-start.sh \
     docker/http-health.sh /etc/gateway/
 # /openapi.json and Swagger UI (/docs), made on the host by `make www`
 # (scripts/www.sh, from npm's swagger-ui-dist); without it both are 404.
-COPY docker/www/ /run/gateway/www/
+# Outside RUN_DIR, so that RUN_DIR can be a fresh writable volume under a
+# read-only root (deploy/k8s): the start script links it in.
+COPY docker/www/ /usr/share/gateway/www/
 ENV LISTEN=8080 INTERNAL_LISTEN=8081 \
     AUTH_UPSTREAM=auth:9000 INFO_UPSTREAM=info:9000 RESOLVER=127.0.0.11 \
     RUN_DIR=/run/gateway ACCESS_LOG=/dev/stdout ERROR_LOG=stderr

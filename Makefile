@@ -24,7 +24,7 @@ UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 PORT ?= 8080
 export PORT
 
-.PHONY: all deps www images run run-sanitize start stop test unit integration test-sanitize test-compose fuzz fuzz-smoke bench token-hash clean help
+.PHONY: all deps www images run run-sanitize start stop test unit integration test-sanitize test-compose swarm-up swarm-down test-swarm k8s-check fuzz fuzz-smoke bench token-hash clean help
 
 all: $(B)/auth.fcgi $(B)/info.fcgi
 
@@ -37,6 +37,11 @@ help:
 	@echo "make token-hash the sha256: line for AUTH_TOKENS_FILE (token on stdin)"
 	@echo "make run-sanitize  make run on the ASan/UBSan/LSan build"
 	@echo "make test-compose  docker compose up on a real Docker engine, then faults, scale, down"
+	@echo "make swarm-up   a 3-node Docker Swarm on this machine, the stack deployed on it;"
+	@echo "                prints DOCKER_HOST and GATEWAY to eval (needs root)"
+	@echo "make swarm-down remove everything swarm-up made"
+	@echo "make test-swarm the swarm suite: deploy, scale, rolling update, node loss"
+	@echo "make k8s-check  deploy/k8s rendered by kustomize, every object schema-checked"
 	@echo "make bench      our stack vs the nginx ceiling vs the FastAPI original (wrk)"
 
 # Missing Debian packages are installed (as root) or named (otherwise).
@@ -137,6 +142,18 @@ token-hash:
 test-compose:
 	@scripts/deps.sh docker.io debootstrap docker-compose
 	@scripts/test.sh integration tests/compose
+
+# A real multi-node Docker Swarm here (scripts/swarm.sh): three dockerds in
+# network namespaces of their own; deploy/swarm/stack.yml deployed on it.
+swarm-up:
+	@scripts/swarm.sh up
+
+swarm-down:
+	@scripts/swarm.sh down
+
+test-swarm:
+	@scripts/deps.sh docker.io debootstrap wrk systemd
+	@scripts/test.sh integration tests/swarm
 
 # make run on the sanitizer build: for sending hostile input by hand.
 # Reports land on the terminal (leaks when the stack stops).

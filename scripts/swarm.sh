@@ -7,6 +7,7 @@
 #                      "export DOCKER_HOST=..." and "export GATEWAY=..."
 #   swarm.sh cluster   the same without the stack (make test-swarm deploys it)
 #   swarm.sh deploy    docker stack deploy, then wait until every service runs
+#   swarm.sh wait      wait until every service runs all its tasks, healthy
 #   swarm.sh cut N     take node N off the network (its link down)
 #   swarm.sh mend N    put node N back on the network
 #   swarm.sh kill N    node N crashes: every process of it is killed and its
@@ -220,7 +221,9 @@ swarm_form() {
 # into every node.
 images_load() {
 	local env own=0 tar i
-	docker info >/dev/null 2>&1 || own=1
+	docker info >/dev/null 2>&1 ||
+	    DOCKER_HOST=unix://${DOCKER_DIR:-/var/tmp/cgi-docker}/docker.sock \
+	    docker info >/dev/null 2>&1 || own=1
 	env=$("$here/scripts/docker-engine.sh" up)
 	# Only an engine that "up" had to start is stopped by "down".
 	[ "$own" = 1 ] && [ -n "$env" ] && touch "$STATE/own-build-engine"
@@ -276,8 +279,12 @@ converged() {
 }
 
 deploy() {
-	local i
 	dk 1 stack deploy --prune -c "$here/deploy/swarm/stack.yml" "$STACK" >&2
+	wait_converged
+}
+
+wait_converged() {
+	local i
 	for ((i = 0; i < 1200; i++)); do
 		converged && return 0
 		sleep 0.1
@@ -341,7 +348,7 @@ down() {
 		umount_under "$RUNROOT/$i"
 		umount_under "$STATE/$i"
 		ip netns del "cgisw-$i" 2>/dev/null || true
-		rm -rf "$STATE/$i"
+		rm -rf "${STATE:?}/$i"
 	done
 	ip netns del cgisw-net 2>/dev/null || true
 	cg_remove
@@ -365,12 +372,13 @@ cluster)
 	print_env
 	;;
 deploy) deploy ;;
+wait) wait_converged ;;
 cut) ip -n cgisw-net link set "n${2:?node}" down ;;
 mend) ip -n cgisw-net link set "n${2:?node}" up ;;
 kill) node_kill "${2:?node}" ;;
 down) down ;;
 *)
-	echo "usage: $0 up|cluster|deploy|cut N|mend N|kill N|down" >&2
+	echo "usage: $0 up|cluster|deploy|wait|cut N|mend N|kill N|down" >&2
 	exit 2
 	;;
 esac

@@ -149,6 +149,13 @@ authc_new(const struct authc_cfg *cfg)
 	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
 	    cfg->connect_ms) != CURLE_OK ||
+	    /*
+	     * AUTH_URL's name is looked up again after a second, as the
+	     * gateway's resolver does: in a swarm it names every node's
+	     * gateway, and a lost node leaves the answer within seconds
+	     * (docs/deploy.md).  Kept connections make lookups rare.
+	     */
+	    curl_easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, 1L) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, cfg->total_ms) !=
 	    CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||

@@ -1,0 +1,75 @@
+#!/usr/bin/env bats
+# deploy/k8s, checked offline (no cluster runs here): kustomize renders it,
+# every object validates against the Kubernetes API schema of its kind
+# (npm's kubernetes-models), and the rendered objects keep the promises
+# docs/deploy.md makes.  What only a cluster shows (scheduling, probes
+# passing, the NetworkPolicy enforced) is not checked: docs/deploy.md.
+
+setup() {
+	load helpers
+	RENDERED=$BATS_TEST_TMPDIR/k8s.yaml
+	kubectl kustomize "$ROOT/deploy/k8s" > "$RENDERED"
+}
+
+# q EXPR: a Python expression over `objs` (the rendered objects), printed
+# as JSON with sorted keys (kustomize versions order keys differently).
+q() {
+	python3 -c 'import json, sys, yaml
+objs = [o for o in yaml.safe_load_all(open(sys.argv[1])) if o]
+def by(kind): return [o for o in objs if o["kind"] == kind]
+print(json.dumps(eval(sys.argv[2]), sort_keys=True))' "$RENDERED" "$1"
+}
+
+@test "kubectl kustomize renders the namespace, three Deployments and Services, the Secret, ConfigMap, PDBs, HPA and NetworkPolicies" {
+	run q 'sorted(o["kind"] + " " + o["metadata"]["name"].rsplit("-", 1)[0] if o["kind"] in ("Secret", "ConfigMap") else o["kind"] + " " + o["metadata"]["name"] for o in objs)'
+	assert_output '["ConfigMap gateway-config", "Deployment auth", "Deployment gateway", "Deployment info", "HorizontalPodAutoscaler info", "Namespace cgi-microservices", "NetworkPolicy gateway", "NetworkPolicy services-from-gateway-only", "PodDisruptionBudget auth", "PodDisruptionBudget gateway", "PodDisruptionBudget info", "Secret auth-tokens", "Service auth", "Service gateway", "Service gateway-internal", "Service info"]'
+	run q 'sorted(set(o["metadata"].get("namespace", "-") for o in objs if o["kind"] != "Namespace"))'
+	assert_output '["cgi-microservices"]'
+}
+
+@test "every rendered object validates against the Kubernetes API schema of its kind" {
+	run node "$ROOT/tests/integration/k8s_validate.mjs" < "$RENDERED"
+	assert_success
+	[ "$(grep -c '^ok ' <<< "$output")" -eq 16 ]
+}
+
+@test "a schema violation is caught: a Deployment whose replicas is a string fails validation" {
+	sed 's/^  replicas: 2$/  replicas: "two"/' "$RENDERED" > "$BATS_TEST_TMPDIR/bad.yaml"
+	run node "$ROOT/tests/integration/k8s_validate.mjs" < "$BATS_TEST_TMPDIR/bad.yaml"
+	assert_failure
+	assert_output --partial 'not ok Deployment auth: '
+}
+
+@test "every container runs as non-root, read-only, without capabilities or privilege escalation, with requests and limits" {
+	run q 'sorted((d["metadata"]["name"], d["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"], d["spec"]["template"]["spec"]["securityContext"]["runAsUser"], c["securityContext"], sorted(c["resources"])) for d in by("Deployment") for c in d["spec"]["template"]["spec"]["containers"])'
+	assert_output '[["auth", true, 10001, {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true}, ["limits", "requests"]], ["gateway", true, 33, {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true}, ["limits", "requests"]], ["info", true, 10001, {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true}, ["limits", "requests"]]]'
+}
+
+@test "probes: the FastCGI health check for auth and info, HTTP for the gateway" {
+	run q 'sorted((d["metadata"]["name"], c["readinessProbe"].get("exec", c["readinessProbe"].get("httpGet")), c["livenessProbe"].get("exec", c["livenessProbe"].get("httpGet"))) for d in by("Deployment") for c in d["spec"]["template"]["spec"]["containers"])'
+	assert_output '[["auth", {"command": ["fcgi-health", "127.0.0.1:9000"]}, {"command": ["fcgi-health", "127.0.0.1:9000"]}], ["gateway", {"path": "/openapi.json", "port": "http"}, {"path": "/openapi.json", "port": "http"}], ["info", {"command": ["fcgi-health", "127.0.0.1:9000"]}, {"command": ["fcgi-health", "127.0.0.1:9000"]}]]'
+}
+
+@test "the tokens come from the Secret as a read-only file, never from an environment variable" {
+	run q '[(e["name"], e.get("value")) for d in by("Deployment") if d["metadata"]["name"] == "auth" for c in d["spec"]["template"]["spec"]["containers"] for e in c["env"]]'
+	assert_output '[["AUTH_TOKENS_FILE", "/run/secrets/auth/auth_tokens"]]'
+	run q '[(v["secret"]["secretName"].rsplit("-", 1)[0], oct(v["secret"]["defaultMode"])) for d in by("Deployment") for v in d["spec"]["template"]["spec"].get("volumes", []) if "secret" in v]'
+	assert_output '[["auth-tokens", "0o400"]]'
+	run q 'any("AUTH_TOKENS" == e["name"] for d in by("Deployment") for c in d["spec"]["template"]["spec"]["containers"] for e in c.get("env", []))'
+	assert_output false
+}
+
+@test "only the gateway reaches auth and info, only info the gateway's internal port; only the gateway's public port is a LoadBalancer" {
+	run q 'sorted((p["metadata"]["name"], p["spec"]["podSelector"], p["spec"]["ingress"]) for p in by("NetworkPolicy"))'
+	assert_output '[["gateway", {"matchLabels": {"app.kubernetes.io/name": "gateway"}}, [{"ports": [{"port": 8080, "protocol": "TCP"}]}, {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "info"}}}], "ports": [{"port": 8081, "protocol": "TCP"}]}]], ["services-from-gateway-only", {"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "In", "values": ["auth", "info"]}]}, [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}], "ports": [{"port": 9000, "protocol": "TCP"}]}]]]'
+	run q 'sorted((s["metadata"]["name"], s["spec"].get("type", "ClusterIP"), [p["port"] for p in s["spec"]["ports"]]) for s in by("Service"))'
+	assert_output '[["auth", "ClusterIP", [9000]], ["gateway", "LoadBalancer", [80]], ["gateway-internal", "ClusterIP", [8081]], ["info", "ClusterIP", [9000]]]'
+}
+
+@test "PodDisruptionBudgets keep one of each running; info scales on CPU from 2 to 8" {
+	run q 'sorted((p["metadata"]["name"], p["spec"]["minAvailable"]) for p in by("PodDisruptionBudget"))'
+	assert_output '[["auth", 1], ["gateway", 1], ["info", 1]]'
+	run q '[(h["spec"]["scaleTargetRef"]["name"], h["spec"]["minReplicas"], h["spec"]["maxReplicas"], h["spec"]["metrics"][0]["resource"]["target"]) for h in by("HorizontalPodAutoscaler")]'
+	assert_output '[["info", 2, 8, {"averageUtilization": 70, "type": "Utilization"}]]'
+}
+
