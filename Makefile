@@ -24,7 +24,7 @@ UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 PORT ?= 8080
 export PORT
 
-.PHONY: all deps www images run run-sanitize start stop test unit integration test-sanitize test-compose swarm-up swarm-down test-swarm k8s-check fuzz fuzz-smoke bench token-hash clean help
+.PHONY: all deps www images run run-sanitize start stop test unit integration test-sanitize test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench token-hash clean help
 
 all: $(B)/auth.fcgi $(B)/info.fcgi
 
@@ -41,7 +41,6 @@ help:
 	@echo "                prints DOCKER_HOST and GATEWAY to eval (needs root)"
 	@echo "make swarm-down remove everything swarm-up made"
 	@echo "make test-swarm the swarm suite: deploy, scale, rolling update, node loss"
-	@echo "make k8s-check  deploy/k8s rendered by kustomize, every object schema-checked"
 	@echo "make bench      our stack vs the nginx ceiling vs the FastAPI original (wrk)"
 
 # Missing Debian packages are installed (as root) or named (otherwise).
@@ -95,17 +94,23 @@ unit: $(UNIT_BIN)
 
 integration: all $(NODE)
 	@scripts/deps.sh chromium
+	@$(KUBECTL)
 	@scripts/test.sh integration tests/integration
 
-# Debian's chromium runs the /docs test (tests/integration/docs.bats).
+# Debian's chromium runs the /docs test (tests/integration/docs.bats);
+# kubectl renders deploy/k8s (tests/integration/k8s.bats): the machine's
+# own, else Debian's kubernetes-client.
+KUBECTL := command -v kubectl >/dev/null || scripts/deps.sh kubernetes-client
 test: all $(UNIT_BIN) $(NODE)
 	@scripts/deps.sh chromium
+	@$(KUBECTL)
 	@scripts/test.sh all $(UNIT_BIN)
 
 # The whole integration suite against services built with AddressSanitizer,
 # UndefinedBehaviorSanitizer and LeakSanitizer; any report fails it.
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 test-sanitize: $(NODE)
+	@$(KUBECTL)
 	@$(MAKE) -s B=build-san SAN="$(SAN_FLAGS)" OPT="-O1 -g" build-san/auth.fcgi build-san/info.fcgi
 	@# Reports of an earlier run would fail this one.
 	@rm -rf build-san/reports
