@@ -24,7 +24,8 @@ UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 PORT ?= 8080
 export PORT
 
-.PHONY: all deps www images run run-sanitize start stop test unit integration test-sanitize test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench token-hash clean help
+
+.PHONY: all deps www images up run run-sanitize start stop test unit integration test-sanitize test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench token-hash clean help
 
 all: $(B)/auth.fcgi $(B)/info.fcgi
 
@@ -36,6 +37,7 @@ help:
 	@echo "make fuzz       every libFuzzer harness for FUZZ_SECS (60) seconds"
 	@echo "make token-hash the sha256: line for AUTH_TOKENS_FILE (token on stdin)"
 	@echo "make run-sanitize  make run on the ASan/UBSan/LSan build"
+	@echo "make up         docker compose up --build, /docs and /openapi.json included"
 	@echo "make test-compose  docker compose up on a real Docker engine, then faults, scale, down"
 	@echo "make swarm-up   a 3-node Docker Swarm on this machine, the stack deployed on it;"
 	@echo "                prints DOCKER_HOST and GATEWAY to eval (needs root)"
@@ -75,6 +77,13 @@ $(NODE): package.json package-lock.json
 # /openapi.json and /docs for the gateway image (make run makes its own).
 www: $(NODE)
 	@scripts/www.sh docker/www
+
+# docker compose up --build with /openapi.json and /docs in the gateway
+# image: they come from npm's swagger-ui-dist on this side (make www), since
+# an image build may not reach npm's registry.
+COMPOSE = $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+up: www
+	$(COMPOSE) up --build
 
 # The three images of docker-compose.yml (needs a Docker engine).
 images: www

@@ -6,7 +6,8 @@ set -eu
 
 PKGS="gcc make libc6-dev libfcgi-dev libcurl4-gnutls-dev libcjson-dev
 nginx spawn-fcgi curl gettext-base bats bats-support bats-assert procps iproute2
-socat libfcgi-bin docker-compose python3-yaml python3-jsonschema $*"
+socat libfcgi-bin docker-compose python3-yaml python3-jsonschema
+python3-fastapi python3-uvicorn python3-requests $*"
 
 missing=
 for p in $PKGS; do

@@ -7,7 +7,8 @@
  * runs, many at once (authq).
  * Every call has a connect and a total deadline; no redirects, http/https
  * only.  What auth answers is mapped to an outcome by authc_map(), a pure
- * function: only a 200 whose body says {"authenticated": true} is a yes.
+ * function: a yes is a 200 whose body is {"authenticated": true} (ours) or
+ * empty (the tutorial's auth service); any other 200 is not.
  */
 #ifndef AUTHC_H
 #define AUTHC_H

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # info.fcgi against a stand-in auth (a second, real nginx) that answers what
-# the test asks for: only auth's "200 {"authenticated":true}" is a yes;
-# 500, 302, 204, garbage, an over-long body or a dropped connection are 503.
+# the test asks for: a yes is a 200 with {"authenticated":true} (our auth) or
+# with an empty body (the tutorial's); 500, 302, 204, any other 200 body (an
+# HTML page, garbage, false), an over-long body or a dropped connection are 503.
 
 setup_file() {
 	load helpers
@@ -28,6 +29,8 @@ http {
             if (\$http_authorization = "r302") { return 302 /elsewhere; }
             if (\$http_authorization = "s204") { return 204; }
             if (\$http_authorization = "garbage") { return 200 'not json at all'; }
+            if (\$http_authorization = "empty") { return 200 ''; }
+            if (\$http_authorization = "html") { return 200 '<html><body>Welcome to nginx!</body></html>'; }
             if (\$http_authorization = "false") { return 200 '{"authenticated":false}'; }
             if (\$http_authorization = "s403") { return 403 '{"detail":"no"}'; }
             if (\$http_authorization = "drop") { return 444; }
@@ -66,6 +69,13 @@ setup() {
 	assert_body '{"info":"The answer is 42."}'
 }
 
+@test "stand-in auth 200 with an empty body, as the tutorial's auth answers: /info answers 200" {
+	http GET /info -H "Authorization: empty"
+	assert_status 200
+	assert_body '{"info":"The answer is 42."}'
+}
+
+@test "stand-in auth 200 with an HTML page (a wrong AUTH_URL): /info answers 503 JSON" { assert_info_unavailable html; }
 @test "stand-in auth 500: /info answers 503 JSON" { assert_info_unavailable e500; }
 @test "stand-in auth 302: /info answers 503 JSON and follows no redirect" { assert_info_unavailable r302; }
 @test "stand-in auth 204: /info answers 503 JSON" { assert_info_unavailable s204; }

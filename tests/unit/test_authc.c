@@ -14,8 +14,14 @@ main(void)
 
 	T_CHECK(authc_map(CURLE_OK, 200, YES, strlen(YES)) == AUTHC_OK,
 	    "200 with authenticated:true is a yes");
-	T_CHECK(authc_map(CURLE_OK, 200, "", 0) == AUTHC_UNAVAILABLE,
-	    "200 with an empty body is not a yes");
+	T_CHECK(authc_map(CURLE_OK, 200, "", 0) == AUTHC_OK,
+	    "200 with an empty body (the tutorial's auth) is a yes");
+	T_CHECK(authc_map(CURLE_OK, 200, " ", 1) == AUTHC_UNAVAILABLE,
+	    "200 with a blank body is not a yes");
+	T_CHECK(authc_map(CURLE_OK, 200, "{}", 2) == AUTHC_UNAVAILABLE,
+	    "200 with an empty object is not a yes");
+	T_CHECK(authc_map(CURLE_OK, 204, "", 0) == AUTHC_UNAVAILABLE,
+	    "204 is not a yes");
 	T_CHECK(authc_map(CURLE_OK, 200, "{\"authenticated\":false}", 23) ==
 	    AUTHC_UNAVAILABLE, "200 with authenticated:false is not a yes");
 	T_CHECK(authc_map(CURLE_OK, 200, "{\"authenticated\":\"true\"}", 24) ==
