@@ -23,6 +23,8 @@ UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 
 PORT ?= 8080
 export PORT
+# make run TLS=1: HTTPS on TLS_PORT (8443) too (scripts/stack.sh).
+export TLS TLS_PORT TLS_CERT TLS_KEY
 
 
 .PHONY: all deps www images up run run-sanitize start stop test unit integration test-sanitize test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench token-hash clean help
@@ -33,6 +35,7 @@ help:
 	@echo "make            build build/auth.fcgi and build/info.fcgi"
 	@echo "make run        the whole stack in the foreground on 127.0.0.1:\$$PORT (8080)"
 	@echo "make start|stop the same in the background (run/ holds pids and logs)"
+	@echo "make run TLS=1  HTTPS on 127.0.0.1:\$$TLS_PORT (8443) too, self-signed certificate"
 	@echo "make test       unit + integration tests, ends with 'N passed, N failed'"
 	@echo "make fuzz       every libFuzzer harness for FUZZ_SECS (60) seconds"
 	@echo "make token-hash the sha256: line for AUTH_TOKENS_FILE (token on stdin)"

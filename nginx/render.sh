@@ -12,7 +12,9 @@
 # NGINX_USER (www-data when run as root, else none), RESOLVER (none: the
 # upstreams' names are resolved once at start; an address, such as Docker's
 # 127.0.0.11: resolved per request, cached 1 s, so replicas that come and go
-# are followed).
+# are followed), TLS_LISTEN (none: no HTTPS; an address:port or port to serve
+# HTTPS and HTTP/2 on, with TLS_CERT and TLS_KEY, PEM files nginx's master
+# reads at start).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -92,6 +94,33 @@ for a in $METRICS_ALLOW; do
 	esac
 	METRICS_GEO="$METRICS_GEO $a 1;"
 done
+# HTTPS: Mozilla's "intermediate" profile (TLS 1.2 and 1.3, forward-secret
+# AEAD suites only), resumption by a shared session cache (no tickets:
+# their key would never rotate), HTTP/2 and HTTP/1.1 by ALPN.
+TLS=''
+if [ -n "${TLS_LISTEN:-}" ]; then
+	case $TLS_LISTEN in
+	*[!0-9a-zA-Z.:\[\]]* | *:) die "TLS_LISTEN: expected port or address:port, got '$TLS_LISTEN'" ;;
+	esac
+	for v in TLS_CERT TLS_KEY; do
+		eval "f=\${$v:-}"
+		# shellcheck disable=SC2154  # set by the eval
+		[ -n "$f" ] || die "$v: not set (TLS_LISTEN needs a certificate and its key)"
+		[ -r "$f" ] || die "$v: cannot read '$f'"
+		case $f in
+		*[!A-Za-z0-9._/+-]*) die "$v: a path of letters, digits and . _ / + - only, got '$f'" ;;
+		esac
+	done
+	TLS="listen $TLS_LISTEN ssl http2;
+        ssl_certificate $TLS_CERT;
+        ssl_certificate_key $TLS_KEY;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
+        ssl_prefer_server_ciphers off;
+        ssl_session_cache shared:TLS:10m;
+        ssl_session_timeout 1d;
+        ssl_session_tickets off;"
+fi
 if [ -z "${NGINX_USER+x}" ]; then
 	NGINX_USER=''
 	[ "$(id -u)" -eq 0 ] && NGINX_USER=www-data
@@ -102,9 +131,9 @@ NGINX_USER_LINE=''
 export LISTEN INTERNAL_LISTEN INTERNAL_PORT AUTH_UPSTREAM INFO_UPSTREAM RUN_DIR \
     ACCESS_LOG ERROR_LOG NGINX_WORKERS NGINX_USER_LINE LOGIN_RATE LOGIN_BURST \
     LOGIN_LIMIT CLIENT_TIMEOUT UPSTREAMS AUTH_PASS INFO_PASS METRICS_GEO \
-    KEEP_CONN
+    KEEP_CONN TLS
 # shellcheck disable=SC2016  # the names are for envsubst, not the shell
 envsubst '${LISTEN} ${INTERNAL_LISTEN} ${INTERNAL_PORT} ${UPSTREAMS}
 ${AUTH_PASS} ${INFO_PASS} ${RUN_DIR} ${ACCESS_LOG} ${ERROR_LOG} ${NGINX_WORKERS}
 ${NGINX_USER_LINE} ${LOGIN_RATE} ${LOGIN_LIMIT} ${CLIENT_TIMEOUT}
-${METRICS_GEO} ${KEEP_CONN}' < "$here/gateway.conf.template"
+${METRICS_GEO} ${KEEP_CONN} ${TLS}' < "$here/gateway.conf.template"

@@ -10,7 +10,9 @@
 #
 # Environment: PORT (8080), BIND (127.0.0.1), RUN_DIR (./run), BIN_DIR
 # (./build), AUTH_TOKENS (demo default "merixstudio" unless AUTH_TOKENS_FILE
-# is set), and every variable the services read (docs: README).
+# is set), and every variable the services read (docs: README).  HTTPS
+# beside HTTP on TLS_PORT (8443): TLS=1 makes a throwaway self-signed
+# certificate in $RUN_DIR/tls; or TLS_CERT and TLS_KEY name your own.
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -79,6 +81,31 @@ supervise() {
 	done
 }
 
+# tls_setup: with TLS=1 (and no TLS_CERT), a self-signed certificate for
+# 127.0.0.1 and localhost, valid 90 days, made anew at each start; its key
+# readable by its owner only (nginx's master reads it before dropping to
+# www-data).  Exports what nginx/render.sh reads.
+tls_setup() {
+	local d=$RUN_DIR/tls
+	if [ -z "${TLS_CERT:-}" ] && [ "${TLS:-0}" = 1 ]; then
+		mkdir -p "$d"
+		chmod 0700 "$d"
+		if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		    -nodes -days 90 -subj "/CN=localhost" \
+		    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+		    -keyout "$d/key.pem" -out "$d/cert.pem" 2>"$d/openssl.log"; then
+			cat "$d/openssl.log" >&2
+			return 1
+		fi
+		chmod 0600 "$d/key.pem"
+		chmod 0644 "$d/cert.pem"
+		TLS_CERT=$d/cert.pem TLS_KEY=$d/key.pem
+	fi
+	[ -n "${TLS_CERT:-}" ] || return 0
+	TLS_PORT=${TLS_PORT:-8443}
+	export TLS_LISTEN="$BIND:$TLS_PORT" TLS_CERT TLS_KEY TLS_PORT
+}
+
 render() {	# render ACCESS_LOG ERROR_LOG
 	LISTEN="$BIND:$PORT" AUTH_UPSTREAM="unix:$RUN_DIR/auth.sock" \
 	INFO_UPSTREAM="unix:$RUN_DIR/info.sock" \
@@ -130,12 +157,20 @@ wait_ready() {
 		if [ "$a" = 401 ]; then
 			a=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' \
 			    "http://127.0.0.1:$PORT/info" || true)
-			[ "$a" = 401 ] && return 0
+			[ "$a" = 401 ] && tls_ready && return 0
 		fi
 		sleep 0.1
 	done
 	log error "the stack did not answer within ${READY_SECS}s"
 	return 1
+}
+
+# tls_ready: HTTPS answers too, when it is on (any certificate: this only
+# asks whether nginx listens there).
+tls_ready() {
+	[ -n "${TLS_LISTEN:-}" ] || return 0
+	[ "$(curl -sk --noproxy '*' -o /dev/null -w '%{http_code}' -X POST \
+	    "https://127.0.0.1:$TLS_PORT/login/" || true)" = 401 ]
 }
 
 start() {	# start MODE: "run" logs to the terminal, "start" to files
@@ -173,6 +208,7 @@ start() {	# start MODE: "run" logs to the terminal, "start" to files
 		access=$RUN_DIR/logs/gateway.access.log
 		error=$RUN_DIR/logs/gateway.error.log
 	fi
+	tls_setup
 	render "$access" "$error"
 	# /openapi.json and /docs (Swagger UI).
 	"$here/scripts/www.sh" "$RUN_DIR/www"
@@ -193,6 +229,9 @@ start() {	# start MODE: "run" logs to the terminal, "start" to files
 		exit 1
 	fi
 	log info "ready: http://127.0.0.1:$PORT (run directory $RUN_DIR)"
+	if [ -n "${TLS_LISTEN:-}" ]; then
+		log info "HTTPS: curl --cacert $TLS_CERT https://127.0.0.1:$TLS_PORT/info"
+	fi
 }
 
 case "${1:-}" in
