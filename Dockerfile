@@ -75,7 +75,7 @@ ENV LISTEN=8080 INTERNAL_LISTEN=8081 \
     AUTH_UPSTREAM=auth:9000 INFO_UPSTREAM=info:9000 RESOLVER=127.0.0.11 \
     RUN_DIR=/run/gateway ACCESS_LOG=/dev/stdout ERROR_LOG=stderr
 USER www-data
-EXPOSE 8080 8081
+EXPOSE 8080 8081 8443
 # QUIT: nginx finishes the requests it holds, then exits.
 STOPSIGNAL SIGQUIT
 HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=3 \

@@ -175,6 +175,35 @@ served() {
 	assert_output 0
 }
 
+@test "with docker-compose.tls.yml the gateway serves HTTPS on HTTP/2 from mounted certificate files" {
+	local d=$BATS_FILE_TMPDIR/tls port i
+	mkdir -p "$d"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 \
+	    -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null
+	# The key for nginx's user in the container (www-data, 33) only.
+	chown 33:33 "$d/key.pem"
+	chmod 0400 "$d/key.pem"
+	port=$("$ROOT/scripts/free-port.sh")
+	export TLS_CERT_FILE=$d/cert.pem TLS_KEY_FILE=$d/key.pem GATEWAY_TLS_PORT=$port
+	docker-compose -f docker-compose.yml -f docker-compose.tls.yml up -d --no-build gateway >&2
+	for ((i = 0; i < 100; i++)); do
+		curl -s -o /dev/null --cacert "$d/cert.pem" "https://127.0.0.1:$port/healthz" && break
+		sleep 0.1
+	done
+	BASE=https://127.0.0.1:$port
+	http GET /info --cacert "$d/cert.pem" --http2 -H 'Authorization: merixstudio'
+	assert_equal "$STATUS" 200
+	assert_equal "$BODY" '{"info":"The answer is 42."}'
+	assert_equal "$(header Strict-Transport-Security)" max-age=63072000
+	run curl -s -o /dev/null -w '%{http_version}' --cacert "$d/cert.pem" --http2 "$BASE/info"
+	assert_output 2
+	# Plain HTTP goes on beside it.
+	BASE=http://127.0.0.1:$GATEWAY_PORT
+	http GET /info -H 'Authorization: merixstudio'
+	assert_equal "$STATUS" 200
+}
+
 @test "docker-compose down stops everything gracefully within a few seconds" {
 	local t0 t1
 	t0=$(date +%s%N)

@@ -242,6 +242,36 @@ converged_counts() {
 	grep -Eq '^ +[0-9]+ requests in' "$BATS_TEST_TMPDIR/wrk"
 }
 
+@test "with deploy/swarm/tls.yml every node's gateway serves HTTPS on HTTP/2, its key a secret for nginx's user only" {
+	local d=$BATS_FILE_TMPDIR/tls n i
+	mkdir -p "$d"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 \
+	    -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null
+	docker secret create cgi_tls_cert_1 "$d/cert.pem" >&2
+	docker secret create cgi_tls_key_1 "$d/key.pem" >&2
+	docker stack deploy -c "$ROOT/deploy/swarm/stack.yml" -c "$ROOT/deploy/swarm/tls.yml" "$STACK" >&2
+	for ((i = 0; i < 1200; i++)); do
+		[ "$(docker service inspect -f '{{.UpdateStatus.State}}' "${STACK}_gateway")" = completed ] && break
+		sleep 0.1
+	done
+	run docker service inspect -f '{{.UpdateStatus.State}}' "${STACK}_gateway"
+	assert_output completed
+	converge
+	run docker service inspect -f '{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.File.Name}} {{.File.UID}} {{printf "%o" .File.Mode}};{{end}}' "${STACK}_gateway"
+	assert_output 'tls_cert 0 444;tls_key 33 400;'
+	# Each node's own port 8443, asked from inside that node's namespace.
+	for n in 1 2 3; do
+		run nsenter --net="/var/run/netns/cgisw-$n" curl -s -o /dev/null \
+		    -w '%{http_version} %{http_code}' --cacert "$d/cert.pem" --http2 \
+		    -H 'Authorization: merixstudio' https://127.0.0.1:8443/info
+		assert_output '2 200'
+		BASE=$(gw "$n")
+		http GET /info -H 'Authorization: merixstudio'
+		assert_equal "$STATUS" 200
+	done
+}
+
 @test "a worker cut off the network: /info answers 200 or 503/504 JSON, never a hang or a tokenless 200; its replicas are rescheduled" {
 	local n i out=$BATS_TEST_TMPDIR/probe ppid t_cut t_back
 	# The worker with the most auth and info replicas.
