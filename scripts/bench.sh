@@ -39,8 +39,12 @@ location = /bench-ceiling {
 }
 CONF
 # No login rate limit: wrk sends everything from one address.
-LOGIN_RATE=off RUN_DIR=$work/run PORT=$PORT "$here/scripts/stack.sh" start
+# HTTPS beside it (TLS=1: a self-signed ECDSA P-256 certificate).
+TLS_PORT=$("$here/scripts/free-port.sh")
+LOGIN_RATE=off TLS=1 TLS_PORT=$TLS_PORT RUN_DIR=$work/run PORT=$PORT \
+    "$here/scripts/stack.sh" start
 ours=http://127.0.0.1:$PORT
+ours_tls=https://127.0.0.1:$TLS_PORT
 # The same stack with info's auth cache on (AUTH_CACHE_TTL_MS), idle while
 # the other targets run.
 PORT_CACHE=$("$here/scripts/free-port.sh")
@@ -70,6 +74,7 @@ targets=(
 	"ceiling|GET|$ours/bench-ceiling|200"
 	"ours POST /login/|POST|$ours/login/|200"
 	"ours GET /info|GET|$ours/info|200"
+	"ours GET /info (HTTPS)|GET|$ours_tls/info|200"
 	"ours GET /info (no token)|GETANON|$ours/info|401"
 	"ours GET /info (cache on)|GET|$cached/info|200"
 	"FastAPI POST /login/|POST|http://127.0.0.1:$fa_auth/login/|200"
@@ -170,13 +175,22 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 			[ "$want" = 401 ] && unexpected="n/a (401 expected)"
 			fa=""
 			case "$name" in
-			ours*) fa=${name#ours }; fa=$(med "FastAPI ${fa% (cache on)}" "$c" 1) ;;
+			ours*) fa=${name#ours }; fa=${fa% (cache on)}; fa=$(med "FastAPI ${fa% (HTTPS)}" "$c" 1) ;;
 			esac
 			printf '| %s | %s | %.0f | %.2f | %.2f | %s | %s | %.1f%% | %s |\n' "$name" "$c" \
 			    "$rps" "$(med "$name" "$c" 2)" "$(med "$name" "$c" 3)" "$(sum "$name" "$c" 4)" \
 			    "$unexpected" "$(awk -v a="$rps" -v b="$ceil" 'BEGIN { print 100 * a / b }')" \
 			    "$( [ -n "$fa" ] && awk -v a="$rps" -v b="$fa" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }')"
 		done
+	done
+	echo
+	echo "| GET /info, HTTPS vs plain HTTP (same run) | conns | HTTPS req/s | HTTP req/s | ratio |"
+	echo "|---|---|---|---|---|"
+	for c in $CONNS; do
+		a=$(med "ours GET /info (HTTPS)" "$c" 1)
+		b=$(med "ours GET /info" "$c" 1)
+		printf '| | %s | %.0f | %.0f | %.2f |\n' "$c" "$a" "$b" \
+		    "$(awk -v a="$a" -v b="$b" 'BEGIN { print (b > 0 ? a / b : 0) }')"
 	done
 	echo
 	echo "| process (after the load) | RSS | PSS | private |"
@@ -211,6 +225,9 @@ cat "$work/table.md"
 	echo "  libcurl brings ~30); PSS divides shared pages among their users; private is the"
 	echo "  process's own. Most of info.fcgi's RSS is the load of those libraries; each of its"
 	echo "  worker threads adds a stack, a malloc arena and a curl handle (docs/architecture.md)."
+	echo "- ours GET /info (HTTPS): the same stack's TLS port (make run TLS=1: ECDSA P-256,"
+	echo "  TLS 1.3, HTTP/1.1 as wrk speaks it); wrk keeps its connections, so the handshake is"
+	echo "  paid once per connection and the cost is the record encryption."
 	echo "- FastAPI: bench/reference/, the tutorial's two services, each one uvicorn worker."
 	echo
 	cat "$work/table.md"

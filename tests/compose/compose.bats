@@ -95,13 +95,7 @@ served() {
 }
 
 @test "the tutorial's curl session: 401 without a token, then 200 and the answer; health and docs" {
-	http GET /info
-	assert_equal "$STATUS" 401
-	assert_equal "$BODY" '{"detail":"Invalid or missing token"}'
-	http GET /info -H 'Authorization: merixstudio'
-	assert_equal "$STATUS" 200
-	assert_equal "$BODY" '{"info":"The answer is 42."}'
-	assert_equal "$(header Content-Type)" application/json
+	assert_tutorial_session
 	http GET /healthz
 	assert_equal "$STATUS" 200
 	http GET /openapi.json
@@ -177,10 +171,7 @@ served() {
 
 @test "with docker-compose.tls.yml the gateway serves HTTPS on HTTP/2 from mounted certificate files" {
 	local d=$BATS_FILE_TMPDIR/tls port i
-	mkdir -p "$d"
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 \
-	    -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null
+	make_test_cert "$d"
 	# The key for nginx's user in the container (www-data, 33) only.
 	chown 33:33 "$d/key.pem"
 	chmod 0400 "$d/key.pem"

@@ -123,3 +123,25 @@ wait_for() {
 	done
 	fail "no $want from $2 within 10 s (last: $STATUS $BODY)"
 }
+
+# assert_tutorial_session [curl args...]: the tutorial's curl session
+# against $BASE: GET /info without a token is 401 with our JSON detail, with
+# the tutorial's token 200 with the answer, as JSON.
+assert_tutorial_session() {
+	http GET /info "$@"
+	assert_equal "$STATUS" 401
+	assert_equal "$BODY" '{"detail":"Invalid or missing token"}'
+	http GET /info "$@" -H 'Authorization: merixstudio'
+	assert_equal "$STATUS" 200
+	assert_equal "$BODY" '{"info":"The answer is 42."}'
+	assert_equal "$(header Content-Type)" application/json
+}
+
+# make_test_cert DIR: a throwaway self-signed certificate for 127.0.0.1
+# (ECDSA P-256, 2 days) in DIR/cert.pem, its key in DIR/key.pem.
+make_test_cert() {
+	mkdir -p "$1"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 \
+	    -keyout "$1/key.pem" -out "$1/cert.pem" 2>/dev/null
+}

@@ -70,14 +70,8 @@ setup() {
 }
 
 @test "our info with the tutorial's auth service: 401 JSON without a token, 200 and the answer with it" {
-	http GET /info
-	assert_equal "$STATUS" 401
-	assert_equal "$BODY" '{"detail":"Invalid or missing token"}'
+	assert_tutorial_session
 	http GET /info -H 'Authorization: wrong'
 	assert_equal "$STATUS" 401
 	assert_equal "$BODY" '{"detail":"Invalid or missing token"}'
-	http GET /info -H 'Authorization: merixstudio'
-	assert_equal "$STATUS" 200
-	assert_equal "$BODY" '{"info":"The answer is 42."}'
-	assert_equal "$(header Content-Type)" application/json
 }

@@ -32,13 +32,7 @@ s_client() {
 
 @test "the tutorial's curl session over HTTPS with --cacert, on HTTP/2" {
 	BASE=$HTTPS
-	http GET /info --cacert "$CA" --http2
-	assert_equal "$STATUS" 401
-	assert_equal "$BODY" '{"detail":"Invalid or missing token"}'
-	http GET /info --cacert "$CA" --http2 -H 'Authorization: merixstudio'
-	assert_equal "$STATUS" 200
-	assert_equal "$BODY" '{"info":"The answer is 42."}'
-	assert_equal "$(header Content-Type)" application/json
+	assert_tutorial_session --cacert "$CA" --http2
 	run curl -s -o /dev/null -w '%{http_version}' --cacert "$CA" --http2 "$HTTPS/info"
 	assert_output 2
 	# HTTP/1.1 still, for clients without HTTP/2.

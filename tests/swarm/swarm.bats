@@ -149,13 +149,7 @@ converged_counts() {
 	local n
 	for n in 1 2 3; do
 		BASE=$(gw "$n")
-		http GET /info
-		assert_equal "$STATUS" 401
-		assert_equal "$BODY" '{"detail":"Invalid or missing token"}'
-		http GET /info -H 'Authorization: merixstudio'
-		assert_equal "$STATUS" 200
-		assert_equal "$BODY" '{"info":"The answer is 42."}'
-		assert_equal "$(header Content-Type)" application/json
+		assert_tutorial_session
 		http POST /login/ -H 'Authorization: merixstudio'
 		assert_equal "$STATUS" 200
 		http GET /healthz
@@ -244,10 +238,7 @@ converged_counts() {
 
 @test "with deploy/swarm/tls.yml every node's gateway serves HTTPS on HTTP/2, its key a secret for nginx's user only" {
 	local d=$BATS_FILE_TMPDIR/tls n i
-	mkdir -p "$d"
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 \
-	    -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null
+	make_test_cert "$d"
 	docker secret create cgi_tls_cert_1 "$d/cert.pem" >&2
 	docker secret create cgi_tls_key_1 "$d/key.pem" >&2
 	docker stack deploy -c "$ROOT/deploy/swarm/stack.yml" -c "$ROOT/deploy/swarm/tls.yml" "$STACK" >&2
