@@ -67,7 +67,7 @@ esac
 # the name when a request needs it (cached for 1 s), spreading requests over
 # every address the name has.
 if [ -z "${RESOLVER:-}" ]; then
-	# Connections are kept, 32 idle per nginx worker and service: svc.c
+	# Connections are kept, 32 idle per nginx worker and service: svc (worker.c)
 	# never ties a thread to an idle one, and saves the connect, accept
 	# and close of every request (GET /info: ~+25 %, docs/architecture.md).
 	UPSTREAMS="upstream auth { server $AUTH_UPSTREAM; keepalive 32; }

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "wipe.h"
+
 static int
 tokens_char_ok(unsigned char c)
 {
@@ -195,7 +197,7 @@ tokens_read_file(struct tokens *ts, const char *path, char err[CFG_ERR_MAX])
 	fclose(f);
 out:
 	/* The buffer held secrets. */
-	memset(buf, 0, TOKENS_FILE_MAX + 1);
+	wipe(buf, TOKENS_FILE_MAX + 1);
 	free(buf);
 	return rc;
 }
@@ -224,6 +226,15 @@ tokens_load(struct tokens *ts, char err[CFG_ERR_MAX])
 	}
 	rc = list ? tokens_parse_list(ts, list, err) :
 	    tokens_read_file(ts, file, err);
+	if (list != NULL) {
+		/*
+		 * The plaintext tokens leave the process's environment: its
+		 * bytes (what /proc/PID/environ shows) are wiped, then the
+		 * variable goes.  Only the digests stay.
+		 */
+		wipe((char *)list, strlen(list));
+		unsetenv("AUTH_TOKENS");
+	}
 	if (rc == 0 && ts->n == 0) {
 		snprintf(err, CFG_ERR_MAX, "%s: holds no token",
 		    list ? "AUTH_TOKENS" : "AUTH_TOKENS_FILE");
@@ -238,7 +249,7 @@ void
 tokens_free(struct tokens *ts)
 {
 	if (ts->t != NULL)
-		memset(ts->t, 0, ts->n * sizeof(*ts->t));
+		wipe(ts->t, ts->n * sizeof(*ts->t));
 	free(ts->t);
 	ts->t = NULL;
 	ts->n = 0;

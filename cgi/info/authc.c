@@ -16,6 +16,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "wipe.h"
+
 /* "X-Request-ID: " and an id of at most REQID_MAX (64) characters. */
 #define AUTHC_REQID_LINE 96
 
@@ -270,7 +272,7 @@ authc_end(struct authc *c, CURLcode rc, const char **why)
 	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
 	/* The buffer held the caller's token. */
 	if (c->wipe)
-		memset(c->authz, 0, sizeof(c->authz));
+		wipe(c->authz, sizeof(c->authz));
 	c->wipe = 0;
 	out = authc_map(rc, status, c->body, c->len);
 	if (out == AUTHC_TIMEOUT || out == AUTHC_UNAVAILABLE) {

@@ -7,7 +7,6 @@
  * hands the ready sockets and any due timer to curl_multi_socket_action(),
  * then collects the finished transfers.
  */
-#define _GNU_SOURCE		/* EPOLL_CLOEXEC */
 #include "authq.h"
 
 #include <errno.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 
+#include "log.h"
 #include "svc.h"
 
 /* Socket events handled per authq_run(); the rest wait a turn. */
@@ -37,6 +37,19 @@ struct authq {
 	size_t			 nslots;
 	struct authq_slot	*free;
 };
+
+/*
+ * Logs a failed curl_multi_* call.  None of them is expected to fail with
+ * a valid handle; if one does, the transfers still end through curl's own
+ * timeouts and are answered as usual, so the log line is what is left.
+ */
+static void
+authq_check(CURLMcode mc, const char *what)
+{
+	if (mc != CURLM_OK)
+		log_event("error", "curl_multi_%s: %s", what,
+		    curl_multi_strerror(mc));
+}
 
 /* curl's socket callback: what it waits for on s, into q->ep. */
 static int
@@ -189,13 +202,13 @@ authq_run(struct authq *q)
 		    ((ev[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
 		    ((ev[i].events & (EPOLLERR | EPOLLHUP)) ?
 		    CURL_CSELECT_ERR : 0);
-		curl_multi_socket_action(q->multi, ev[i].data.fd, flags,
-		    &running);
+		authq_check(curl_multi_socket_action(q->multi,
+		    ev[i].data.fd, flags, &running), "socket_action");
 	}
 	if (q->due_ms >= 0 && svc_now_ms() >= q->due_ms) {
 		q->due_ms = -1;
-		curl_multi_socket_action(q->multi, CURL_SOCKET_TIMEOUT, 0,
-		    &running);
+		authq_check(curl_multi_socket_action(q->multi,
+		    CURL_SOCKET_TIMEOUT, 0, &running), "socket_action");
 	}
 	while ((m = curl_multi_info_read(q->multi, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE)
@@ -203,7 +216,8 @@ authq_run(struct authq *q)
 		/* m dies with the removal: keep what is needed first. */
 		h = m->easy_handle;
 		rc = m->data.result;
-		curl_multi_remove_handle(q->multi, h);
+		authq_check(curl_multi_remove_handle(q->multi, h),
+		    "remove_handle");
 		curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&s);
 		/* authc_end() sets why: call it before anything reads why. */
 		out = authc_end(s->c, rc, &why);

@@ -1,5 +1,6 @@
 /*
- * breaker: a three-state circuit breaker on two atomics.  open_until == 0 is
+ * breaker: a three-state circuit breaker on three atomics (failures,
+ * open_until, probing).  open_until == 0 is
  * closed; a time is open until then and half-open after it; `probing` makes
  * sure only one call probes.  Compare-and-swap picks the one thread that
  * reports each change, so each is logged once.
@@ -67,4 +68,11 @@ breaker_record(struct breaker *b, int ok, enum breaker_verdict v,
 			return BREAKER_OPENED;
 	}
 	return BREAKER_SAME;
+}
+
+void
+breaker_cancel(struct breaker *b, enum breaker_verdict v)
+{
+	if (v == BREAKER_PROBE)
+		atomic_store(&b->probing, 0);
 }

@@ -49,4 +49,11 @@ enum breaker_verdict breaker_allow(struct breaker *b, long long now_ms,
 enum breaker_change breaker_record(struct breaker *b, int ok,
     enum breaker_verdict v, long long now_ms);
 
+/*
+ * For a call allowed with verdict v that never went out (it could not be
+ * started): nothing is learnt about auth, so nothing changes, but a PROBE
+ * verdict is handed back for the next call to take.  Thread-safe.
+ */
+void breaker_cancel(struct breaker *b, enum breaker_verdict v);
+
 #endif

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wipe.h"
+
 int
 cache_init(struct cache *c, char err[CFG_ERR_MAX])
 {
@@ -42,7 +44,7 @@ cache_free(struct cache *c)
 	for (i = 0; i < CACHE_STRIPES; i++)
 		pthread_mutex_destroy(&c->lock[i]);
 	/* Digests of valid tokens: not secrets, but wiped all the same. */
-	memset(c->slot, 0, c->size * sizeof(*c->slot));
+	wipe(c->slot, c->size * sizeof(*c->slot));
 	free(c->slot);
 	c->slot = NULL;
 }

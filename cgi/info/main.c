@@ -231,8 +231,8 @@ info_get(struct svc_req *r, const void *app)
 	}
 	if (authq_start(t->q, authz, r->reqid, info_call_done, k) == -1) {
 		log_event("error", "cannot start a call to auth");
-		info_log_change(breaker_record(a->breaker, 1, v,
-		    svc_now_ms()), a->breaker);
+		/* Auth was not asked: the breaker learns nothing. */
+		breaker_cancel(a->breaker, v);
 		info_unavailable(r, 503, 0, "auth service unavailable");
 		return;
 	}

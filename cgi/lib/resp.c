@@ -48,7 +48,6 @@ resp_send(struct svc_req *r, int status, const char *ctype, const char *extra,
 	    "X-Content-Type-Options: nosniff\r\n"
 	    "%s\r\n", status, resp_reason(status), ctype, len,
 	    extra ? extra : "");
-	r->status = status;
 	if (n < 0 || n >= RESP_HEAD_MAX)
 		return -1;
 	if (r->head)
@@ -62,6 +61,8 @@ resp_send(struct svc_req *r, int status, const char *ctype, const char *extra,
 	if (FCGX_PutStr(buf, n, r->fcgx.out) != n ||
 	    (len > 0 && FCGX_PutStr(body, (int)len, r->fcgx.out) != (int)len))
 		return -1;
+	/* Only an answer handed over counts (logs, metrics, the worker's guard). */
+	r->status = status;
 	return 0;
 }
 
@@ -69,10 +70,8 @@ int
 resp_json(struct svc_req *r, int status, const char *extra, const char *body,
     size_t len)
 {
-	if (len > RESP_BODY_MAX) {
-		r->status = status;
+	if (len > RESP_BODY_MAX)
 		return -1;
-	}
 	return resp_send(r, status, "application/json", extra, body, len);
 }
 

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "wipe.h"
+
 static const uint32_t sha256_k[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
 	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
@@ -76,6 +78,8 @@ sha256(const void *data, size_t len, unsigned char out[SHA256_LEN])
 	sha256_block(h, last);
 	if (n == 128)
 		sha256_block(h, last + 64);
+	/* The tail of what was hashed: a token's last bytes. */
+	wipe(last, sizeof(last));
 	for (i = 0; i < 8; i++) {
 		out[4 * i] = (unsigned char)(h[i] >> 24);
 		out[4 * i + 1] = (unsigned char)(h[i] >> 16);

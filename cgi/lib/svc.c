@@ -16,7 +16,6 @@
  * hold, finish their deferred requests, close their kept connections and
  * exit; main waits at most the grace period.
  */
-#define _GNU_SOURCE		/* pthread_kill */
 #include "svc.h"
 
 #include <errno.h>

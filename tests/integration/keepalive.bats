@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The gateway keeps its FastCGI connections to auth and info open between
 # requests (fastcgi_keep_conn, 32 idle per nginx worker and service).  libfcgi alone would tie a
-# thread to each kept connection until nginx closed it; svc.c hands idle
+# thread to each kept connection until nginx closed it; svc's workers (worker.c) hand idle
 # connections back to its epoll set, so even one thread serves them all.
 
 setup_file() {

@@ -39,6 +39,20 @@ main(void)
 	    "a successful probe closes it");
 	T_CHECK(breaker_allow(&b, 2160, NULL) == BREAKER_PASS, "closed again");
 
+	/* A probe whose call never went out: nothing learnt, probe again. */
+	breaker_init(&b, 1, 1000);
+	breaker_record(&b, 0, BREAKER_PASS, 0);
+	v = breaker_allow(&b, 1000, NULL);
+	T_CHECK(v == BREAKER_PROBE, "cancel: the cooldown over, a call probes");
+	breaker_cancel(&b, v);
+	T_CHECK(breaker_allow(&b, 1000, NULL) == BREAKER_PROBE,
+	    "a cancelled probe lets the next call probe");
+	T_CHECK(breaker_allow(&b, 1000, NULL) == BREAKER_REJECT,
+	    "a cancelled probe does not close the breaker");
+	breaker_cancel(&b, BREAKER_PASS);
+	T_CHECK(breaker_allow(&b, 1000, NULL) == BREAKER_REJECT,
+	    "cancelling a PASS changes nothing");
+
 	breaker_init(&b, 0, 1000);
 	for (i = 0; i < 100; i++)
 		breaker_record(&b, 0, BREAKER_PASS, 0);

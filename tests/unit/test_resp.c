@@ -6,8 +6,9 @@
 int
 main(void)
 {
-	char	 buf[128];
-	size_t	 n;
+	char		 buf[128], extra[8192], body[RESP_BODY_MAX + 1];
+	size_t		 n;
+	struct svc_req	 r;
 
 	n = resp_error_body(buf, sizeof(buf), "Not Found");
 	T_STREQ(buf, "{\"detail\":\"Not Found\"}", "a detail body is FastAPI's shape");
@@ -17,6 +18,15 @@ main(void)
 	    "quotes and newlines in a detail are escaped");
 	T_CHECK(resp_error_body(buf, 8, "Not Found") == 0,
 	    "a body that does not fit gives 0");
+	/* Refused before a byte is written: no status is recorded. */
+	memset(&r, 0, sizeof(r));
+	memset(extra, 'x', sizeof(extra) - 3);
+	memcpy(extra + sizeof(extra) - 3, "\r\n", 3);
+	T_CHECK(resp_json(&r, 200, extra, "{}", 2) == -1 && r.status == 0,
+	    "headers too long: -1 and no status recorded");
+	memset(body, ' ', sizeof(body));
+	T_CHECK(resp_json(&r, 200, NULL, body, sizeof(body)) == -1 &&
+	    r.status == 0, "a JSON body too long: -1 and no status recorded");
 	T_STREQ(resp_reason(401), "Unauthorized", "401's reason phrase");
 	T_STREQ(resp_reason(504), "Gateway Timeout", "504's reason phrase");
 	T_STREQ(resp_reason(299), "Unknown", "an unlisted status");

@@ -1,0 +1,53 @@
+#!/usr/bin/env bats
+# Secrets are wiped, and the wipes are still in the binary: a memset() before
+# a free() is a dead store the optimiser removes, so every wipe goes through
+# wipe() (cgi/lib/wipe.c, glibc's explicit_bzero), and the object code is
+# read for the calls.  And AUTH_TOKENS leaves auth's environment.
+
+setup() {
+	load helpers
+	OBJ=${BIN_DIR:-$ROOT/build}/cgi
+}
+
+# wipe_calls OBJECT: how many calls to wipe() the object's code makes (its
+# relocations against the symbol).
+wipe_calls() {
+	objdump -dr "$1" | grep -cE 'R_X86_64_(PLT32|PC32)[[:space:]]+wipe(-0x4)?$' || true
+}
+
+@test "the optimiser removes a memset before free: why the wipes are calls to wipe()" {
+	local d=$BATS_TEST_TMPDIR
+	printf '%s\n' '#include <stdlib.h>' '#include <string.h>' \
+	    'void f(char *p, size_t n) { memset(p, 0, n); free(p); }' > "$d/dead.c"
+	cc -O2 -c "$d/dead.c" -o "$d/dead.o"
+	run bash -c "objdump -dr '$d/dead.o' | grep -cE 'R_X86_64_PLT32[[:space:]]+(memset|free)'"
+	# free is called, memset is gone.
+	assert_output 1
+	run bash -c "objdump -dr '$d/dead.o' | grep -E 'R_X86_64_PLT32[[:space:]]+free'"
+	assert_success
+}
+
+@test "the token file's buffer, the freed store and AUTH_TOKENS' bytes are wiped: tokens.o calls wipe() three times" {
+	[ "$(wipe_calls "$OBJ/auth/tokens.o")" -ge 3 ]
+}
+
+@test "info's copy of the Authorization header and the cache's digests are wiped; so is the tail of every hashed token" {
+	[ "$(wipe_calls "$OBJ/info/authc.o")" -ge 1 ]
+	[ "$(wipe_calls "$OBJ/info/cache.o")" -ge 1 ]
+	[ "$(wipe_calls "$OBJ/lib/sha256.o")" -ge 1 ]
+	# wipe() itself is explicit_bzero, not a memset that could go.
+	run bash -c "objdump -dr '$OBJ/lib/wipe.o' | grep -E 'R_X86_64_PLT32[[:space:]]+(explicit_bzero|__explicit_bzero_chk)'"
+	assert_success
+}
+
+@test "AUTH_TOKENS is not in auth's environment once it has started" {
+	local pid
+	stack_start AUTH_TOKENS=envsecret123
+	pid=$(cat "$RUN_DIR/pids/auth.child.pid")
+	BASE=http://127.0.0.1:$PORT
+	http POST /login/ -H 'Authorization: envsecret123'
+	run grep -c envsecret123 "/proc/$pid/environ"
+	stack_stop
+	assert_equal "$STATUS" 200
+	assert_output 0
+}
