@@ -202,7 +202,8 @@ authc_outcome_name(enum authc_outcome o)
 }
 
 enum authc_outcome
-authc_map(CURLcode rc, long status, const char *body, size_t len)
+authc_map(CURLcode rc, long status, long long clen, const char *body,
+    size_t len)
 {
 	cJSON			*o;
 	enum authc_outcome	 out = AUTHC_UNAVAILABLE;
@@ -214,13 +215,15 @@ authc_map(CURLcode rc, long status, const char *body, size_t len)
 	switch (status) {
 	case 200:
 		/*
-		 * The tutorial's auth answers an empty 200: a yes, so that
-		 * either service can stand in for the tutorial's.  Fail closed
-		 * on the rest: a 200 with any other body (an HTML page from a
-		 * wrong AUTH_URL, {"authenticated": false}) is garbage.
+		 * The tutorial's auth answers an empty 200 (Content-Length: 0):
+		 * a yes, so that either service can stand in for the
+		 * tutorial's.  An empty body without that header is headers
+		 * cut off, which curl reports as a 200 with nothing.  Fail
+		 * closed on the rest: a 200 with any other body (an HTML page
+		 * from a wrong AUTH_URL, {"authenticated": false}) is garbage.
 		 */
 		if (len == 0)
-			return AUTHC_OK;
+			return clen == 0 ? AUTHC_OK : AUTHC_UNAVAILABLE;
 		o = cJSON_ParseWithLength(body, len);
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
 		    "authenticated")))
@@ -266,15 +269,17 @@ enum authc_outcome
 authc_end(struct authc *c, CURLcode rc, const char **why)
 {
 	long			 status = 0;
+	curl_off_t		 clen = -1;
 	enum authc_outcome	 out;
 
 	*why = "";
 	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(c->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
 	/* The buffer held the caller's token. */
 	if (c->wipe)
 		wipe(c->authz, sizeof(c->authz));
 	c->wipe = 0;
-	out = authc_map(rc, status, c->body, c->len);
+	out = authc_map(rc, status, (long long)clen, c->body, c->len);
 	if (out == AUTHC_TIMEOUT || out == AUTHC_UNAVAILABLE) {
 		if (c->overflow)
 			snprintf(c->why, sizeof(c->why), "answer longer than "

@@ -8,7 +8,8 @@
  * Every call has a connect and a total deadline; no redirects, http/https
  * only.  What auth answers is mapped to an outcome by authc_map(), a pure
  * function: a yes is a 200 whose body is {"authenticated": true} (ours) or
- * empty (the tutorial's auth service); any other 200 is not.
+ * empty with Content-Length: 0 (the tutorial's auth service); any other 200
+ * is not.
  */
 #ifndef AUTHC_H
 #define AUTHC_H
@@ -78,10 +79,11 @@ CURL *authc_handle(struct authc *c);
 
 /*
  * Maps a finished transfer to an outcome: rc is curl's result, status the
- * HTTP status, body/len what auth sent.  Pure.
+ * HTTP status, clen the Content-Length auth declared (-1: none), body/len
+ * what it sent.  Pure.
  */
-enum authc_outcome authc_map(CURLcode rc, long status, const char *body,
-    size_t len);
+enum authc_outcome authc_map(CURLcode rc, long status, long long clen,
+    const char *body, size_t len);
 
 /* The outcome's name for logs and tests ("ok", "timeout"...). */
 const char *authc_outcome_name(enum authc_outcome o);

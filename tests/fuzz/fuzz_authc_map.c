@@ -27,7 +27,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= 3;
 	if (size > AUTHC_BODY_MAX)
 		size = AUTHC_BODY_MAX;
-	o = authc_map(rc, status, (const char *)data + 3, size);
+	/* Declared length: none, the true one, or 0 (odd bits pick). */
+	o = authc_map(rc, status, data[1] & 1 ? -1 : data[2] & 1 ? 0 :
+	    (long long)size, (const char *)data + 3, size);
 	if (o == AUTHC_OK && (rc != CURLE_OK || status != 200))
 		abort();
 	if ((o == AUTHC_UNAUTHORIZED && status != 401) ||

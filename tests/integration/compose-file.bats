@@ -49,3 +49,21 @@ cfg() {
 	run cfg 'c["services"]["info"]["environment"]["AUTH_URL"]'
 	assert_output http://gateway:8081/login/
 }
+
+@test "docker-compose.tls.yml adds HTTPS to the gateway only, its certificate and key as secrets from files, and refuses to start without them" {
+	run env TLS_CERT_FILE=/c.pem TLS_KEY_FILE=/k.pem docker-compose \
+	    -f docker-compose.yml -f docker-compose.tls.yml config
+	assert_success
+	run /usr/bin/python3 -c 'import sys, yaml
+c = yaml.safe_load(sys.argv[1])
+g = c["services"]["gateway"]
+print(sorted(str(p) for p in g["ports"]), g["environment"]["TLS_LISTEN"],
+    sorted(s["source"] if isinstance(s, dict) else s for s in g["secrets"]),
+    sorted((k, v["file"]) for k, v in c["secrets"].items()),
+    [s for s in ("auth", "info") if "secrets" in c["services"][s]])' "$output"
+	assert_output --regexp "8443.*8080|8080.*8443"
+	assert_output --partial "8443 ['tls_cert', 'tls_key'] [('tls_cert', '/c.pem'), ('tls_key', '/k.pem')] []"
+	run docker-compose -f docker-compose.yml -f docker-compose.tls.yml config -q
+	assert_failure
+	assert_output --partial 'set TLS_CERT_FILE'
+}

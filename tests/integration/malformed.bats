@@ -23,6 +23,7 @@ badstatus) printf 'HTTP/1.1 2OO OK\r\nContent-Length: 22\r\n\r\n{"authenticated"
 banner) printf 'SSH-2.0-OpenSSH_9.2\r\n' ;;
 truncated) printf 'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"authenticated":true}' ;;
 noheaders) printf 'HTTP/1.1 200 OK\r\nContent-Len' ;;
+closeempty) printf 'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n' ;;
 *) printf 'HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' ;;
 esac
 SH
@@ -60,3 +61,4 @@ setup() {
 @test "a non-HTTP banner from auth: /info answers 503 JSON" { assert_info_unavailable banner; }
 @test "a body shorter than its Content-Length: /info answers 503 JSON" { assert_info_unavailable truncated; }
 @test "headers cut off mid-line: /info answers 503 JSON" { assert_info_unavailable noheaders; }
+@test "an empty 200 ended by a close, without Content-Length: 0: /info answers 503 JSON" { assert_info_unavailable closeempty; }
