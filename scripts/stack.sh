@@ -18,7 +18,16 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 PORT=${PORT:-8080}
 BIND=${BIND:-127.0.0.1}
-RUN_DIR=${RUN_DIR:-$here/run}
+# As root, nginx's workers and the services run as www-data, and must reach
+# the run directory.  A clone in a home of mode 0700 (root's, usually)
+# cannot be reached: the default run directory is then one under /run,
+# named after the clone, so that start and stop agree on it.
+if [ -z "${RUN_DIR:-}" ]; then
+	RUN_DIR=$here/run
+	if [ "$(id -u)" -eq 0 ] && ! runuser -u www-data -- test -x "$here"; then
+		RUN_DIR=/run/cgi-microservices/$(printf '%s' "$here" | sha256sum | cut -c1-16)
+	fi
+fi
 export RUN_DIR
 BIN_DIR=${BIN_DIR:-$here/build}
 # How long start waits for the stack to answer, and stop for a process to go.
@@ -215,6 +224,13 @@ start() {	# start MODE: "run" logs to the terminal, "start" to files
 	# nginx makes it at start and removes it at a clean stop only.
 	rm -f "$RUN_DIR/gateway.sock"
 	nginx -t -q -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr
+	# The services run as www-data: binaries it cannot reach (a clone in a
+	# 0700 home) are copied into the run directory first.
+	if [ "$(id -u)" -eq 0 ] && ! runuser -u www-data -- test -x "$BIN_DIR/auth.fcgi"; then
+		mkdir -p "$RUN_DIR/bin"
+		cp "$BIN_DIR/auth.fcgi" "$BIN_DIR/info.fcgi" "$RUN_DIR/bin/"
+		BIN_DIR=$RUN_DIR/bin
+	fi
 	for n in auth info; do
 		[ "$mode" = run ] || out=$RUN_DIR/logs/$n.log
 		setsid "$0" supervise "$n" "$BIN_DIR/$n.fcgi" </dev/null >>"$out" 2>&1 &
