@@ -74,6 +74,25 @@ setup() {
 	assert_body '{"detail":"Invalid or missing token"}'
 }
 
+@test "the 405s nginx answers itself carry Allow too (static files, stub_status, TRACE)" {
+	local case method path allow
+	for case in "POST /openapi.json GET, HEAD" "DELETE /openapi.json GET, HEAD" \
+	    "POST /docs/ GET, HEAD" "POST /metrics/gateway GET, HEAD" \
+	    "TRACE /info GET, HEAD" "TRACE /healthz GET, HEAD" "TRACE /login/ POST" \
+	    "TRACE /login GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS"; do
+		read -r method path allow <<<"$case"
+		http "$method" "$path"
+		assert_status 405
+		assert_header Allow "$allow"
+		assert_header Content-Type application/json
+		assert_body '{"detail":"Method Not Allowed"}'
+	done
+	# Other errors carry none.
+	http GET /nowhere
+	assert_status 404
+	assert_equal "$(header Allow)" ''
+}
+
 @test "GET /login/ answers 405 with Allow: POST" {
 	http GET /login/
 	assert_status 405
