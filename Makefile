@@ -33,10 +33,17 @@ all: $(B)/auth.fcgi $(B)/info.fcgi
 
 help:
 	@echo "make            build build/auth.fcgi and build/info.fcgi"
+	@echo "make deps       install the Debian packages the build and tests need (as root)"
+	@echo "make www        /openapi.json and Swagger UI's files into docker/www"
+	@echo "make images     build the three images (needs a Docker engine)"
 	@echo "make run        the whole stack in the foreground on 127.0.0.1:\$$PORT (8080)"
 	@echo "make start|stop the same in the background (run/ holds pids and logs)"
 	@echo "make run TLS=1  HTTPS on 127.0.0.1:\$$TLS_PORT (8443) too, self-signed certificate"
 	@echo "make test       unit + integration tests, ends with 'N passed, N failed'"
+	@echo "make unit       the C unit tests only"
+	@echo "make integration  the bats suites only"
+	@echo "make test-sanitize  the bats suites against the ASan/UBSan/LSan build"
+	@echo "make fuzz-smoke every fuzzer for 20 s (CI)"
 	@echo "make fuzz       every libFuzzer harness for FUZZ_SECS (60) seconds"
 	@echo "make token-hash the sha256: line for AUTH_TOKENS_FILE (token on stdin)"
 	@echo "make run-sanitize  make run on the ASan/UBSan/LSan build"
@@ -47,6 +54,7 @@ help:
 	@echo "make swarm-down remove everything swarm-up made"
 	@echo "make test-swarm the swarm suite: deploy, scale, rolling update, node loss"
 	@echo "make bench      our stack vs the nginx ceiling vs the FastAPI original (wrk)"
+	@echo "make clean      remove build, build-san and build-fuzz"
 
 # Missing Debian packages are installed (as root) or named (otherwise).
 # The image build has its own packages and sets DEPS=true.
@@ -56,7 +64,8 @@ $(B)/.deps: scripts/deps.sh
 	@mkdir -p $(B) && touch $@
 deps: $(B)/.deps
 
-$(B)/%.o: %.c $(B)/.deps
+# Order-only: the packages must be there, but a new deps.sh rebuilds nothing.
+$(B)/%.o: %.c | $(B)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 

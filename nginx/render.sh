@@ -27,6 +27,14 @@ die() {
 for v in LISTEN AUTH_UPSTREAM INFO_UPSTREAM RUN_DIR ACCESS_LOG ERROR_LOG; do
 	eval "[ -n \"\${$v:-}\" ]" || die "$v: not set"
 done
+# Paths go into nginx's configuration unquoted: a space or a quote there
+# would break it (or change it), so only plain paths pass.
+for v in RUN_DIR ACCESS_LOG ERROR_LOG; do
+	eval "f=\${$v}"
+	case $f in
+	*[!A-Za-z0-9._/+-]*) die "$v: a path of letters, digits and . _ / + - only, got '$f' (set RUN_DIR to such a directory)" ;;
+	esac
+done
 INTERNAL_LISTEN=${INTERNAL_LISTEN:-unix:$RUN_DIR/gateway.sock}
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
 LOGIN_RATE=${LOGIN_RATE:-10r/s}

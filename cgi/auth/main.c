@@ -85,7 +85,7 @@ main(void)
 	 * do not hold threads: more threads than CPUs only add context
 	 * switches (on 2 cores, 2 threads: ~45k logins/s, 8: ~30k).
 	 */
-	if (svc_cfg_load(&cfg, SVC_THREADS_PER_CPU, err) == -1 ||
+	if (svc_cfg_load(&cfg, SVC_THREADS_AUTO, err) == -1 ||
 	    tokens_load(&ts, err) == -1) {
 		log_event("error", "%s", err);
 		return 1;

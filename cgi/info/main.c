@@ -350,7 +350,7 @@ main(void)
 
 	log_init(def.name);
 	/* No thread waits on auth: one per CPU, as auth. */
-	if (svc_cfg_load(&cfg, SVC_THREADS_PER_CPU, err) == -1 ||
+	if (svc_cfg_load(&cfg, SVC_THREADS_AUTO, err) == -1 ||
 	    authc_cfg_load(&app.authc, err) == -1 ||
 	    cfg_long("AUTH_CB_FAILURES", 5, 0, 1000, &failures, err) == -1 ||
 	    cfg_long("AUTH_CB_COOLDOWN_MS", 2000, 1, 600000, &cooldown,

@@ -42,14 +42,14 @@
 /* The workers' stop flag and count, shared with them. */
 static struct worker_shared svc_shared = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.done = PTHREAD_COND_INITIALIZER,
+	/* .done: made in svc_run(), on the monotonic clock. */
 };
 
 int
 svc_cfg_load(struct svc_cfg *cfg, long threads_default,
     char err[CFG_ERR_MAX])
 {
-	if (threads_default == SVC_THREADS_PER_CPU) {
+	if (threads_default == SVC_THREADS_AUTO) {
 		threads_default = sysconf(_SC_NPROCESSORS_ONLN);
 		if (threads_default < 2)
 			threads_default = 2;
@@ -158,6 +158,19 @@ svc_wake(int sig)
 	(void)sig;	/* Its only job is to interrupt epoll_wait(). */
 }
 
+
+/* ts += ms, normalised. */
+static void
+svc_ts_add_ms(struct timespec *ts, long ms)
+{
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 /* Waits for the workers until the grace period ends; returns how many remain. */
 static int
 svc_wait_workers(struct worker *w, long n, long grace_ms)
@@ -166,16 +179,12 @@ svc_wait_workers(struct worker *w, long n, long grace_ms)
 	long		 i;
 	int		 left;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += grace_ms / 1000;
-	deadline.tv_nsec += (grace_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	/* The monotonic clock: a wall-clock jump must not move the grace. */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	svc_ts_add_ms(&deadline, grace_ms);
 	pthread_mutex_lock(&svc_shared.lock);
 	while (svc_shared.alive > 0) {
-		clock_gettime(CLOCK_REALTIME, &tick);
+		clock_gettime(CLOCK_MONOTONIC, &tick);
 		if (tick.tv_sec > deadline.tv_sec || (tick.tv_sec ==
 		    deadline.tv_sec && tick.tv_nsec >= deadline.tv_nsec))
 			break;
@@ -186,11 +195,7 @@ svc_wait_workers(struct worker *w, long n, long grace_ms)
 		pthread_mutex_lock(&svc_shared.lock);
 		if (svc_shared.alive == 0)
 			break;
-		tick.tv_nsec += SVC_WAKE_MS * 1000000L;
-		if (tick.tv_nsec >= 1000000000L) {
-			tick.tv_sec++;
-			tick.tv_nsec -= 1000000000L;
-		}
+		svc_ts_add_ms(&tick, SVC_WAKE_MS);
 		pthread_cond_timedwait(&svc_shared.done, &svc_shared.lock, &tick);
 	}
 	left = svc_shared.alive;
@@ -205,11 +210,20 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 	struct metrics		 metrics;
 	struct sigaction	 sa;
 	struct epoll_event	 ev;
+	pthread_condattr_t	 ca;
 	sigset_t		 stop;
 	long			 i, started = 0;
 	int			 sig, flags, left, ep, rc = 1;
 
 	log_init(def->name);
+	/* svc_wait_workers() times its waits on the monotonic clock. */
+	if (pthread_condattr_init(&ca) != 0 ||
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&svc_shared.done, &ca) != 0) {
+		log_event("error", "cannot set up the stop condition");
+		return 1;
+	}
+	pthread_condattr_destroy(&ca);
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);

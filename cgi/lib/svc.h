@@ -80,12 +80,15 @@ struct svc_cfg {
 	long	 grace_ms;	/* SHUTDOWN_GRACE_MS */
 };
 
-/* svc_cfg_load()'s default thread count: one per online CPU, at least 2. */
-#define SVC_THREADS_PER_CPU 0
+/*
+ * Not a count: passed as svc_cfg_load()'s threads_default, it asks for one
+ * thread per online CPU, at least 2.
+ */
+#define SVC_THREADS_AUTO 0
 
 /*
  * Loads SVC_THREADS (unset or empty: threads_default, or
- * SVC_THREADS_PER_CPU) and SHUTDOWN_GRACE_MS.  Returns 0, or -1 and err.
+ * SVC_THREADS_AUTO) and SHUTDOWN_GRACE_MS.  Returns 0, or -1 and err.
  */
 int svc_cfg_load(struct svc_cfg *cfg, long threads_default,
     char err[CFG_ERR_MAX]);

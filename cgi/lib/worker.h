@@ -31,7 +31,7 @@ struct worker {
 	struct svc_req		*req;
 	struct svc_req		**idle;		/* the ones free */
 	size_t			 nidle;
-	size_t			 deferred;	/* the others */
+	size_t			 deferred;	/* taken, waiting on the loop */
 	/* With inflight: waits on ep (nested) and loop_fd; else -1. */
 	int			 wep;
 };

@@ -96,3 +96,15 @@ teardown() {
 	http GET /info -H 'Authorization: merixstudio'
 	assert_status 200
 }
+
+@test "a run directory whose path has a space is refused with one line naming RUN_DIR, and nothing is left running" {
+	local dir
+	dir=$(mktemp -d /tmp/cgi-stack.XXXXXX)
+	chmod 0755 "$dir"
+	run env RUN_DIR="$dir/with space" PORT="$(free_port)" "$ROOT/scripts/stack.sh" start
+	assert_failure
+	assert_output --partial "render: RUN_DIR: a path of letters, digits and . _ / + - only, got '$dir/with space'"
+	run find "$dir/with space/pids" -name '*.pid'
+	assert_output ''
+	rm -rf "$dir"
+}
