@@ -33,9 +33,7 @@ auth_login(struct svc_req *r, const void *app)
 		resp_json(r, 200, NULL, auth_ok, sizeof(auth_ok) - 1);
 		return;
 	}
-	/* RFC 9110 requires a challenge with every 401. */
-	resp_error(r, 401, "WWW-Authenticate: Bearer\r\n",
-	    "Invalid or missing token");
+	resp_unauthorized(r);
 }
 
 static void

@@ -189,18 +189,6 @@ authc_free(struct authc *c)
 	free(c);
 }
 
-const char *
-authc_outcome_name(enum authc_outcome o)
-{
-	switch (o) {
-	case AUTHC_OK: return "ok";
-	case AUTHC_UNAUTHORIZED: return "unauthorized";
-	case AUTHC_FORBIDDEN: return "forbidden";
-	case AUTHC_TIMEOUT: return "timeout";
-	default: return "unavailable";
-	}
-}
-
 enum authc_outcome
 authc_map(CURLcode rc, long status, long long clen, const char *body,
     size_t len)

@@ -33,6 +33,7 @@ enum authc_outcome {
 	AUTHC_FORBIDDEN,	/* auth said 403 */
 	AUTHC_TIMEOUT,		/* no answer within a deadline */
 	AUTHC_UNAVAILABLE,	/* refused, reset, 5xx, anything else */
+	AUTHC_N			/* how many; info names them in its metrics */
 };
 
 /* Longest AUTH_UNIX_SOCKET: sun_path's size less its NUL. */
@@ -84,8 +85,5 @@ CURL *authc_handle(struct authc *c);
  */
 enum authc_outcome authc_map(CURLcode rc, long status, long long clen,
     const char *body, size_t len);
-
-/* The outcome's name for logs and tests ("ok", "timeout"...). */
-const char *authc_outcome_name(enum authc_outcome o);
 
 #endif

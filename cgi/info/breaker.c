@@ -7,16 +7,55 @@
  */
 #include "breaker.h"
 
-#include <stddef.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 
-void
-breaker_init(struct breaker *b, int threshold, long cooldown_ms)
+
+struct breaker {
+	int			 threshold;	/* 0: never opens */
+	long			 cooldown_ms;
+	atomic_int		 failures;	/* consecutive */
+	atomic_llong		 open_until;	/* ms; 0 while closed */
+	atomic_int		 probing;	/* a half-open probe is out */
+};
+
+struct breaker *
+breaker_new(int threshold, long cooldown_ms)
 {
+	struct breaker	*b;
+
+	if ((b = malloc(sizeof(*b))) == NULL)
+		return NULL;
 	b->threshold = threshold;
 	b->cooldown_ms = cooldown_ms;
 	atomic_init(&b->failures, 0);
 	atomic_init(&b->open_until, 0);
 	atomic_init(&b->probing, 0);
+	return b;
+}
+
+void
+breaker_free(struct breaker *b)
+{
+	free(b);
+}
+
+int
+breaker_threshold(const struct breaker *b)
+{
+	return b->threshold;
+}
+
+long
+breaker_cooldown_ms(const struct breaker *b)
+{
+	return b->cooldown_ms;
+}
+
+int
+breaker_is_open(struct breaker *b)
+{
+	return atomic_load(&b->open_until) != 0;
 }
 
 enum breaker_verdict

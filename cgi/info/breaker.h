@@ -10,15 +10,8 @@
 #ifndef BREAKER_H
 #define BREAKER_H
 
-#include <stdatomic.h>
-
-struct breaker {
-	int			 threshold;	/* 0: never opens */
-	long			 cooldown_ms;
-	atomic_int		 failures;	/* consecutive */
-	atomic_llong		 open_until;	/* ms; 0 while closed */
-	atomic_int		 probing;	/* a half-open probe is out */
-};
+/* Opaque: its state changes only through the functions below. */
+struct breaker;
 
 enum breaker_verdict {
 	BREAKER_PASS,		/* closed: call */
@@ -34,8 +27,20 @@ enum breaker_change {
 	BREAKER_CLOSED,
 };
 
-/* Sets b up closed.  Not thread-safe: call before threads start. */
-void breaker_init(struct breaker *b, int threshold, long cooldown_ms);
+/*
+ * A closed breaker that opens after threshold consecutive failures (0:
+ * never) for cooldown_ms.  NULL when out of memory.  The caller owns it:
+ * breaker_free().  Make it before the threads start.
+ */
+struct breaker *breaker_new(int threshold, long cooldown_ms);
+void breaker_free(struct breaker *b);
+
+/* Its settings, for logs.  Thread-safe. */
+int breaker_threshold(const struct breaker *b);
+long breaker_cooldown_ms(const struct breaker *b);
+
+/* 1 while open or half-open (calls are refused or probing), else 0. */
+int breaker_is_open(struct breaker *b);
 
 /*
  * Decides whether a call may go out at now_ms.  On REJECT, *retry_ms (may be

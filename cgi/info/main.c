@@ -43,7 +43,7 @@ static const char *const info_call_names[INFO_CALL_N] = {
 };
 
 /* The call's outcome as a metric. */
-static const enum info_call info_call_of[] = {
+static const enum info_call info_call_of[AUTHC_N] = {
 	[AUTHC_OK] = INFO_CALL_OK,
 	[AUTHC_UNAUTHORIZED] = INFO_CALL_DENIED,
 	[AUTHC_FORBIDDEN] = INFO_CALL_DENIED,
@@ -72,25 +72,18 @@ info_unavailable(struct svc_req *r, int status, long long retry_ms,
 	resp_error(r, status, extra, detail);
 }
 
-/* 401 with the challenge RFC 9110 requires, as auth answers it. */
-static void
-info_unauthorized(struct svc_req *r)
-{
-	resp_error(r, 401, "WWW-Authenticate: Bearer\r\n",
-	    "Invalid or missing token");
-}
-
 static void
 info_log_change(enum breaker_change ch, const struct breaker *b)
 {
 	switch (ch) {
 	case BREAKER_OPENED:
 		log_event("warn", "breaker open: %d consecutive auth failures, "
-		    "failing fast for %ld ms", b->threshold, b->cooldown_ms);
+		    "failing fast for %ld ms", breaker_threshold(b),
+		    breaker_cooldown_ms(b));
 		break;
 	case BREAKER_REOPENED:
 		log_event("warn", "breaker open again: probe failed, failing "
-		    "fast for %ld ms", b->cooldown_ms);
+		    "fast for %ld ms", breaker_cooldown_ms(b));
 		break;
 	case BREAKER_CLOSED:
 		log_event("info", "breaker closed: auth answers again");
@@ -163,7 +156,7 @@ info_answer_call(const struct info_app *a, struct info_pending *k,
 		resp_json(r, 200, NULL, info_answer, sizeof(info_answer) - 1);
 		break;
 	case AUTHC_UNAUTHORIZED:
-		info_unauthorized(r);
+		resp_unauthorized(r);
 		break;
 	case AUTHC_FORBIDDEN:
 		resp_error(r, 403, NULL, "Forbidden");
@@ -210,7 +203,7 @@ info_get(struct svc_req *r, const void *app)
 	authz = svc_param(r, "HTTP_AUTHORIZATION");
 	/* Not worth a round trip: auth would refuse it too. */
 	if (authz != NULL && !info_header_ok(authz)) {
-		info_unauthorized(r);
+		resp_unauthorized(r);
 		return;
 	}
 	cacheable = a->cache->ttl_ms > 0 && authz != NULL;
@@ -314,7 +307,7 @@ info_metrics(const void *app, char *buf, size_t cap, size_t *len)
 	    "1 while the circuit breaker refuses calls to auth.\n"
 	    "# TYPE info_auth_breaker_open gauge\n"
 	    "info_auth_breaker_open %d\n",
-	    atomic_load(&a->breaker->open_until) != 0);
+	    breaker_is_open(a->breaker));
 }
 
 static const struct svc_route info_routes[] = {
@@ -328,7 +321,6 @@ main(void)
 {
 	struct svc_cfg	 cfg;
 	struct info_app	 app;
-	struct breaker	 breaker;
 	struct cache	 cache;
 	_Atomic unsigned long long calls[INFO_CALL_N];
 	struct svc_def	 def = {
@@ -362,8 +354,10 @@ main(void)
 		log_event("error", "libcurl failed to initialise");
 		return 1;
 	}
-	breaker_init(&breaker, (int)failures, cooldown);
-	app.breaker = &breaker;
+	if ((app.breaker = breaker_new((int)failures, cooldown)) == NULL) {
+		log_event("error", "out of memory");
+		return 1;
+	}
 	for (rc = 0; rc < INFO_CALL_N; rc++)
 		atomic_init(&calls[rc], 0);
 	app.calls = calls;
@@ -379,6 +373,7 @@ main(void)
 		    "slots (a revoked token works that long here)",
 		    cache.ttl_ms, cache.size);
 	rc = svc_run(&def, &cfg);
+	breaker_free(app.breaker);
 	cache_free(&cache);
 	authc_global_cleanup();
 	return rc;

@@ -101,3 +101,10 @@ resp_error(struct svc_req *r, int status, const char *extra,
 	len = resp_error_body(body, sizeof(body) - 5, detail);
 	return resp_json(r, status, extra, body, len);
 }
+
+int
+resp_unauthorized(struct svc_req *r)
+{
+	return resp_error(r, 401, "WWW-Authenticate: Bearer\r\n",
+	    "Invalid or missing token");
+}

@@ -32,6 +32,13 @@ int resp_json(struct svc_req *r, int status, const char *extra,
 int resp_send(struct svc_req *r, int status, const char *ctype,
     const char *extra, const char *body, size_t len);
 
+/*
+ * The one 401 of the system, for auth's refusal and info's passing it on:
+ * {"detail":"Invalid or missing token"} with the challenge RFC 9110
+ * requires.  Returns as resp_json.
+ */
+int resp_unauthorized(struct svc_req *r);
+
 /* Answers r with status and {"detail": detail}.  Returns as resp_json. */
 int resp_error(struct svc_req *r, int status, const char *extra,
     const char *detail);
