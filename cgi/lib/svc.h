@@ -101,21 +101,6 @@ int svc_cfg_load(struct svc_cfg *cfg, long threads_default,
 int svc_run(const struct svc_def *def, const struct svc_cfg *cfg);
 
 /*
- * Finds the route for method + path.  *allowed is set to 1 when some route has
- * that path (so a miss is 405, not 404).  HEAD is served by a GET route, with
- * *head set to 1.  Returns NULL on a miss.  Pure.
- */
-const struct svc_route *svc_route_find(const struct svc_def *def,
-    const char *method, const char *path, int *allowed, int *head);
-
-/*
- * Writes the Allow header value for path ("GET, HEAD", "POST") into buf.
- * Returns its length, 0 when no route has that path.  Pure.
- */
-size_t svc_allow(const struct svc_def *def, const char *path, char *buf,
-    size_t cap);
-
-/*
  * For a handler of a service with svc_def.inflight: keeps r open after the
  * handler returns.  The thread answers it later (resp_*()) and then calls
  * svc_done(r), from loop_run; r and its params stay valid until then.

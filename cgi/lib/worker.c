@@ -26,6 +26,7 @@
 #include "log.h"
 #include "reqid.h"
 #include "resp.h"
+#include "route.h"
 
 /* Request bodies are not used by our routes; drain at most this much. */
 #define WORKER_DRAIN_MAX (64 * 1024)
@@ -54,22 +55,22 @@ worker_dispatch(const struct svc_def *def, struct svc_req *r)
 	char			 allow[64], extra[96];
 	int			 allowed;
 
-	r->method = svc_param(r, "REQUEST_METHOD");
-	r->path = svc_param(r, "DOCUMENT_URI");
+	r->method = FCGX_GetParam("REQUEST_METHOD", r->fcgx.envp);
+	r->path = FCGX_GetParam("DOCUMENT_URI", r->fcgx.envp);
 	if (r->method == NULL)
 		r->method = "";
 	if (r->path == NULL)
 		r->path = "";
-	id = svc_param(r, "HTTP_X_REQUEST_ID");
+	id = FCGX_GetParam("HTTP_X_REQUEST_ID", r->fcgx.envp);
 	r->reqid = reqid_valid(id) ? id : NULL;
 	r->status = 0;
 	r->deferred = 0;
 
-	rt = svc_route_find(def, r->method, r->path, &allowed, &r->head);
+	rt = route_find(def, r->method, r->path, &allowed, &r->head);
 	if (rt != NULL)
 		rt->fn(r, def->app);
 	else if (allowed) {
-		svc_allow(def, r->path, allow, sizeof(allow));
+		route_allow(def, r->path, allow, sizeof(allow));
 		snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
 		resp_error(r, 405, extra, "Method Not Allowed");
 	} else
