@@ -27,13 +27,17 @@ die() {
 for v in LISTEN AUTH_UPSTREAM INFO_UPSTREAM RUN_DIR ACCESS_LOG ERROR_LOG; do
 	eval "[ -n \"\${$v:-}\" ]" || die "$v: not set"
 done
-# Paths go into nginx's configuration unquoted: a space or a quote there
-# would break it (or change it), so only plain paths pass.
-for v in RUN_DIR ACCESS_LOG ERROR_LOG; do
-	eval "f=\${$v}"
+# plain_path VAR: paths go into nginx's configuration unquoted, where a
+# space or a quote would break it (or change it): only plain paths pass.
+plain_path() {
+	eval "f=\${$1:-}"
+	# shellcheck disable=SC2154  # set by the eval
 	case $f in
-	*[!A-Za-z0-9._/+-]*) die "$v: a path of letters, digits and . _ / + - only, got '$f' (set RUN_DIR to such a directory)" ;;
+	*[!A-Za-z0-9._/+-]*) die "$1: a path of letters, digits and . _ / + - only, got '$f'" ;;
 	esac
+}
+for v in RUN_DIR ACCESS_LOG ERROR_LOG; do
+	plain_path "$v"
 done
 INTERNAL_LISTEN=${INTERNAL_LISTEN:-unix:$RUN_DIR/gateway.sock}
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
@@ -115,9 +119,7 @@ if [ -n "${TLS_LISTEN:-}" ]; then
 		# shellcheck disable=SC2154  # set by the eval
 		[ -n "$f" ] || die "$v: not set (TLS_LISTEN needs a certificate and its key)"
 		[ -r "$f" ] || die "$v: cannot read '$f'"
-		case $f in
-		*[!A-Za-z0-9._/+-]*) die "$v: a path of letters, digits and . _ / + - only, got '$f'" ;;
-		esac
+		plain_path "$v"
 	done
 	TLS="listen $TLS_LISTEN ssl http2;
         ssl_certificate $TLS_CERT;

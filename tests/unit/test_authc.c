@@ -5,55 +5,67 @@
 #include "t.h"
 
 #define YES "{\"authenticated\":true}"
+#define YES_LEN ((long long)sizeof(YES) - 1)
+
+/* What auth answered (curl's result, status, Content-Length, body) → outcome. */
+static const struct {
+	CURLcode		 rc;
+	long			 status;
+	long long		 clen;
+	const char		*body;
+	size_t			 len;
+	enum authc_outcome	 want;
+	const char		*what;
+} maps[] = {
+	{ CURLE_OK, 200, YES_LEN, YES, YES_LEN, AUTHC_OK,
+	    "200 with authenticated:true is a yes" },
+	{ CURLE_OK, 200, 0, "", 0, AUTHC_OK,
+	    "200 with an empty body (the tutorial's auth) is a yes" },
+	{ CURLE_OK, 200, -1, "", 0, AUTHC_UNAVAILABLE,
+	    "an empty 200 without Content-Length: 0 (headers cut off) is not a yes" },
+	{ CURLE_OK, 200, -1, YES, YES_LEN, AUTHC_OK,
+	    "a chunked yes (no Content-Length) is a yes" },
+	{ CURLE_OK, 200, 1, " ", 1, AUTHC_UNAVAILABLE,
+	    "200 with a blank body is not a yes" },
+	{ CURLE_OK, 200, 2, "{}", 2, AUTHC_UNAVAILABLE,
+	    "200 with an empty object is not a yes" },
+	{ CURLE_OK, 200, 23, "{\"authenticated\":false}", 23, AUTHC_UNAVAILABLE,
+	    "200 with authenticated:false is not a yes" },
+	{ CURLE_OK, 200, 24, "{\"authenticated\":\"true\"}", 24,
+	    AUTHC_UNAVAILABLE, "a string \"true\" is not a yes" },
+	{ CURLE_OK, 200, 6, "<html>", 6, AUTHC_UNAVAILABLE,
+	    "200 with garbage is not a yes" },
+	{ CURLE_OK, 200, 10, YES, 10, AUTHC_UNAVAILABLE,
+	    "a truncated yes is not a yes" },
+	{ CURLE_OK, 401, 0, "", 0, AUTHC_UNAUTHORIZED, "401 is passed on" },
+	{ CURLE_OK, 403, 0, "", 0, AUTHC_FORBIDDEN, "403 is passed on" },
+	{ CURLE_OK, 302, 0, "", 0, AUTHC_UNAVAILABLE,
+	    "a redirect is unavailable (never followed)" },
+	{ CURLE_OK, 500, 0, "", 0, AUTHC_UNAVAILABLE, "500 is unavailable" },
+	{ CURLE_OK, 502, 0, "", 0, AUTHC_UNAVAILABLE,
+	    "the gateway's 502 (auth down) is unavailable" },
+	{ CURLE_OK, 504, 0, "", 0, AUTHC_TIMEOUT,
+	    "the gateway's 504 (auth slow) is a timeout" },
+	{ CURLE_OK, 204, 0, "", 0, AUTHC_UNAVAILABLE,
+	    "another 2xx (204) is not a yes" },
+	{ CURLE_OPERATION_TIMEDOUT, 0, 0, "", 0, AUTHC_TIMEOUT,
+	    "a deadline hit is a timeout" },
+	{ CURLE_COULDNT_CONNECT, 0, 0, "", 0, AUTHC_UNAVAILABLE,
+	    "a refused connection is unavailable" },
+	{ CURLE_WEIRD_SERVER_REPLY, 200, YES_LEN, YES, YES_LEN, AUTHC_UNAVAILABLE,
+	    "a garbled reply is unavailable even with 200" },
+};
 
 int
 main(void)
 {
 	struct authc_cfg	 cfg;
 	char			 err[CFG_ERR_MAX];
+	size_t			 i;
 
-	T_CHECK(authc_map(CURLE_OK, 200, strlen(YES), YES, strlen(YES)) == AUTHC_OK,
-	    "200 with authenticated:true is a yes");
-	T_CHECK(authc_map(CURLE_OK, 200, 0, "", 0) == AUTHC_OK,
-	    "200 with an empty body (the tutorial's auth) is a yes");
-	T_CHECK(authc_map(CURLE_OK, 200, -1, "", 0) == AUTHC_UNAVAILABLE,
-	    "an empty 200 without Content-Length: 0 (headers cut off) is not a yes");
-	T_CHECK(authc_map(CURLE_OK, 200, -1, YES, strlen(YES)) == AUTHC_OK,
-	    "a chunked yes (no Content-Length) is a yes");
-	T_CHECK(authc_map(CURLE_OK, 200, 1, " ", 1) == AUTHC_UNAVAILABLE,
-	    "200 with a blank body is not a yes");
-	T_CHECK(authc_map(CURLE_OK, 200, 2, "{}", 2) == AUTHC_UNAVAILABLE,
-	    "200 with an empty object is not a yes");
-	T_CHECK(authc_map(CURLE_OK, 204, 0, "", 0) == AUTHC_UNAVAILABLE,
-	    "204 is not a yes");
-	T_CHECK(authc_map(CURLE_OK, 200, 23, "{\"authenticated\":false}", 23) ==
-	    AUTHC_UNAVAILABLE, "200 with authenticated:false is not a yes");
-	T_CHECK(authc_map(CURLE_OK, 200, 24, "{\"authenticated\":\"true\"}", 24) ==
-	    AUTHC_UNAVAILABLE, "a string \"true\" is not a yes");
-	T_CHECK(authc_map(CURLE_OK, 200, 6, "<html>", 6) == AUTHC_UNAVAILABLE,
-	    "200 with garbage is not a yes");
-	T_CHECK(authc_map(CURLE_OK, 200, 10, YES, 10) == AUTHC_UNAVAILABLE,
-	    "a truncated yes is not a yes");
-	T_CHECK(authc_map(CURLE_OK, 401, 0, "", 0) == AUTHC_UNAUTHORIZED,
-	    "401 is passed on");
-	T_CHECK(authc_map(CURLE_OK, 403, 0, "", 0) == AUTHC_FORBIDDEN,
-	    "403 is passed on");
-	T_CHECK(authc_map(CURLE_OK, 302, 0, "", 0) == AUTHC_UNAVAILABLE,
-	    "a redirect is unavailable (never followed)");
-	T_CHECK(authc_map(CURLE_OK, 500, 0, "", 0) == AUTHC_UNAVAILABLE,
-	    "500 is unavailable");
-	T_CHECK(authc_map(CURLE_OK, 502, 0, "", 0) == AUTHC_UNAVAILABLE,
-	    "the gateway's 502 (auth down) is unavailable");
-	T_CHECK(authc_map(CURLE_OK, 504, 0, "", 0) == AUTHC_TIMEOUT,
-	    "the gateway's 504 (auth slow) is a timeout");
-	T_CHECK(authc_map(CURLE_OK, 204, 0, "", 0) == AUTHC_UNAVAILABLE,
-	    "another 2xx is not a yes");
-	T_CHECK(authc_map(CURLE_OPERATION_TIMEDOUT, 0, 0, "", 0) == AUTHC_TIMEOUT,
-	    "a deadline hit is a timeout");
-	T_CHECK(authc_map(CURLE_COULDNT_CONNECT, 0, 0, "", 0) == AUTHC_UNAVAILABLE,
-	    "a refused connection is unavailable");
-	T_CHECK(authc_map(CURLE_WEIRD_SERVER_REPLY, 200, strlen(YES), YES, strlen(YES)) ==
-	    AUTHC_UNAVAILABLE, "a garbled reply is unavailable even with 200");
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		T_CHECK(authc_map(maps[i].rc, maps[i].status, maps[i].clen,
+		    maps[i].body, maps[i].len) == maps[i].want, maps[i].what);
 
 	unsetenv("AUTH_URL");
 	unsetenv("AUTH_CONNECT_TIMEOUT_MS");
