@@ -79,7 +79,8 @@ $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIB_OBJ) $(AUTH_OBJ) $(INFO_OBJ)
 	$(CC) $(LDFLAGS) $^ -lfcgi -lcjson -lcurl -o $@
 
 # npm's packages (package-lock.json pins them): Swagger UI's files for /docs,
-# the OpenAPI linter and the browser driver of the /docs test.
+# the OpenAPI linter, Stoplight Prism (the contract check of openapi.bats),
+# the browser driver of the /docs test and the k8s schema validator.
 NODE := node_modules/.package-lock.json
 $(NODE): package.json package-lock.json
 	@command -v npm >/dev/null || scripts/deps.sh npm

@@ -91,6 +91,11 @@ setup() {
 	http GET /nowhere
 	assert_status 404
 	assert_equal "$(header Allow)" ''
+	# TRACE to no route is the 404 it would be with any other method.
+	http TRACE /nowhere
+	assert_status 404
+	assert_body '{"detail":"Not Found"}'
+	assert_equal "$(header Allow)" ''
 }
 
 @test "GET /login/ answers 405 with Allow: POST" {

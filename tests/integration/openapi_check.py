@@ -2,15 +2,27 @@
 """Checks live answers against docs/openapi.yaml, so the document cannot
 drift from the code (Debian's python3 with python3-yaml, python3-jsonschema).
 
-  openapi_check.py answer SPEC SEEN METHOD PATH STATUS HEADERS BODY
-      the status must be documented for METHOD PATH (query string ignored),
-      every required documented header present and matching its schema, and
-      a JSON body valid against the documented schema.  Appends
-      "METHOD PATH STATUS" to the file SEEN.
+  openapi_check.py batch SPEC SEEN DIR
+      for every line "ID EXPECT METHOD PATH" of DIR/list, whose
+      answer is in DIR/ID.status, DIR/ID.headers and DIR/ID.body: the
+      status must be documented for METHOD PATH (query string ignored), every
+      required documented header present and matching its schema, a body
+      valid against the documented schema, and the status EXPECT unless that
+      is "-".  Appends each "METHOD PATH STATUS" to the file SEEN.
+      Answers that came through Stoplight Prism carry its sl-violations
+      header: any violation of the answer fails, and so does a request
+      Prism finds invalid (a route or method the document lacks, a missing
+      token) that was not refused with a 4xx.  Prints every failure, then
+      exits 1 if there was one.
+  openapi_check.py ops SPEC
+      every documented "METHOD PATH STATUS", a path parameter filled in
+      with its example, STATUS the operation's 2xx or 3xx answer, else 405.
   openapi_check.py coverage SPEC SEEN [METHOD:PATH:STATUS...]
       every documented answer was seen, except those listed.
 """
 import json
+import os
+import re
 import sys
 
 import jsonschema
@@ -40,9 +52,12 @@ def validate(doc, schema, value, what):
         fail(f"{what}: {e.message}")
 
 
+class Mismatch(Exception):
+    pass
+
+
 def fail(msg):
-    print(f"openapi: {msg}", file=sys.stderr)
-    sys.exit(1)
+    raise Mismatch(msg)
 
 
 def read_headers(path):
@@ -59,27 +74,45 @@ def read_headers(path):
     return headers
 
 
-def answer(spec, seen, method, path, status, headers_file, body_file):
-    doc = load(spec)
-    path = path.split("?", 1)[0]
-    # HEAD is GET without a body.
-    op_method = "get" if method == "HEAD" else method.lower()
-    item = doc["paths"].get(path)
-    if item is None:
-        fail(f"{path} is not in the document")
-    op = item.get(op_method)
+def find_path(doc, path):
+    """The document's path for a request path: exact, else templated."""
+    if path in doc["paths"]:
+        return path
+    for name in doc["paths"]:
+        if "{" in name:
+            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(name))
+            if re.fullmatch(pattern, path):
+                return name
+    fail(f"{path} is not in the document")
+
+
+def violations(headers, status):
+    """Stoplight Prism's verdict (its sl-violations header), if it saw this."""
+    raw = headers.get("sl-violations")
+    if raw is None:
+        return
+    for v in json.loads(raw):
+        where = (v.get("location") or ["?"])[0]
+        msg = v.get("message", "")
+        if where != "request" or "route not found" in msg or "no method" in msg.lower():
+            fail(f"Prism: {where}: {msg}")
+        if int(status) < 400:
+            fail(f"Prism finds the request invalid ({msg}), yet it answered {status}")
+
+
+def answer(doc, method, path, status, headers_file, body_file):
+    """Checks one answer; returns the "METHOD PATH STATUS" it covers."""
+    path = find_path(doc, path.split("?", 1)[0])
+    op_method = method.lower()
+    op = doc["paths"][path].get(op_method)
     if op is None:
-        # Another method on a documented path: only its 405 may answer,
-        # documented with the path's operation.
-        op_method = [m for m in ("get", "post") if m in item][0]
-        op = item[op_method]
-        if status != "405":
-            fail(f"{method} {path} answered {status}: not documented")
+        fail(f"{method} {path} is not in the document")
     resp = op.get("responses", {}).get(status)
     if resp is None:
         fail(f"{method} {path} answered {status}: not documented")
     resp = deref(doc, resp)
     headers = read_headers(headers_file)
+    violations(headers, status)
     what = f"{method} {path} {status}"
     for name, h in (resp.get("headers") or {}).items():
         h = deref(doc, h)
@@ -105,8 +138,48 @@ def answer(spec, seen, method, path, status, headers_file, body_file):
         else:
             body = raw.decode("utf-8", "replace")
         validate(doc, schema, body, f"{what}: body")
+    return f"{method} {path} {status}"
+
+
+def batch(spec, seen, d):
+    doc = load(spec)
+    failures, covered = [], []
+    with open(os.path.join(d, "list")) as f:
+        for line in f:
+            rid, expect, method, path = line.split()
+            base = os.path.join(d, rid)
+            with open(base + ".status") as s:
+                status = s.read().strip()
+            try:
+                if expect != "-" and status != expect:
+                    fail(f"answered {status}, the test wants {expect}")
+                covered.append(answer(doc, method, path, status,
+                                      base + ".headers", base + ".body"))
+            except Mismatch as e:
+                failures.append(f"{method} {path} ({rid}): {e}")
     with open(seen, "a") as f:
-        f.write(f"{op_method.upper()} {path} {status}\n")
+        f.writelines(c + "\n" for c in covered)
+    for msg in failures:
+        print(f"openapi: {msg}", file=sys.stderr)
+    print(f"openapi: {len(covered)} answers as documented, {len(failures)} not",
+          file=sys.stderr)
+    return 1 if failures else 0
+
+
+def ops(spec):
+    doc = load(spec)
+    for path, item in doc["paths"].items():
+        concrete = path
+        for p in item.get("parameters", []):
+            concrete = concrete.replace("{%s}" % p["name"], str(p["example"]))
+        for method in item:
+            if method in METHODS:
+                codes = sorted(item[method]["responses"])
+                ok = [c for c in codes if c[0] in "23"]
+                print(method.upper(), concrete, ok[0] if ok else "405")
+
+
+METHODS = ("get", "head", "post", "put", "delete", "patch", "options", "trace")
 
 
 def coverage(spec, seen, exempt):
@@ -119,6 +192,8 @@ def coverage(spec, seen, exempt):
     missing = []
     for path, item in doc["paths"].items():
         for method, op in item.items():
+            if method not in METHODS:
+                continue
             for status in op.get("responses", {}):
                 key = (method.upper(), path, str(status))
                 if key not in got and ":".join(key) not in exempt:
@@ -128,13 +203,19 @@ def coverage(spec, seen, exempt):
 
 
 def main():
-    if len(sys.argv) >= 9 and sys.argv[1] == "answer":
-        answer(*sys.argv[2:9])
-    elif len(sys.argv) >= 4 and sys.argv[1] == "coverage":
-        coverage(sys.argv[2], sys.argv[3], set(sys.argv[4:]))
-    else:
-        print(__doc__, file=sys.stderr)
-        sys.exit(2)
+    try:
+        if len(sys.argv) == 5 and sys.argv[1] == "batch":
+            sys.exit(batch(*sys.argv[2:5]))
+        elif len(sys.argv) == 3 and sys.argv[1] == "ops":
+            ops(sys.argv[2])
+        elif len(sys.argv) >= 4 and sys.argv[1] == "coverage":
+            coverage(sys.argv[2], sys.argv[3], set(sys.argv[4:]))
+        else:
+            print(__doc__, file=sys.stderr)
+            sys.exit(2)
+    except Mismatch as e:
+        print(f"openapi: {e}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
