@@ -14,7 +14,7 @@ B       ?= build
 
 LIB_SRC  := cgi/lib/cfg.c cgi/lib/log.c cgi/lib/metrics.c cgi/lib/reqid.c cgi/lib/resp.c cgi/lib/route.c cgi/lib/sha256.c cgi/lib/svc.c cgi/lib/wipe.c cgi/lib/worker.c
 AUTH_SRC := cgi/auth/tokens.c
-INFO_SRC := cgi/info/authc.c cgi/info/authq.c cgi/info/breaker.c cgi/info/cache.c
+INFO_SRC := cgi/info/authc.c cgi/info/authmux.c cgi/info/breaker.c cgi/info/cache.c cgi/info/info.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 AUTH_OBJ := $(AUTH_SRC:%.c=$(B)/%.o)
 INFO_OBJ := $(INFO_SRC:%.c=$(B)/%.o)

@@ -4,7 +4,7 @@
  * A struct authc serves one call at a time: it owns a libcurl easy handle
  * that is reused, so its connection to the gateway stays open between
  * calls.  authc_begin() / authc_end() frame one call that a curl multi handle
- * runs, many at once (authq).
+ * runs, many at once (authmux).
  * Every call has a connect and a total deadline; no redirects, http/https
  * only.  What auth answers is mapped to an outcome by authc_map(), a pure
  * function: a yes is a 200 whose body is {"authenticated": true} (ours) or

@@ -41,6 +41,9 @@ resp_send(struct svc_req *r, int status, const char *ctype, const char *extra,
 	char	 buf[RESP_HEAD_MAX + RESP_BODY_MAX];
 	int	 n;
 
+	/* One answer per request (svc may have answered a late one). */
+	if (r->status != 0)
+		return -1;
 	n = snprintf(buf, RESP_HEAD_MAX, "Status: %d %s\r\n"
 	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"

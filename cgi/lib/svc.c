@@ -4,8 +4,9 @@
  * svc_run() puts the listening socket (non-blocking) in one epoll set that
  * every worker shares with the idle connections the gateway keeps open, and
  * starts the workers (worker.c: how a request is taken, answered or
- * deferred, and how a kept connection goes back into the set).  Here: the
- * configuration, the routing table, and the process's start and stop.
+ * deferred, and how a kept connection goes back into the set; route.c: the
+ * routing table).  Here: the configuration, and the process's start and
+ * stop.
  *
  * libfcgi's own SIGTERM handler only sets a flag that a blocked thread never
  * sees.  So SIGTERM and SIGINT are blocked in every thread and the main
@@ -143,32 +144,29 @@ svc_wait_workers(struct worker *w, long n, long grace_ms)
 	return left;
 }
 
-int
-svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
+/*
+ * Signals, before any thread exists so that every thread inherits the mask:
+ * SIGTERM and SIGINT blocked (main takes them with sigwait()), SIGPIPE
+ * ignored, SIGUSR2 the workers' wake-up.  Also the stop condition, on the
+ * monotonic clock for svc_wait_workers().  Returns 0, or -1.
+ */
+static int
+svc_signals(sigset_t *stop)
 {
-	struct worker	*w;
-	struct metrics		 metrics;
 	struct sigaction	 sa;
-	struct epoll_event	 ev;
 	pthread_condattr_t	 ca;
-	sigset_t		 stop;
-	long			 i, started = 0;
-	int			 sig, flags, left, ep, rc = 1;
 
-	log_init(def->name);
-	/* svc_wait_workers() times its waits on the monotonic clock. */
 	if (pthread_condattr_init(&ca) != 0 ||
 	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
 	    pthread_cond_init(&svc_shared.done, &ca) != 0) {
 		log_event("error", "cannot set up the stop condition");
-		return 1;
+		return -1;
 	}
 	pthread_condattr_destroy(&ca);
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	/* Blocked before any thread exists, so every thread inherits it. */
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	sigemptyset(stop);
+	sigaddset(stop, SIGTERM);
+	sigaddset(stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, stop, NULL);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	/* A client gone mid-response is an EPIPE to handle, not a death. */
@@ -176,24 +174,112 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 	sa.sa_handler = svc_wake;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGUSR2, &sa, NULL);
+	return 0;
+}
+
+/*
+ * The listening socket spawn-fcgi handed in as fd 0, non-blocking, in a new
+ * epoll set: workers wait there, never in accept().  Returns the set, or -1.
+ */
+static int
+svc_listen(void)
+{
+	struct epoll_event	 ev;
+	int			 flags, ep;
 
 	if (FCGX_Init() != 0 || FCGX_IsCGI()) {
 		log_event("error", "fd 0 is not a listening socket: run me "
 		    "under spawn-fcgi");
-		return 1;
+		return -1;
 	}
-	/* Workers wait in epoll, never in accept(): see the top. */
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
 	ev.data.fd = 0;
 	if ((flags = fcntl(0, F_GETFL)) == -1 ||
 	    fcntl(0, F_SETFL, flags | O_NONBLOCK) == -1 ||
-	    (ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev) == -1) {
+	    (ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
 		log_event("error", "cannot watch the listening socket: %s",
 		    strerror(errno));
+		return -1;
+	}
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev) == -1) {
+		log_event("error", "cannot watch the listening socket: %s",
+		    strerror(errno));
+		close(ep);
+		return -1;
+	}
+	return ep;
+}
+
+/*
+ * Sets up and starts cfg->threads workers in w; returns how many run (all,
+ * or fewer after a failure it logged).
+ */
+static long
+svc_start_workers(struct worker *w, const struct svc_def *def,
+    const struct svc_cfg *cfg, struct metrics *metrics, int ep)
+{
+	long	 i;
+
+	for (i = 0; i < cfg->threads; i++) {
+		if (worker_init(&w[i], def, metrics, ep, &svc_shared) == -1) {
+			worker_free(&w[i]);
+			log_event("error", "cannot set up worker %ld", i);
+			return i;
+		}
+		pthread_mutex_lock(&svc_shared.lock);
+		svc_shared.alive++;
+		pthread_mutex_unlock(&svc_shared.lock);
+		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0) {
+			pthread_mutex_lock(&svc_shared.lock);
+			svc_shared.alive--;
+			pthread_mutex_unlock(&svc_shared.lock);
+			worker_free(&w[i]);
+			log_event("error", "cannot start worker %ld", i);
+			return i;
+		}
+	}
+	return i;
+}
+
+/*
+ * Stops the started workers within the grace period and frees them.
+ * Returns 0, or 1 when some were still busy at its end: they are left
+ * running, with their state, for the process to exit under them.
+ */
+static int
+svc_stop(struct worker *w, long started, long grace_ms)
+{
+	long	 i;
+	int	 left;
+
+	atomic_store(&svc_shared.stopping, 1);
+	left = svc_wait_workers(w, started, grace_ms);
+	if (left > 0) {
+		log_event("warn", "grace period over: %d workers still busy",
+		    left);
 		return 1;
 	}
+	for (i = 0; i < started; i++) {
+		pthread_join(w[i].tid, NULL);
+		worker_free(&w[i]);
+	}
+	free(w);
+	return 0;
+}
+
+int
+svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
+{
+	struct worker	*w;
+	struct metrics	 metrics;
+	sigset_t	 stop;
+	long		 i, started;
+	int		 sig, ep, rc;
+
+	log_init(def->name);
+	if (svc_signals(&stop) == -1 || (ep = svc_listen()) == -1)
+		return 1;
 	if (metrics_init(&metrics, def->name, def->nroutes) == -1 ||
 	    (w = calloc((size_t)cfg->threads, sizeof(*w))) == NULL) {
 		log_event("error", "out of memory");
@@ -204,47 +290,19 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 	for (i = 0; i < (long)def->nroutes; i++)
 		metrics_route_name(&metrics, (size_t)i, def->routes[i].method,
 		    def->routes[i].path);
-	for (i = 0; i < cfg->threads; i++) {
-		if (worker_init(&w[i], def, &metrics, ep, &svc_shared) == -1) {
-			worker_free(&w[i]);
-			log_event("error", "cannot set up worker %ld", i);
-			goto stop;
-		}
-		pthread_mutex_lock(&svc_shared.lock);
-		svc_shared.alive++;
-		pthread_mutex_unlock(&svc_shared.lock);
-		if (pthread_create(&w[i].tid, NULL, worker_main,
-		    &w[i]) != 0) {
-			pthread_mutex_lock(&svc_shared.lock);
-			svc_shared.alive--;
-			pthread_mutex_unlock(&svc_shared.lock);
-			worker_free(&w[i]);
-			log_event("error", "cannot start worker %ld", i);
-			goto stop;
-		}
-		started++;
+	started = svc_start_workers(w, def, cfg, &metrics, ep);
+	/* A worker that failed to start: stop those that did, exit 1. */
+	rc = started < cfg->threads;
+	if (rc == 0) {
+		log_event("info", "started with %ld threads, pid %ld",
+		    started, (long)getpid());
+		while (sigwait(&stop, &sig) != 0)
+			;
+		log_event("info", "%s: stopping, grace %ld ms",
+		    sig == SIGTERM ? "SIGTERM" : "SIGINT", cfg->grace_ms);
 	}
-	log_event("info", "started with %ld threads, pid %ld", started,
-	    (long)getpid());
-	rc = 0;
-	while (sigwait(&stop, &sig) != 0)
-		;
-	log_event("info", "%s: stopping, grace %ld ms",
-	    sig == SIGTERM ? "SIGTERM" : "SIGINT", cfg->grace_ms);
-stop:
-	atomic_store(&svc_shared.stopping, 1);
-	left = svc_wait_workers(w, started, cfg->grace_ms);
-	if (left > 0) {
-		/* Threads still run: leave their state alone and exit. */
-		log_event("warn", "grace period over: %d workers still busy",
-		    left);
+	if (svc_stop(w, started, cfg->grace_ms) != 0)
 		return 1;
-	}
-	for (i = 0; i < started; i++) {
-		pthread_join(w[i].tid, NULL);
-		worker_free(&w[i]);
-	}
-	free(w);
 	metrics_free(&metrics);
 	/* Kept connections still idle in the set close with the process. */
 	close(ep);

@@ -33,6 +33,7 @@ struct svc_req {
 	struct metrics	*metrics;	/* the process's counters */
 	/* svc's own. */
 	int		 deferred;	/* svc_defer() was called */
+	int		 expired;	/* answered by svc past defer_ms */
 	size_t		 route;		/* index in def->routes, or nroutes */
 	struct timespec	 t0;		/* when it was read */
 	void		*worker;
@@ -68,8 +69,13 @@ struct svc_def {
 	 * worker then also waits until loop_fd(state) is readable or
 	 * loop_timeout(state) ms have passed (-1: no limit), and calls
 	 * loop_run(state), which answers what it can and calls svc_done().
+	 * A deferred request still unanswered defer_ms after it was read (0:
+	 * no limit) is answered 504 by svc, logged as an error; the service's
+	 * own answer then goes nowhere, and its svc_done() ends the request
+	 * as usual.  A safety net: the service's own deadline comes first.
 	 */
 	size_t			 inflight;
+	long			 defer_ms;
 	int			 (*loop_fd)(void *state);
 	long			 (*loop_timeout)(void *state);
 	void			 (*loop_run)(void *state);

@@ -65,6 +65,7 @@ worker_dispatch(const struct svc_def *def, struct svc_req *r)
 	r->reqid = reqid_valid(id) ? id : NULL;
 	r->status = 0;
 	r->deferred = 0;
+	r->expired = 0;
 
 	rt = route_find(def, r->method, r->path, &allowed, &r->head);
 	if (rt != NULL)
@@ -252,6 +253,43 @@ worker_done(struct worker *w, struct svc_req *r)
 }
 
 /*
+ * Answers 504 for each deferred request older than defer_ms, once (see
+ * svc_def.defer_ms); returns the milliseconds until the next one is due,
+ * or -1.
+ */
+static long
+worker_expire(struct worker *w)
+{
+	struct svc_req	*r;
+	double		 age;
+	long		 next = -1, left;
+	size_t		 i;
+
+	if (w->def->defer_ms <= 0 || w->deferred == 0)
+		return -1;
+	for (i = 0; i < w->def->inflight; i++) {
+		r = &w->req[i];
+		if (!r->deferred || r->expired)
+			continue;
+		age = worker_ms_since(&r->t0);
+		if (age >= (double)w->def->defer_ms) {
+			log_event("error", "request %s deferred over %ld ms: "
+			    "answered 504", r->reqid ? r->reqid : "-",
+			    w->def->defer_ms);
+			resp_error(r, 504, "Retry-After: 1\r\n",
+			    "Gateway Timeout");
+			FCGX_FFlush(r->fcgx.out);
+			r->expired = 1;
+			continue;
+		}
+		left = (long)((double)w->def->defer_ms - age) + 1;
+		if (next == -1 || left < next)
+			next = left;
+	}
+	return next;
+}
+
+/*
  * One turn of a worker that defers requests: waits until a connection in
  * the shared set or its own loop has something (or the loop's timer is
  * due), runs the loop, then takes every ready request it has room for.
@@ -262,10 +300,13 @@ worker_turn(struct worker *w, int take)
 {
 	struct epoll_event	 ev[4];
 	struct pollfd		 pfd;
-	long			 t;
+	long			 t, e;
 	int			 fd;
 
 	t = w->def->loop_timeout(w->state);
+	e = worker_expire(w);
+	if (e >= 0 && (t < 0 || e < t))
+		t = e;
 	if (t > INT_MAX)
 		t = INT_MAX;
 	if (take && w->nidle > 0)

@@ -1,15 +1,16 @@
 /*
- * authq: calls to auth in flight on one curl multi handle (see authq.h).
+ * authmux: calls to auth in flight on one curl multi handle (see authmux.h).
  *
  * curl tells which sockets it waits for (CURLMOPT_SOCKETFUNCTION), mirrored
  * into an epoll set of our own whose fd the thread waits on, and when it
- * wants to be called for its deadlines (CURLMOPT_TIMERFUNCTION).  authq_run()
+ * wants to be called for its deadlines (CURLMOPT_TIMERFUNCTION).  authmux_run()
  * hands the ready sockets and any due timer to curl_multi_socket_action(),
  * then collects the finished transfers.
  */
-#include "authq.h"
+#include "authmux.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,24 +19,25 @@
 #include "log.h"
 #include "svc.h"
 
-/* Socket events handled per authq_run(); the rest wait a turn. */
-#define AUTHQ_EVENTS 16
+/* Socket events handled per authmux_run(); the rest wait a turn. */
+#define AUTHMUX_EVENTS 16
 
-struct authq_slot {
-	struct authq_slot	*next;		/* in the free list */
+struct authmux_slot {
+	struct authmux_slot	*next;		/* in the free list */
 	struct authc		*c;		/* made on first use */
-	authq_done		 done;
-	void			*arg;
+	void			*ctx;		/* the caller's, ctx_size bytes */
 };
 
-struct authq {
+struct authmux {
 	const struct authc_cfg	*cfg;
+	authmux_done		 done;
 	CURLM			*multi;
 	int			 ep;		/* curl's sockets */
 	long long		 due_ms;	/* curl's timer; -1: none */
-	struct authq_slot	*slot;		/* [nslots] */
+	struct authmux_slot	*slot;		/* [nslots] */
 	size_t			 nslots;
-	struct authq_slot	*free;
+	struct authmux_slot	*free;
+	max_align_t		*ctx;		/* every slot's context */
 };
 
 /*
@@ -44,7 +46,7 @@ struct authq {
  * timeouts and are answered as usual, so the log line is what is left.
  */
 static void
-authq_check(CURLMcode mc, const char *what)
+authmux_check(CURLMcode mc, const char *what)
 {
 	if (mc != CURLM_OK)
 		log_event("error", "curl_multi_%s: %s", what,
@@ -53,9 +55,9 @@ authq_check(CURLMcode mc, const char *what)
 
 /* curl's socket callback: what it waits for on s, into q->ep. */
 static int
-authq_sock(CURL *h, curl_socket_t s, int what, void *arg, void *sockp)
+authmux_sock(CURL *h, curl_socket_t s, int what, void *arg, void *sockp)
 {
-	struct authq		*q = arg;
+	struct authmux		*q = arg;
 	struct epoll_event	 ev;
 
 	(void)h;
@@ -75,53 +77,62 @@ authq_sock(CURL *h, curl_socket_t s, int what, void *arg, void *sockp)
 	return 0;
 }
 
-/* curl's timer callback: when curl wants authq_run() next. */
+/* curl's timer callback: when curl wants authmux_run() next. */
 static int
-authq_timer(CURLM *m, long ms, void *arg)
+authmux_timer(CURLM *m, long ms, void *arg)
 {
-	struct authq	*q = arg;
+	struct authmux	*q = arg;
 
 	(void)m;
 	q->due_ms = ms < 0 ? -1 : svc_now_ms() + ms;
 	return 0;
 }
 
-struct authq *
-authq_new(const struct authc_cfg *cfg, size_t slots)
+struct authmux *
+authmux_new(const struct authc_cfg *cfg, size_t slots, size_t ctx_size,
+    authmux_done done)
 {
-	struct authq	*q;
-	size_t		 i;
+	struct authmux	*q;
+	size_t		 i, per;
 
+	/* Whole max_align_t units, so that every context is aligned. */
+	per = (ctx_size + sizeof(max_align_t) - 1) / sizeof(max_align_t);
+	if (per == 0)
+		per = 1;
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return NULL;
 	q->cfg = cfg;
+	q->done = done;
 	q->ep = -1;
 	q->due_ms = -1;
-	if ((q->slot = calloc(slots, sizeof(*q->slot))) == NULL) {
+	if ((q->slot = calloc(slots, sizeof(*q->slot))) == NULL ||
+	    (q->ctx = calloc(slots * per, sizeof(max_align_t))) == NULL) {
+		free(q->slot);
 		free(q);
 		return NULL;
 	}
 	q->nslots = slots;
 	for (i = slots; i > 0; i--) {
+		q->slot[i - 1].ctx = &q->ctx[(i - 1) * per];
 		q->slot[i - 1].next = q->free;
 		q->free = &q->slot[i - 1];
 	}
 	if ((q->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (q->multi = curl_multi_init()) == NULL ||
 	    curl_multi_setopt(q->multi, CURLMOPT_SOCKETFUNCTION,
-	    authq_sock) != CURLM_OK ||
+	    authmux_sock) != CURLM_OK ||
 	    curl_multi_setopt(q->multi, CURLMOPT_SOCKETDATA, q) != CURLM_OK ||
 	    curl_multi_setopt(q->multi, CURLMOPT_TIMERFUNCTION,
-	    authq_timer) != CURLM_OK ||
+	    authmux_timer) != CURLM_OK ||
 	    curl_multi_setopt(q->multi, CURLMOPT_TIMERDATA, q) != CURLM_OK) {
-		authq_free(q);
+		authmux_free(q);
 		return NULL;
 	}
 	return q;
 }
 
 void
-authq_free(struct authq *q)
+authmux_free(struct authmux *q)
 {
 	size_t	 i;
 
@@ -139,42 +150,40 @@ authq_free(struct authq *q)
 	if (q->ep != -1)
 		close(q->ep);
 	free(q->slot);
+	free(q->ctx);
 	free(q);
 }
 
-int
-authq_start(struct authq *q, const char *authorization, const char *reqid,
-    authq_done done, void *arg)
+void *
+authmux_start(struct authmux *q, const char *authorization, const char *reqid)
 {
-	struct authq_slot	*s = q->free;
+	struct authmux_slot	*s = q->free;
 	const char		*why;
 	CURL			*h;
 
 	if (s == NULL)
-		return -1;
+		return NULL;
 	if (s->c == NULL && (s->c = authc_new(q->cfg)) == NULL)
-		return -1;
+		return NULL;
 	h = authc_begin(s->c, authorization, reqid);
 	if (curl_easy_setopt(h, CURLOPT_PRIVATE, s) != CURLE_OK ||
 	    curl_multi_add_handle(q->multi, h) != CURLM_OK) {
 		/* Wipes the token authc_begin() copied. */
 		authc_end(s->c, CURLE_FAILED_INIT, &why);
-		return -1;
+		return NULL;
 	}
 	q->free = s->next;
-	s->done = done;
-	s->arg = arg;
-	return 0;
+	return s->ctx;
 }
 
 int
-authq_fd(const struct authq *q)
+authmux_fd(const struct authmux *q)
 {
 	return q->ep;
 }
 
 long
-authq_timeout(const struct authq *q)
+authmux_timeout(const struct authmux *q)
 {
 	long long	 left;
 
@@ -185,10 +194,10 @@ authq_timeout(const struct authq *q)
 }
 
 void
-authq_run(struct authq *q)
+authmux_run(struct authmux *q)
 {
-	struct epoll_event	 ev[AUTHQ_EVENTS];
-	struct authq_slot	*s;
+	struct epoll_event	 ev[AUTHMUX_EVENTS];
+	struct authmux_slot	*s;
 	enum authc_outcome	 out;
 	const char		*why;
 	CURLMsg			*m;
@@ -196,18 +205,18 @@ authq_run(struct authq *q)
 	CURL			*h;
 	int			 i, n, running, left, flags;
 
-	n = epoll_wait(q->ep, ev, AUTHQ_EVENTS, 0);
+	n = epoll_wait(q->ep, ev, AUTHMUX_EVENTS, 0);
 	for (i = 0; i < n; i++) {
 		flags = ((ev[i].events & EPOLLIN) ? CURL_CSELECT_IN : 0) |
 		    ((ev[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
 		    ((ev[i].events & (EPOLLERR | EPOLLHUP)) ?
 		    CURL_CSELECT_ERR : 0);
-		authq_check(curl_multi_socket_action(q->multi,
+		authmux_check(curl_multi_socket_action(q->multi,
 		    ev[i].data.fd, flags, &running), "socket_action");
 	}
 	if (q->due_ms >= 0 && svc_now_ms() >= q->due_ms) {
 		q->due_ms = -1;
-		authq_check(curl_multi_socket_action(q->multi,
+		authmux_check(curl_multi_socket_action(q->multi,
 		    CURL_SOCKET_TIMEOUT, 0, &running), "socket_action");
 	}
 	while ((m = curl_multi_info_read(q->multi, &left)) != NULL) {
@@ -216,12 +225,12 @@ authq_run(struct authq *q)
 		/* m dies with the removal: keep what is needed first. */
 		h = m->easy_handle;
 		rc = m->data.result;
-		authq_check(curl_multi_remove_handle(q->multi, h),
+		authmux_check(curl_multi_remove_handle(q->multi, h),
 		    "remove_handle");
 		curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&s);
 		/* authc_end() sets why: call it before anything reads why. */
 		out = authc_end(s->c, rc, &why);
-		s->done(s->arg, out, why);
+		q->done(s->ctx, out, why);
 		s->next = q->free;
 		q->free = s;
 	}

@@ -1,0 +1,258 @@
+/*
+ * info: the GET /info handler and its per-thread state (see info.h).
+ */
+#include "info.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "authmux.h"
+#include "log.h"
+#include "resp.h"
+
+static const char *const info_call_names[INFO_CALL_N] = {
+	"ok", "denied", "timeout", "unavailable", "breaker_open", "cached",
+};
+
+/* The call's outcome as a metric. */
+static const enum info_call info_call_of[AUTHC_N] = {
+	[AUTHC_OK] = INFO_CALL_OK,
+	[AUTHC_UNAUTHORIZED] = INFO_CALL_DENIED,
+	[AUTHC_FORBIDDEN] = INFO_CALL_DENIED,
+	[AUTHC_TIMEOUT] = INFO_CALL_TIMEOUT,
+	[AUTHC_UNAVAILABLE] = INFO_CALL_UNAVAILABLE,
+};
+
+static const char info_answer[] = "{\"info\":\"The answer is 42.\"}";
+
+/* Answers 503/504 with a Retry-After of at least one second. */
+static void
+info_unavailable(struct svc_req *r, int status, long long retry_ms,
+    const char *detail)
+{
+	char	 extra[48];
+
+	snprintf(extra, sizeof(extra), "Retry-After: %lld\r\n",
+	    retry_ms <= 1000 ? 1 : (retry_ms + 999) / 1000);
+	resp_error(r, status, extra, detail);
+}
+
+static void
+info_log_change(enum breaker_change ch, const struct breaker *b)
+{
+	switch (ch) {
+	case BREAKER_OPENED:
+		log_event("warn", "breaker open: %d consecutive auth failures, "
+		    "failing fast for %ld ms", breaker_threshold(b),
+		    breaker_cooldown_ms(b));
+		break;
+	case BREAKER_REOPENED:
+		log_event("warn", "breaker open again: probe failed, failing "
+		    "fast for %ld ms", breaker_cooldown_ms(b));
+		break;
+	case BREAKER_CLOSED:
+		log_event("info", "breaker closed: auth answers again");
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+info_header_ok(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= AUTHC_AUTHZ_MAX || (unsigned char)s[i] < 0x20 ||
+		    s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+static void
+info_count(const struct info_app *a, enum info_call c)
+{
+	atomic_fetch_add_explicit(&a->calls[c], 1, memory_order_relaxed);
+}
+
+/* A request waiting for its call to auth: authmux's context of the call. */
+struct info_pending {
+	const struct info_app	*app;
+	struct svc_req		*r;
+	enum breaker_verdict	 v;
+	int			 cacheable;
+	unsigned char		 key[SHA256_LEN];
+};
+
+/* A worker thread's state: its calls in flight. */
+struct info_thread {
+	const struct info_app	*app;
+	struct authmux		*q;
+};
+
+/* Answers k's request once auth's answer is known. */
+static void
+info_answer_call(const struct info_app *a, struct info_pending *k,
+    enum authc_outcome out, const char *why)
+{
+	struct svc_req	*r = k->r;
+
+	info_log_change(breaker_record(a->breaker, out != AUTHC_TIMEOUT &&
+	    out != AUTHC_UNAVAILABLE, k->v, svc_now_ms()), a->breaker);
+	info_count(a, info_call_of[out]);
+	switch (out) {
+	case AUTHC_OK:
+		if (k->cacheable)
+			cache_put(a->cache, k->key, svc_now_ms());
+		resp_json(r, 200, NULL, info_answer, sizeof(info_answer) - 1);
+		break;
+	case AUTHC_UNAUTHORIZED:
+		resp_unauthorized(r);
+		break;
+	case AUTHC_FORBIDDEN:
+		resp_error(r, 403, NULL, "Forbidden");
+		break;
+	case AUTHC_TIMEOUT:
+		log_event("warn", "auth call timed out (request %s): %s",
+		    r->reqid ? r->reqid : "-", why);
+		info_unavailable(r, 504, 0, "auth service timed out");
+		break;
+	default:
+		log_event("warn", "auth call failed (request %s): %s",
+		    r->reqid ? r->reqid : "-", why);
+		info_unavailable(r, 503, 0, "auth service unavailable");
+		break;
+	}
+}
+
+/* authmux's report that a call ended: answer its request, end it. */
+static void
+info_call_done(void *ctx, enum authc_outcome out, const char *why)
+{
+	struct info_pending	*k = ctx;
+
+	info_answer_call(k->app, k, out, why);
+	svc_done(k->r);
+}
+
+void
+info_get(struct svc_req *r, const void *app)
+{
+	const struct info_app	*a = app;
+	struct info_thread	*t = r->state;
+	struct info_pending	*k;
+	const char		*authz;
+	enum breaker_verdict	 v;
+	long long		 retry_ms = 0;
+	unsigned char		 key[SHA256_LEN];
+	int			 cacheable;
+
+	authz = svc_param(r, "HTTP_AUTHORIZATION");
+	/* Not worth a round trip: auth would refuse it too. */
+	if (authz != NULL && !info_header_ok(authz)) {
+		resp_unauthorized(r);
+		return;
+	}
+	cacheable = a->cache->ttl_ms > 0 && authz != NULL;
+	if (cacheable) {
+		cache_key(authz, key);
+		if (cache_hit(a->cache, key, svc_now_ms())) {
+			info_count(a, INFO_CALL_CACHED);
+			resp_json(r, 200, NULL, info_answer,
+			    sizeof(info_answer) - 1);
+			return;
+		}
+	}
+	v = breaker_allow(a->breaker, svc_now_ms(), &retry_ms);
+	if (v == BREAKER_REJECT) {
+		info_count(a, INFO_CALL_BREAKER_OPEN);
+		info_unavailable(r, 503, retry_ms, "auth service unavailable");
+		return;
+	}
+	/* svc gives a thread at most INFO_INFLIGHT requests: a slot is free. */
+	if ((k = authmux_start(t->q, authz, r->reqid)) == NULL) {
+		log_event("error", "cannot start a call to auth");
+		/* Auth was not asked: the breaker learns nothing. */
+		breaker_cancel(a->breaker, v);
+		info_unavailable(r, 503, 0, "auth service unavailable");
+		return;
+	}
+	k->app = a;
+	k->r = r;
+	k->v = v;
+	k->cacheable = cacheable;
+	if (cacheable)
+		memcpy(k->key, key, sizeof(k->key));
+	svc_defer(r);
+}
+
+int
+info_loop_fd(void *state)
+{
+	return authmux_fd(((struct info_thread *)state)->q);
+}
+
+long
+info_loop_timeout(void *state)
+{
+	return authmux_timeout(((struct info_thread *)state)->q);
+}
+
+void
+info_loop_run(void *state)
+{
+	authmux_run(((struct info_thread *)state)->q);
+}
+
+void
+info_thread_free(void *state)
+{
+	struct info_thread	*t = state;
+
+	if (t == NULL)
+		return;
+	authmux_free(t->q);
+	free(t);
+}
+
+void *
+info_thread_init(const void *app)
+{
+	struct info_thread	*t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->app = app;
+	if ((t->q = authmux_new(&t->app->authc, INFO_INFLIGHT,
+	    sizeof(struct info_pending), info_call_done)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+int
+info_metrics(const void *app, char *buf, size_t cap, size_t *len)
+{
+	const struct info_app	*a = app;
+	int			 i;
+
+	if (metrics_printf(buf, cap, len, "# HELP info_auth_calls_total "
+	    "What became of /info's calls to auth.\n"
+	    "# TYPE info_auth_calls_total counter\n") == -1)
+		return -1;
+	for (i = 0; i < INFO_CALL_N; i++)
+		if (metrics_printf(buf, cap, len, "info_auth_calls_total{"
+		    "outcome=\"%s\"} %llu\n", info_call_names[i],
+		    atomic_load_explicit(&a->calls[i],
+		    memory_order_relaxed)) == -1)
+			return -1;
+	return metrics_printf(buf, cap, len, "# HELP info_auth_breaker_open "
+	    "1 while the circuit breaker refuses calls to auth.\n"
+	    "# TYPE info_auth_breaker_open gauge\n"
+	    "info_auth_breaker_open %d\n",
+	    breaker_is_open(a->breaker));
+}
+
