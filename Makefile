@@ -75,8 +75,25 @@ $(B)/auth.fcgi: $(B)/cgi/auth/main.o $(AUTH_OBJ) $(LIB_OBJ)
 $(B)/info.fcgi: $(B)/cgi/info/main.o $(INFO_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -lfcgi -lcjson -lcurl -o $@
 
-$(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIB_OBJ) $(AUTH_OBJ) $(INFO_OBJ)
-	$(CC) $(LDFLAGS) $^ -lfcgi -lcjson -lcurl -o $@
+# Each unit test links what it calls and nothing more (T_OBJ_x, T_LIB_x).
+T_OBJ_authc   := cgi/info/authc.o cgi/lib/cfg.o cgi/lib/wipe.o
+T_LIB_authc   := -lcurl -lcjson
+T_OBJ_breaker := cgi/info/breaker.o
+T_OBJ_cache   := cgi/info/cache.o cgi/lib/cfg.o cgi/lib/sha256.o cgi/lib/wipe.o
+T_OBJ_cfg     := cgi/lib/cfg.o
+T_OBJ_metrics := cgi/lib/metrics.o
+T_OBJ_reqid   := cgi/lib/reqid.o
+T_OBJ_resp    := cgi/lib/resp.o cgi/lib/log.o
+T_LIB_resp    := -lfcgi -lcjson
+T_OBJ_route   := cgi/lib/route.o
+T_OBJ_sha256  := cgi/lib/sha256.o cgi/lib/wipe.o
+T_OBJ_svc     := cgi/lib/svc.o cgi/lib/worker.o cgi/lib/route.o cgi/lib/resp.o \
+                 cgi/lib/log.o cgi/lib/metrics.o cgi/lib/reqid.o cgi/lib/cfg.o
+T_LIB_svc     := -lfcgi -lcjson
+T_OBJ_tokens  := cgi/auth/tokens.o cgi/lib/cfg.o cgi/lib/sha256.o cgi/lib/wipe.o
+.SECONDEXPANSION:
+$(B)/tests/test_%: $(B)/tests/unit/test_%.o $$(addprefix $(B)/,$$(T_OBJ_$$*))
+	$(CC) $(LDFLAGS) $^ $(T_LIB_$*) -o $@
 
 # npm's packages (package-lock.json pins them): Swagger UI's files for /docs,
 # the OpenAPI linter, Stoplight Prism (the contract check of openapi.bats),

@@ -56,49 +56,94 @@ static const struct {
 	    "a garbled reply is unavailable even with 200" },
 };
 
-int
-main(void)
+/* Each row is its own behaviour: the table says which failed. */
+static void
+every_answer_of_auth_maps_to_its_outcome(void)
 {
-	struct authc_cfg	 cfg;
-	char			 err[CFG_ERR_MAX];
-	size_t			 i;
+	size_t	 i;
 
 	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		T_CHECK(authc_map(maps[i].rc, maps[i].status, maps[i].clen,
 		    maps[i].body, maps[i].len) == maps[i].want, maps[i].what);
+}
 
+static void
+unset(void)
+{
 	unsetenv("AUTH_URL");
+	unsetenv("AUTH_UNIX_SOCKET");
 	unsetenv("AUTH_CONNECT_TIMEOUT_MS");
 	unsetenv("AUTH_TIMEOUT_MS");
+}
+
+static void
+the_defaults_are_the_local_gateway_over_tcp_within_500_and_2000_ms(void)
+{
+	struct authc_cfg	 cfg;
+	char			 err[CFG_ERR_MAX];
+
+	unset();
 	T_CHECK(authc_cfg_load(&cfg, err) == 0 && strcmp(cfg.url,
 	    "http://127.0.0.1:8080/login/") == 0 && cfg.connect_ms == 500 &&
-	    cfg.total_ms == 2000 && cfg.sock == NULL, "defaults: through the "
-	    "local gateway over TCP, 500/2000 ms");
-	{
-		char long_path[AUTHC_SOCK_MAX + 2];
+	    cfg.total_ms == 2000 && cfg.sock == NULL, "the defaults");
+}
 
-		memset(long_path, 'p', sizeof(long_path) - 1);
-		long_path[sizeof(long_path) - 1] = '\0';
-		setenv("AUTH_UNIX_SOCKET", long_path, 1);
-		T_CHECK(authc_cfg_load(&cfg, err) == -1 && strstr(err,
-		    "AUTH_UNIX_SOCKET") == err, "a socket path longer than "
-		    "sun_path is refused");
-		setenv("AUTH_UNIX_SOCKET", "/run/gw.sock", 1);
-		T_CHECK(authc_cfg_load(&cfg, err) == 0 && strcmp(cfg.sock,
-		    "/run/gw.sock") == 0, "AUTH_UNIX_SOCKET is read");
-		unsetenv("AUTH_UNIX_SOCKET");
-	}
+static void
+auth_unix_socket_is_read_and_one_longer_than_sun_path_refused(void)
+{
+	struct authc_cfg	 cfg;
+	char			 err[CFG_ERR_MAX], path[AUTHC_SOCK_MAX + 2];
+
+	unset();
+	memset(path, 'p', sizeof(path) - 1);
+	path[sizeof(path) - 1] = '\0';
+	setenv("AUTH_UNIX_SOCKET", path, 1);
+	T_CHECK(authc_cfg_load(&cfg, err) == -1 && strstr(err,
+	    "AUTH_UNIX_SOCKET") == err, "too long");
+	setenv("AUTH_UNIX_SOCKET", "/run/gw.sock", 1);
+	T_CHECK(authc_cfg_load(&cfg, err) == 0 && strcmp(cfg.sock,
+	    "/run/gw.sock") == 0, "read");
+	unset();
+}
+
+static void
+auth_url_must_be_an_http_or_https_url(void)
+{
+	struct authc_cfg	 cfg;
+	char			 err[CFG_ERR_MAX];
+
+	unset();
 	setenv("AUTH_URL", "ftp://x/login/", 1);
 	T_CHECK(authc_cfg_load(&cfg, err) == -1 &&
 	    strcmp(err, "AUTH_URL: must be http:// or https://") == 0,
-	    "another scheme is refused");
+	    "another scheme");
 	setenv("AUTH_URL", "not a url", 1);
-	T_CHECK(authc_cfg_load(&cfg, err) == -1, "a non-URL is refused");
+	T_CHECK(authc_cfg_load(&cfg, err) == -1, "a non-URL");
+	unset();
+}
+
+static void
+a_total_deadline_below_the_connect_deadline_is_refused(void)
+{
+	struct authc_cfg	 cfg;
+	char			 err[CFG_ERR_MAX];
+
+	unset();
 	setenv("AUTH_URL", "https://auth.example:9443/login/", 1);
 	setenv("AUTH_CONNECT_TIMEOUT_MS", "800", 1);
 	setenv("AUTH_TIMEOUT_MS", "700", 1);
 	T_CHECK(authc_cfg_load(&cfg, err) == -1 && strstr(err,
-	    "AUTH_TIMEOUT_MS") == err, "a total deadline below the connect "
-	    "deadline is refused");
+	    "AUTH_TIMEOUT_MS") == err, "700 < 800");
+	unset();
+}
+
+int
+main(void)
+{
+	T_RUN(every_answer_of_auth_maps_to_its_outcome);
+	T_RUN(the_defaults_are_the_local_gateway_over_tcp_within_500_and_2000_ms);
+	T_RUN(auth_unix_socket_is_read_and_one_longer_than_sun_path_refused);
+	T_RUN(auth_url_must_be_an_http_or_https_url);
+	T_RUN(a_total_deadline_below_the_connect_deadline_is_refused);
 	return T_DONE();
 }

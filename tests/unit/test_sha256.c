@@ -17,8 +17,27 @@ digest_is(const void *data, size_t len, const char *hex)
 	return strcmp(got, hex) == 0;
 }
 
-int
-main(void)
+static void
+fips_180_4_vectors(void)
+{
+	T_CHECK(digest_is("", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b9"
+	    "34ca495991b7852b855"), "the empty message");
+	T_CHECK(digest_is("abc", 3, "ba7816bf8f01cfea414140de5dae2223b00361a3961"
+	    "77a9cb410ff61f20015ad"), "\"abc\" (one block)");
+	T_CHECK(digest_is("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopn"
+	    "opq", 56, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd"
+	    "419db06c1"), "the 448-bit message (two blocks)");
+}
+
+static void
+the_demo_tokens_digest_is_what_sha256sum_prints(void)
+{
+	T_CHECK(digest_is("merixstudio", 11, "6335c4f89111d1e012d4ae3c5cb005a2b"
+	    "d5aa614a852d9b537bfb87e27328f40"), "merixstudio");
+}
+
+static void
+every_padding_boundary_and_a_million_a(void)
 {
 	static const struct {
 		size_t		 n;
@@ -37,26 +56,25 @@ main(void)
 	size_t	 i;
 	char	 what[64];
 
-	T_CHECK(digest_is("", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b9"
-	    "34ca495991b7852b855"), "FIPS 180-4: the empty message");
-	T_CHECK(digest_is("abc", 3, "ba7816bf8f01cfea414140de5dae2223b00361a3961"
-	    "77a9cb410ff61f20015ad"), "FIPS 180-4: \"abc\" (one block)");
-	T_CHECK(digest_is("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopn"
-	    "opq", 56, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd"
-	    "419db06c1"), "FIPS 180-4: the 448-bit message (two blocks)");
-	T_CHECK(digest_is("merixstudio", 11, "6335c4f89111d1e012d4ae3c5cb005a2b"
-	    "d5aa614a852d9b537bfb87e27328f40"), "the demo token's digest, as "
-	    "sha256sum prints it");
-	if ((a = malloc(1000000)) == NULL)
-		return 1;
+	if ((a = malloc(1000000)) == NULL) {
+		T_CHECK(a != NULL, "a megabyte to hash");
+		return;
+	}
 	memset(a, 'a', 1000000);
 	for (i = 0; i < sizeof(as) / sizeof(as[0]); i++) {
-		snprintf(what, sizeof(what), "%zu times 'a' (padding boundary)",
-		    as[i].n);
+		snprintf(what, sizeof(what), "%zu times 'a'", as[i].n);
 		T_CHECK(digest_is(a, as[i].n, as[i].hex), what);
 	}
 	T_CHECK(digest_is(a, 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48"
 	    "a497200e046d39ccc7112cd0"), "FIPS 180-4: a million 'a'");
 	free(a);
+}
+
+int
+main(void)
+{
+	T_RUN(fips_180_4_vectors);
+	T_RUN(the_demo_tokens_digest_is_what_sha256sum_prints);
+	T_RUN(every_padding_boundary_and_a_million_a);
 	return T_DONE();
 }

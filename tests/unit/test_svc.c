@@ -5,28 +5,62 @@
 #include "svc.h"
 #include "t.h"
 
-int
-main(void)
+static void
+unset_gives_the_services_default_threads_and_5_s_grace(void)
 {
-	struct svc_cfg		 cfg;
-	char			 err[CFG_ERR_MAX];
-	long			 cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct svc_cfg	 cfg;
+	char		 err[CFG_ERR_MAX];
 
 	unsetenv("SVC_THREADS");
 	unsetenv("SHUTDOWN_GRACE_MS");
 	T_CHECK(svc_cfg_load(&cfg, 8, err) == 0 && cfg.threads == 8 &&
-	    cfg.grace_ms == 5000, "unset: the service's default threads, 5 s grace");
+	    cfg.grace_ms == 5000, "8 threads, 5000 ms");
+}
+
+static void
+auto_is_one_thread_per_online_cpu_at_least_2(void)
+{
+	struct svc_cfg	 cfg;
+	char		 err[CFG_ERR_MAX];
+	long		 cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	unsetenv("SVC_THREADS");
 	T_CHECK(svc_cfg_load(&cfg, SVC_THREADS_AUTO, err) == 0 &&
-	    cfg.threads == (cpus < 2 ? 2 : cpus),
-	    "per CPU: one thread per online CPU, at least 2");
+	    cfg.threads == (cpus < 2 ? 2 : cpus), "per CPU");
+}
+
+static void
+an_empty_svc_threads_is_the_default(void)
+{
+	struct svc_cfg	 cfg;
+	char		 err[CFG_ERR_MAX];
+
+	/* compose passes an unset variable as empty. */
 	setenv("SVC_THREADS", "", 1);
-	T_CHECK(svc_cfg_load(&cfg, 8, err) == 0 && cfg.threads == 8,
-	    "empty (compose's unset variable) is the default");
+	T_CHECK(svc_cfg_load(&cfg, 8, err) == 0 && cfg.threads == 8, "8");
+	unsetenv("SVC_THREADS");
+}
+
+static void
+svc_threads_overrides_the_default_up_to_256(void)
+{
+	struct svc_cfg	 cfg;
+	char		 err[CFG_ERR_MAX];
+
 	setenv("SVC_THREADS", "3", 1);
 	T_CHECK(svc_cfg_load(&cfg, SVC_THREADS_AUTO, err) == 0 &&
-	    cfg.threads == 3, "SVC_THREADS overrides the default");
+	    cfg.threads == 3, "3");
 	setenv("SVC_THREADS", "257", 1);
-	T_CHECK(svc_cfg_load(&cfg, 8, err) == -1, "SVC_THREADS over 256 is refused");
+	T_CHECK(svc_cfg_load(&cfg, 8, err) == -1, "257 is refused");
 	unsetenv("SVC_THREADS");
+}
+
+int
+main(void)
+{
+	T_RUN(unset_gives_the_services_default_threads_and_5_s_grace);
+	T_RUN(auto_is_one_thread_per_online_cpu_at_least_2);
+	T_RUN(an_empty_svc_threads_is_the_default);
+	T_RUN(svc_threads_overrides_the_default_up_to_256);
 	return T_DONE();
 }

@@ -1,5 +1,6 @@
 /* Unit tests of tokens: loading, header parsing, constant-time matching. */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "t.h"
 #include "tokens.h"
@@ -14,152 +15,248 @@ match(const struct tokens *ts, const char *header)
 	    tokens_match(ts, tok, len);
 }
 
-int
-main(void)
-{
-	struct tokens	 ts = { 0, NULL };
-	char		 err[CFG_ERR_MAX], big[TOKEN_MAX + 2], hdr[AUTHZ_MAX + 2];
-	const char	*tok;
-	size_t		 len;
-	FILE		*f;
+/* The demo pair loaded from a list, for the matching tests. */
+static struct tokens	 ts;
 
-	T_CHECK(tokens_parse_list(&ts, " merixstudio , second,,", err) == 0 &&
-	    ts.n == 2, "a list is split on commas, blanks and empties dropped");
-	T_CHECK(match(&ts, "merixstudio"), "the tutorial's raw token matches");
-	T_CHECK(match(&ts, "Bearer merixstudio"), "Bearer <token> matches");
-	T_CHECK(match(&ts, "bearer   second  "), "the scheme is case-insensitive "
-	    "and blanks are ignored");
-	T_CHECK(!match(&ts, "merixstudi"), "a prefix does not match");
-	T_CHECK(!match(&ts, "merixstudioo"), "a longer token does not match");
-	T_CHECK(!match(&ts, "MERIXSTUDIO"), "tokens are case-sensitive");
-	T_CHECK(!match(&ts, ""), "an empty header does not match");
-	T_CHECK(!match(&ts, "   "), "a blank header does not match");
-	T_CHECK(!match(&ts, "Bearer"), "a bare scheme does not match");
-	T_CHECK(!match(&ts, "Basic merixstudio"), "another scheme does not match");
-	T_CHECK(!match(&ts, NULL), "no header does not match");
-	T_CHECK(tokens_extract("merix\x01studio", &tok, &len) == -1,
-	    "a control character makes the header invalid");
-	T_CHECK(tokens_extract("m\xc3\xa9rix", &tok, &len) == -1,
-	    "non-ASCII makes the header invalid");
-	memset(hdr, 'a', AUTHZ_MAX + 1);
-	hdr[AUTHZ_MAX + 1] = '\0';
-	T_CHECK(tokens_extract(hdr, &tok, &len) == -1,
-	    "a header over AUTHZ_MAX is invalid");
-	memset(big, 'a', TOKEN_MAX + 1);
-	big[TOKEN_MAX + 1] = '\0';
-	T_CHECK(tokens_extract(big, &tok, &len) == -1,
-	    "a token over TOKEN_MAX is invalid");
-	T_CHECK(tokens_match(&ts, "merixstudio", 0) == 0,
-	    "a zero-length candidate never matches");
+static void
+demo(void)
+{
+	char	 err[CFG_ERR_MAX];
+
+	if (tokens_parse_list(&ts, " merixstudio , second,,", err) == -1)
+		ts.n = 0;
+}
+
+static void
+a_list_is_split_on_commas_blanks_and_empties_dropped(void)
+{
+	demo();
+	T_CHECK(ts.n == 2, "two tokens");
 	tokens_free(&ts);
 	T_CHECK(ts.n == 0 && ts.t == NULL, "free empties the store");
+}
 
+static void
+the_raw_token_and_bearer_token_match_the_scheme_case_insensitive(void)
+{
+	demo();
+	T_CHECK(match(&ts, "merixstudio"), "the tutorial's raw token");
+	T_CHECK(match(&ts, "Bearer merixstudio"), "Bearer <token>");
+	T_CHECK(match(&ts, "bearer   second  "), "bearer, blanks ignored");
+	tokens_free(&ts);
+}
+
+static void
+near_misses_other_schemes_and_empty_headers_do_not_match(void)
+{
+	demo();
+	T_CHECK(!match(&ts, "merixstudi"), "a prefix");
+	T_CHECK(!match(&ts, "merixstudioo"), "a longer token");
+	T_CHECK(!match(&ts, "MERIXSTUDIO"), "another case");
+	T_CHECK(!match(&ts, ""), "empty");
+	T_CHECK(!match(&ts, "   "), "blank");
+	T_CHECK(!match(&ts, "Bearer"), "a bare scheme");
+	T_CHECK(!match(&ts, "Basic merixstudio"), "another scheme");
+	T_CHECK(!match(&ts, NULL), "no header");
+	T_CHECK(tokens_match(&ts, "merixstudio", 0) == 0, "zero length");
+	tokens_free(&ts);
+}
+
+static void
+a_header_with_control_bytes_non_ascii_or_over_its_limits_is_invalid(void)
+{
+	char		 big[TOKEN_MAX + 2], hdr[AUTHZ_MAX + 2];
+	const char	*tok;
+	size_t		 len;
+
+	T_CHECK(tokens_extract("merix\x01studio", &tok, &len) == -1, "control");
+	T_CHECK(tokens_extract("m\xc3\xa9rix", &tok, &len) == -1, "non-ASCII");
+	memset(hdr, 'a', AUTHZ_MAX + 1);
+	hdr[AUTHZ_MAX + 1] = '\0';
+	T_CHECK(tokens_extract(hdr, &tok, &len) == -1, "over AUTHZ_MAX");
+	memset(big, 'a', TOKEN_MAX + 1);
+	big[TOKEN_MAX + 1] = '\0';
+	T_CHECK(tokens_extract(big, &tok, &len) == -1, "over TOKEN_MAX");
+}
+
+static void
+an_over_long_or_non_ascii_token_is_refused_without_echoing_it(void)
+{
+	char	 err[CFG_ERR_MAX], big[TOKEN_MAX + 2];
+
+	memset(big, 'a', TOKEN_MAX + 1);
+	big[TOKEN_MAX + 1] = '\0';
 	T_CHECK(tokens_parse_list(&ts, big, err) == -1 &&
 	    strstr(err, "longer than") != NULL && strstr(err, "aaaa") == NULL,
-	    "an over-long token is refused without echoing it");
+	    "over-long");
 	tokens_free(&ts);
 	T_CHECK(tokens_parse_list(&ts, "good,b\xc3\xa4\x64", err) == -1,
-	    "a non-ASCII token is refused");
+	    "non-ASCII");
 	tokens_free(&ts);
+}
 
-	{
-		const char text[] = "# demo tokens\n\n  alpha  \r\n"
-		    "   # indented comment\nbeta";
-		T_CHECK(tokens_parse_file(&ts, text, sizeof(text) - 1,
-		    err) == 0 && ts.n == 2, "a file: one per line, comments and "
-		    "blank lines skipped, CRLF accepted");
-		T_CHECK(match(&ts, "alpha") && match(&ts, "beta") &&
-		    !match(&ts, "#"), "the file's tokens match");
-		tokens_free(&ts);
-	}
-	{
-		const char text[] = "ok\nbad token\n";
-		T_CHECK(tokens_parse_file(&ts, text, sizeof(text) - 1,
-		    err) == -1, "a token with a space is refused");
-		T_STREQ(err, "AUTH_TOKENS_FILE line 2: a token holds a character "
-		    "other than visible ASCII", "the error names the line");
-		tokens_free(&ts);
-	}
+static void
+a_file_has_one_per_line_comments_and_blanks_skipped_crlf_accepted(void)
+{
+	const char	 text[] = "# demo tokens\n\n  alpha  \r\n"
+	    "   # indented comment\nbeta";
+	char		 err[CFG_ERR_MAX];
+
+	T_CHECK(tokens_parse_file(&ts, text, sizeof(text) - 1, err) == 0 &&
+	    ts.n == 2, "two tokens");
+	T_CHECK(match(&ts, "alpha") && match(&ts, "beta") && !match(&ts, "#"),
+	    "they match, a comment does not");
+	tokens_free(&ts);
+}
+
+static void
+a_bad_line_in_a_file_is_refused_naming_the_line(void)
+{
+	const char	 text[] = "ok\nbad token\n";
+	char		 err[CFG_ERR_MAX];
+
+	T_CHECK(tokens_parse_file(&ts, text, sizeof(text) - 1, err) == -1,
+	    "a token with a space");
+	T_STREQ(err, "AUTH_TOKENS_FILE line 2: a token holds a character "
+	    "other than visible ASCII", "the line, not the token");
+	tokens_free(&ts);
+}
+
+static void
+no_token_an_empty_list_or_both_variables_refuse_to_start(void)
+{
+	char	 err[CFG_ERR_MAX];
 
 	unsetenv("AUTH_TOKENS");
 	unsetenv("AUTH_TOKENS_FILE");
 	T_CHECK(tokens_load(&ts, err) == -1 && strstr(err, "AUTH_TOKENS") ==
-	    err, "no token configured refuses to start");
+	    err, "none configured");
 	setenv("AUTH_TOKENS", " , ", 1);
 	T_CHECK(tokens_load(&ts, err) == -1 &&
-	    strcmp(err, "AUTH_TOKENS: holds no token") == 0,
-	    "an AUTH_TOKENS with no token refuses to start");
+	    strcmp(err, "AUTH_TOKENS: holds no token") == 0, "no token");
 	setenv("AUTH_TOKENS_FILE", "/nonexistent", 1);
 	setenv("AUTH_TOKENS", "a", 1);
 	T_CHECK(tokens_load(&ts, err) == -1 && strstr(err, "both") != NULL,
-	    "both variables set refuses to start");
+	    "both");
 	unsetenv("AUTH_TOKENS");
+	unsetenv("AUTH_TOKENS_FILE");
+}
+
+static void
+a_missing_file_refuses_to_start(void)
+{
+	char	 err[CFG_ERR_MAX];
+
+	unsetenv("AUTH_TOKENS");
+	setenv("AUTH_TOKENS_FILE", "/nonexistent", 1);
 	T_CHECK(tokens_load(&ts, err) == -1 &&
-	    strstr(err, "AUTH_TOKENS_FILE: cannot open") == err,
-	    "a missing file refuses to start");
-	if ((f = fopen("build/tests/tokens.txt", "w")) != NULL) {
-		fputs("# ops\nfrom-file\n", f);
-		fclose(f);
+	    strstr(err, "AUTH_TOKENS_FILE: cannot open") == err, "refused");
+	unsetenv("AUTH_TOKENS_FILE");
+}
+
+static void
+auth_tokens_file_is_read(void)
+{
+	char	 err[CFG_ERR_MAX], path[] = "/tmp/test_tokens.XXXXXX";
+	FILE	*f;
+	int	 fd;
+
+	if ((fd = mkstemp(path)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		T_CHECK(0, "a temporary file");
+		return;
 	}
-	{
-		/* sha256 of "merixstudio", as scripts/token-hash.sh prints it. */
-		const char text[] = "sha256:6335c4f89111d1e012d4ae3c5cb005a2bd5aa6"
-		    "14a852d9b537bfb87e27328f40\n";
-		T_CHECK(tokens_parse_file(&ts, text, sizeof(text) - 1, err) == 0 && ts.n == 1 &&
-		    match(&ts, "merixstudio") && !match(&ts, "sha256:6335c4f8911"
-		    "1d1e012d4ae3c5cb005a2bd5aa614a852d9b537bfb87e27328f40"),
-		    "a sha256: entry matches its token, not its own text");
-		tokens_free(&ts);
-	}
+	fputs("# ops\nfrom-file\n", f);
+	fclose(f);
+	unsetenv("AUTH_TOKENS");
+	setenv("AUTH_TOKENS_FILE", path, 1);
+	T_CHECK(tokens_load(&ts, err) == 0 && ts.n == 1 &&
+	    match(&ts, "from-file"), "its token matches");
+	tokens_free(&ts);
+	unsetenv("AUTH_TOKENS_FILE");
+	unlink(path);
+}
+
+static void
+a_sha256_entry_matches_its_token_not_its_own_text(void)
+{
+	/* sha256 of "merixstudio", as scripts/token-hash.sh prints it. */
+	const char	 text[] = "sha256:6335c4f89111d1e012d4ae3c5cb005a2bd5aa6"
+	    "14a852d9b537bfb87e27328f40\n";
+	char		 err[CFG_ERR_MAX];
+
+	T_CHECK(tokens_parse_file(&ts, text, sizeof(text) - 1, err) == 0 &&
+	    ts.n == 1 && match(&ts, "merixstudio") && !match(&ts, "sha256:"
+	    "6335c4f89111d1e012d4ae3c5cb005a2bd5aa614a852d9b537bfb87e27328f40"),
+	    "from a file");
+	tokens_free(&ts);
 	T_CHECK(tokens_parse_list(&ts, "sha256:6335C4F89111D1E012D4AE3C5CB005A2"
 	    "BD5AA614A852D9B537BFB87E27328F40", err) == 0 &&
-	    match(&ts, "Bearer merixstudio"), "hex digits in upper case, and "
-	    "in AUTH_TOKENS too");
+	    match(&ts, "Bearer merixstudio"), "upper-case hex, in AUTH_TOKENS");
 	tokens_free(&ts);
+}
+
+static void
+a_sha256_entry_needs_exactly_64_hex_digits_and_a_lower_case_prefix(void)
+{
+	char	 err[CFG_ERR_MAX];
+
 	T_CHECK(tokens_parse_list(&ts, "ok,sha256:6335c4f8", err) == -1 &&
 	    strcmp(err, "AUTH_TOKENS: a sha256: entry must be followed by "
-	    "exactly 64 hex digits") == 0, "a short digest is refused");
+	    "exactly 64 hex digits") == 0, "a short digest");
 	tokens_free(&ts);
 	T_CHECK(tokens_parse_list(&ts, "sha256:6335c4f89111d1e012d4ae3c5cb005a2"
-	    "bd5aa614a852d9b537bfb87e27328f4g", err) == -1,
-	    "a digest with a non-hex digit is refused");
+	    "bd5aa614a852d9b537bfb87e27328f4g", err) == -1, "a non-hex digit");
 	tokens_free(&ts);
 	T_CHECK(tokens_parse_list(&ts, "SHA256:x", err) == 0 && ts.n == 1 &&
-	    match(&ts, "SHA256:x"), "the prefix is lower case: SHA256:x is a "
-	    "plain token");
+	    match(&ts, "SHA256:x"), "SHA256:x is a plain token");
 	tokens_free(&ts);
-	{
-		/*
-		 * The matching contract: every entry is compared in full, so a
-		 * token is found wherever it sits in a full store, and a
-		 * candidate differing only in its last byte is not.
-		 */
-		static char	list[TOKENS_COUNT_MAX * 12];
-		size_t		o = 0;
-		int		k;
+}
 
-		for (k = 0; k < TOKENS_COUNT_MAX; k++)
-			o += (size_t)snprintf(list + o, sizeof(list) - o,
-			    "%stok-%05d", k ? "," : "", k);
-		T_CHECK(tokens_parse_list(&ts, list, err) == 0 &&
-		    ts.n == TOKENS_COUNT_MAX, "a store of TOKENS_COUNT_MAX "
-		    "tokens loads");
-		T_CHECK(match(&ts, "tok-00000") && match(&ts, "tok-00511") &&
-		    match(&ts, "tok-01023"), "the first, a middle and the last "
-		    "entry all match");
-		T_CHECK(!match(&ts, "tok-01024") && !match(&ts, "tok-0000") &&
-		    !match(&ts, "tok-000000"), "near misses (last byte, one "
-		    "byte short, one byte long) do not");
-		tokens_free(&ts);
-		o += (size_t)snprintf(list + o, sizeof(list) - o, ",one-more");
-		T_CHECK(tokens_parse_list(&ts, list, err) == -1 &&
-		    strcmp(err, "AUTH_TOKENS: more than 1024 tokens") == 0,
-		    "one token past TOKENS_COUNT_MAX is refused");
-		tokens_free(&ts);
-	}
-	setenv("AUTH_TOKENS_FILE", "build/tests/tokens.txt", 1);
-	T_CHECK(tokens_load(&ts, err) == 0 && ts.n == 1 &&
-	    match(&ts, "from-file"), "AUTH_TOKENS_FILE is read");
+/*
+ * The matching contract: every entry is compared in full, so a token is
+ * found wherever it sits in a full store, and a candidate differing only in
+ * its last byte is not.
+ */
+static void
+every_entry_of_a_full_store_matches_and_near_misses_do_not(void)
+{
+	static char	 list[TOKENS_COUNT_MAX * 12];
+	char		 err[CFG_ERR_MAX];
+	size_t		 o = 0;
+	int		 k;
+
+	for (k = 0; k < TOKENS_COUNT_MAX; k++)
+		o += (size_t)snprintf(list + o, sizeof(list) - o, "%stok-%05d",
+		    k ? "," : "", k);
+	T_CHECK(tokens_parse_list(&ts, list, err) == 0 &&
+	    ts.n == TOKENS_COUNT_MAX, "TOKENS_COUNT_MAX tokens load");
+	T_CHECK(match(&ts, "tok-00000") && match(&ts, "tok-00511") &&
+	    match(&ts, "tok-01023"), "the first, a middle and the last match");
+	T_CHECK(!match(&ts, "tok-01024") && !match(&ts, "tok-0000") &&
+	    !match(&ts, "tok-000000"), "the last byte, one short, one long");
 	tokens_free(&ts);
+	snprintf(list + o, sizeof(list) - o, ",one-more");
+	T_CHECK(tokens_parse_list(&ts, list, err) == -1 &&
+	    strcmp(err, "AUTH_TOKENS: more than 1024 tokens") == 0,
+	    "one past TOKENS_COUNT_MAX is refused");
+	tokens_free(&ts);
+}
+
+int
+main(void)
+{
+	T_RUN(a_list_is_split_on_commas_blanks_and_empties_dropped);
+	T_RUN(the_raw_token_and_bearer_token_match_the_scheme_case_insensitive);
+	T_RUN(near_misses_other_schemes_and_empty_headers_do_not_match);
+	T_RUN(a_header_with_control_bytes_non_ascii_or_over_its_limits_is_invalid);
+	T_RUN(an_over_long_or_non_ascii_token_is_refused_without_echoing_it);
+	T_RUN(a_file_has_one_per_line_comments_and_blanks_skipped_crlf_accepted);
+	T_RUN(a_bad_line_in_a_file_is_refused_naming_the_line);
+	T_RUN(no_token_an_empty_list_or_both_variables_refuse_to_start);
+	T_RUN(a_missing_file_refuses_to_start);
+	T_RUN(auth_tokens_file_is_read);
+	T_RUN(a_sha256_entry_matches_its_token_not_its_own_text);
+	T_RUN(a_sha256_entry_needs_exactly_64_hex_digits_and_a_lower_case_prefix);
+	T_RUN(every_entry_of_a_full_store_matches_and_near_misses_do_not);
 	return T_DONE();
 }
