@@ -27,7 +27,7 @@ export PORT
 export TLS TLS_PORT TLS_CERT TLS_KEY
 
 
-.PHONY: all deps www images up run run-sanitize start stop test unit integration test-sanitize test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench token-hash clean help
+.PHONY: all deps www images up run run-sanitize start stop test lint unit integration test-sanitize test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench token-hash clean help
 
 all: $(B)/auth.fcgi $(B)/info.fcgi
 
@@ -40,6 +40,7 @@ help:
 	@echo "make start|stop the same in the background (run/ holds pids and logs)"
 	@echo "make run TLS=1  HTTPS on 127.0.0.1:\$$TLS_PORT (8443) too, self-signed certificate"
 	@echo "make test       unit + integration tests, ends with 'N passed, N failed'"
+	@echo "make lint       clang-format and clang-tidy on the C sources (make test runs it)"
 	@echo "make unit       the C unit tests only"
 	@echo "make integration  the bats suites only"
 	@echo "make test-sanitize  the bats suites against the ASan/UBSan/LSan build"
@@ -90,7 +91,7 @@ T_OBJ_sha256  := cgi/lib/sha256.o cgi/lib/wipe.o
 T_OBJ_svc     := cgi/lib/svc.o cgi/lib/worker.o cgi/lib/route.o cgi/lib/resp.o \
                  cgi/lib/log.o cgi/lib/metrics.o cgi/lib/reqid.o cgi/lib/cfg.o
 T_LIB_svc     := -lfcgi -lcjson
-T_OBJ_tokens  := cgi/auth/tokens.o cgi/lib/cfg.o cgi/lib/sha256.o cgi/lib/wipe.o
+T_OBJ_tokens  := cgi/auth/tokens.o cgi/lib/cfg.o cgi/lib/log.o cgi/lib/sha256.o cgi/lib/wipe.o
 .SECONDEXPANSION:
 $(B)/tests/test_%: $(B)/tests/unit/test_%.o $$(addprefix $(B)/,$$(T_OBJ_$$*))
 	$(CC) $(LDFLAGS) $^ $(T_LIB_$*) -o $@
@@ -140,7 +141,18 @@ integration: all $(NODE)
 # kubectl renders deploy/k8s (tests/integration/k8s.bats): the machine's
 # own, else Debian's kubernetes-client.
 KUBECTL := command -v kubectl >/dev/null || scripts/deps.sh kubernetes-client
-test: all $(UNIT_BIN) $(NODE)
+# The formatter and the linter, configured in .clang-format and .clang-tidy
+# (which says why each left-out check is left out); make test runs both.
+LINT_C    := $(wildcard cgi/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
+TIDY_ARGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Icgi/lib -Icgi/auth -Icgi/info
+lint: | $(B)/.deps
+	clang-format --dry-run --Werror $(LINT_C)
+	@mkdir -p $(B)
+	@clang-tidy --quiet $(wildcard cgi/*/*.c) -- $(TIDY_ARGS) >$(B)/tidy.log 2>&1 || \
+	    { grep -v 'warnings generated' $(B)/tidy.log; exit 1; }
+	@echo "lint: clang-format and clang-tidy clean"
+
+test: lint all $(UNIT_BIN) $(NODE)
 	@scripts/deps.sh chromium
 	@$(KUBECTL)
 	@scripts/test.sh all $(UNIT_BIN)

@@ -24,12 +24,13 @@ static const char auth_ok[] = "{\"authenticated\":true}";
 static void
 auth_login(struct svc_req *r, const void *app)
 {
-	const struct tokens	*ts = app;
-	const char		*tok;
-	size_t			 len;
+	const struct tokens *ts = app;
+	const char          *tok;
+	size_t               len;
 
-	if (tokens_extract(svc_param(r, "HTTP_AUTHORIZATION"), &tok,
-	    &len) == 0 && tokens_match(ts, tok, len)) {
+	if (tokens_extract(svc_param(r, "HTTP_AUTHORIZATION"), &tok, &len) ==
+		0 &&
+	    tokens_match(ts, tok, len)) {
 		resp_json(r, 200, NULL, auth_ok, sizeof(auth_ok) - 1);
 		return;
 	}
@@ -39,9 +40,9 @@ auth_login(struct svc_req *r, const void *app)
 static void
 auth_redirect(struct svc_req *r, const void *app)
 {
-	const char	*q = svc_param(r, "QUERY_STRING");
-	char		 extra[AUTH_QUERY_MAX + 32];
-	size_t		 i, n;
+	const char *q = svc_param(r, "QUERY_STRING");
+	char        extra[AUTH_QUERY_MAX + 32];
+	size_t      i, n;
 
 	(void)app;
 	n = q ? strnlen(q, AUTH_QUERY_MAX + 1) : 0;
@@ -66,16 +67,16 @@ static const struct svc_route auth_routes[] = {
 int
 main(void)
 {
-	struct svc_cfg	 cfg;
-	struct tokens	 ts;
-	struct svc_def	 def = {
+	struct svc_cfg cfg;
+	struct tokens  ts;
+	struct svc_def def = {
 		.name = "auth",
 		.routes = auth_routes,
 		.nroutes = sizeof(auth_routes) / sizeof(auth_routes[0]),
 		.app = &ts,
 	};
-	char		 err[CFG_ERR_MAX];
-	int		 rc;
+	char err[CFG_ERR_MAX];
+	int  rc;
 
 	log_init(def.name);
 	/*

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "log.h"
 #include "wipe.h"
 
 static int
@@ -40,12 +41,12 @@ tokens_hexval(unsigned char c)
 static int
 tokens_parse_hash(const char *s, size_t len, unsigned char h[SHA256_LEN])
 {
-	size_t	i;
-	int	hi, lo;
+	size_t i;
+	int    hi, lo;
 
 	s += TOKENS_HASH_PREFIX_LEN;
 	len -= TOKENS_HASH_PREFIX_LEN;
-	if (len != 2 * SHA256_LEN)
+	if (len != (size_t)2 * SHA256_LEN)
 		return -1;
 	for (i = 0; i < SHA256_LEN; i++) {
 		if ((hi = tokens_hexval((unsigned char)s[2 * i])) == -1 ||
@@ -65,9 +66,9 @@ static int
 tokens_add(struct tokens *ts, const char *s, size_t len, const char *where,
     char err[CFG_ERR_MAX])
 {
-	struct token	*t;
-	unsigned char	 h[SHA256_LEN];
-	size_t		 i;
+	struct token *t;
+	unsigned char h[SHA256_LEN];
+	size_t        i;
 
 	while (len > 0 && tokens_blank(*s)) {
 		s++;
@@ -80,19 +81,24 @@ tokens_add(struct tokens *ts, const char *s, size_t len, const char *where,
 	if (len >= TOKENS_HASH_PREFIX_LEN &&
 	    memcmp(s, TOKENS_HASH_PREFIX, TOKENS_HASH_PREFIX_LEN) == 0) {
 		if (tokens_parse_hash(s, len, h) == -1) {
-			snprintf(err, CFG_ERR_MAX, "%s: a sha256: entry must "
-			    "be followed by exactly 64 hex digits", where);
+			snprintf(err, CFG_ERR_MAX,
+			    "%s: a sha256: entry must "
+			    "be followed by exactly 64 hex digits",
+			    where);
 			return -1;
 		}
 	} else {
 		if (len > TOKEN_MAX) {
-			snprintf(err, CFG_ERR_MAX, "%s: a token is longer "
-			    "than %d bytes", where, TOKEN_MAX);
+			snprintf(err, CFG_ERR_MAX,
+			    "%s: a token is longer "
+			    "than %d bytes",
+			    where, TOKEN_MAX);
 			return -1;
 		}
 		for (i = 0; i < len; i++)
 			if (!tokens_char_ok((unsigned char)s[i])) {
-				snprintf(err, CFG_ERR_MAX, "%s: a token holds "
+				snprintf(err, CFG_ERR_MAX,
+				    "%s: a token holds "
 				    "a character other than visible ASCII",
 				    where);
 				return -1;
@@ -116,12 +122,12 @@ tokens_add(struct tokens *ts, const char *s, size_t len, const char *where,
 int
 tokens_parse_list(struct tokens *ts, const char *list, char err[CFG_ERR_MAX])
 {
-	const char	*p = list, *comma;
+	const char *p = list, *comma;
 
 	for (;;) {
 		comma = strchr(p, ',');
 		if (tokens_add(ts, p, comma ? (size_t)(comma - p) : strlen(p),
-		    "AUTH_TOKENS", err) == -1)
+			"AUTH_TOKENS", err) == -1)
 			return -1;
 		if (comma == NULL)
 			return 0;
@@ -133,10 +139,10 @@ int
 tokens_parse_file(struct tokens *ts, const char *text, size_t len,
     char err[CFG_ERR_MAX])
 {
-	const char	*p = text, *end = text + len, *nl;
-	char		 where[48];
-	size_t		 n;
-	int		 line = 0;
+	const char *p = text, *end = text + len, *nl;
+	char        where[48];
+	size_t      n;
+	int         line = 0;
 
 	while (p < end) {
 		line++;
@@ -171,27 +177,34 @@ tokens_parse_file(struct tokens *ts, const char *text, size_t len,
 static int
 tokens_read_file(struct tokens *ts, const char *path, char err[CFG_ERR_MAX])
 {
-	FILE	*f;
-	char	*buf;
-	size_t	 len;
-	int	 rc = -1;
+	char   ebuf[LOG_ERRNO_MAX];
+	FILE  *f;
+	char  *buf;
+	size_t len;
+	int    rc = -1;
 
 	if ((buf = malloc(TOKENS_FILE_MAX + 1)) == NULL) {
 		snprintf(err, CFG_ERR_MAX, "AUTH_TOKENS_FILE: out of memory");
 		return -1;
 	}
 	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, CFG_ERR_MAX, "AUTH_TOKENS_FILE: cannot open "
-		    "'%.128s': %s", path, strerror(errno));
+		snprintf(err, CFG_ERR_MAX,
+		    "AUTH_TOKENS_FILE: cannot open "
+		    "'%.128s': %s",
+		    path, log_strerror(errno, ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	len = fread(buf, 1, TOKENS_FILE_MAX + 1, f);
 	if (ferror(f))
-		snprintf(err, CFG_ERR_MAX, "AUTH_TOKENS_FILE: cannot read "
-		    "'%.128s'", path);
+		snprintf(err, CFG_ERR_MAX,
+		    "AUTH_TOKENS_FILE: cannot read "
+		    "'%.128s'",
+		    path);
 	else if (len > TOKENS_FILE_MAX)
-		snprintf(err, CFG_ERR_MAX, "AUTH_TOKENS_FILE: larger than %d "
-		    "bytes", TOKENS_FILE_MAX);
+		snprintf(err, CFG_ERR_MAX,
+		    "AUTH_TOKENS_FILE: larger than %zu "
+		    "bytes",
+		    TOKENS_FILE_MAX);
 	else
 		rc = tokens_parse_file(ts, buf, len, err);
 	fclose(f);
@@ -205,27 +218,29 @@ out:
 int
 tokens_load(struct tokens *ts, char err[CFG_ERR_MAX])
 {
-	const char	*list, *file;
-	int		 rc;
+	const char *list, *file;
+	int         rc;
 
 	ts->n = 0;
 	ts->t = NULL;
-	if (cfg_str("AUTH_TOKENS", NULL, (size_t)TOKENS_COUNT_MAX *
-	    (TOKEN_MAX + 1), &list, err) == -1 ||
+	if (cfg_str("AUTH_TOKENS", NULL,
+		(size_t)TOKENS_COUNT_MAX * (TOKEN_MAX + 1), &list, err) == -1 ||
 	    cfg_str("AUTH_TOKENS_FILE", NULL, 4096, &file, err) == -1)
 		return -1;
 	if (list != NULL && file != NULL) {
-		snprintf(err, CFG_ERR_MAX, "AUTH_TOKENS and AUTH_TOKENS_FILE "
+		snprintf(err, CFG_ERR_MAX,
+		    "AUTH_TOKENS and AUTH_TOKENS_FILE "
 		    "are both set: set only one");
 		return -1;
 	}
 	if (list == NULL && file == NULL) {
-		snprintf(err, CFG_ERR_MAX, "AUTH_TOKENS: not set, and neither "
+		snprintf(err, CFG_ERR_MAX,
+		    "AUTH_TOKENS: not set, and neither "
 		    "is AUTH_TOKENS_FILE: refusing to start with no token");
 		return -1;
 	}
-	rc = list ? tokens_parse_list(ts, list, err) :
-	    tokens_read_file(ts, file, err);
+	rc = list ? tokens_parse_list(ts, list, err)
+		  : tokens_read_file(ts, file, err);
 	if (list != NULL) {
 		/*
 		 * The plaintext tokens leave the process's environment: its
@@ -233,6 +248,7 @@ tokens_load(struct tokens *ts, char err[CFG_ERR_MAX])
 		 * variable goes.  Only the digests stay.
 		 */
 		wipe((char *)list, strlen(list));
+		/* NOLINTNEXTLINE(concurrency-mt-unsafe): at start, no thread yet */
 		unsetenv("AUTH_TOKENS");
 	}
 	if (rc == 0 && ts->n == 0) {
@@ -258,8 +274,8 @@ tokens_free(struct tokens *ts)
 int
 tokens_extract(const char *header, const char **tok, size_t *len)
 {
-	const char	*s, *e;
-	size_t		 i, n;
+	const char *s, *e;
+	size_t      i, n;
 
 	if (header == NULL)
 		return -1;
@@ -292,9 +308,9 @@ tokens_extract(const char *header, const char **tok, size_t *len)
 int
 tokens_match(const struct tokens *ts, const char *tok, size_t len)
 {
-	unsigned char	 cand[SHA256_LEN];
-	size_t		 i, k;
-	int		 found = 0;
+	unsigned char cand[SHA256_LEN];
+	size_t        i, k;
+	int           found = 0;
 
 	/* A candidate's length is not a secret; the store's contents are. */
 	if (len == 0 || len > TOKEN_MAX)

@@ -18,25 +18,25 @@
 #include "sha256.h"
 
 /* Longest token: far above any bearer token in use, small enough to scan. */
-#define TOKEN_MAX 256
+#define TOKEN_MAX        256
 /* Most tokens in a store: matching touches every one of them. */
 #define TOKENS_COUNT_MAX 1024
 /* Longest Authorization header looked at: "Bearer " + a token + blanks. */
-#define AUTHZ_MAX 512
+#define AUTHZ_MAX        512
 /* Largest AUTH_TOKENS_FILE read. */
-#define TOKENS_FILE_MAX (1024 * 1024)
+#define TOKENS_FILE_MAX  ((size_t)1024 * 1024)
 
 /* An entry that is a digest, not a token. */
-#define TOKENS_HASH_PREFIX "sha256:"
+#define TOKENS_HASH_PREFIX     "sha256:"
 #define TOKENS_HASH_PREFIX_LEN (sizeof(TOKENS_HASH_PREFIX) - 1)
 
 struct token {
-	unsigned char	 h[SHA256_LEN];	/* SHA-256 of the token */
+	unsigned char h[SHA256_LEN]; /* SHA-256 of the token */
 };
 
 struct tokens {
-	size_t		 n;
-	struct token	*t;		/* owned; freed by tokens_free() */
+	size_t        n;
+	struct token *t; /* owned; freed by tokens_free() */
 };
 
 /*
@@ -46,8 +46,8 @@ struct tokens {
 int tokens_load(struct tokens *ts, char err[CFG_ERR_MAX]);
 
 /* Adds the tokens of a comma-separated list.  Returns 0, or -1 and err. */
-int tokens_parse_list(struct tokens *ts, const char *list,
-    char err[CFG_ERR_MAX]);
+int
+tokens_parse_list(struct tokens *ts, const char *list, char err[CFG_ERR_MAX]);
 
 /* Adds the tokens of a token file's text.  Returns 0, or -1 and err. */
 int tokens_parse_file(struct tokens *ts, const char *text, size_t len,

@@ -22,38 +22,40 @@
 #define AUTHC_REQID_LINE 96
 
 struct authc {
-	CURL		*h;
+	CURL *h;
 	/* Content-Type:, Expect:, Authorization, X-Request-ID. */
 	struct curl_slist hdr[4];
-	char		 authz[AUTHC_AUTHZ_MAX + 32];
-	char		 rid[AUTHC_REQID_LINE];
-	char		 body[AUTHC_BODY_MAX];
-	size_t		 len;
-	int		 overflow;
-	int		 wipe;		/* authz holds a token */
-	char		 errbuf[CURL_ERROR_SIZE];
-	char		 why[CURL_ERROR_SIZE + 32];
+	char              authz[AUTHC_AUTHZ_MAX + 32];
+	char              rid[AUTHC_REQID_LINE];
+	char              body[AUTHC_BODY_MAX];
+	size_t            len;
+	int               overflow;
+	int               wipe; /* authz holds a token */
+	char              errbuf[CURL_ERROR_SIZE];
+	char              why[CURL_ERROR_SIZE + 32];
 };
 
 int
 authc_cfg_load(struct authc_cfg *cfg, char err[CFG_ERR_MAX])
 {
-	CURLU	*u;
-	char	*scheme = NULL;
-	int	 rc = -1;
+	CURLU *u;
+	char  *scheme = NULL;
+	int    rc = -1;
 
 	if (cfg_str("AUTH_URL", "http://127.0.0.1:8080/login/", AUTHC_URL_MAX,
-	    &cfg->url, err) == -1 ||
+		&cfg->url, err) == -1 ||
 	    cfg_str("AUTH_UNIX_SOCKET", NULL, AUTHC_SOCK_MAX, &cfg->sock,
-	    err) == -1 ||
-	    cfg_long("AUTH_CONNECT_TIMEOUT_MS", 500, 1, 60000,
-	    &cfg->connect_ms, err) == -1 ||
-	    cfg_long("AUTH_TIMEOUT_MS", 2000, 1, 600000, &cfg->total_ms,
-	    err) == -1)
+		err) == -1 ||
+	    cfg_long("AUTH_CONNECT_TIMEOUT_MS", 500, 1, 60000, &cfg->connect_ms,
+		err) == -1 ||
+	    cfg_long("AUTH_TIMEOUT_MS", 2000, 1, 600000, &cfg->total_ms, err) ==
+		-1)
 		return -1;
 	if (cfg->total_ms < cfg->connect_ms) {
-		snprintf(err, CFG_ERR_MAX, "AUTH_TIMEOUT_MS: must not be less "
-		    "than AUTH_CONNECT_TIMEOUT_MS (%ld)", cfg->connect_ms);
+		snprintf(err, CFG_ERR_MAX,
+		    "AUTH_TIMEOUT_MS: must not be less "
+		    "than AUTH_CONNECT_TIMEOUT_MS (%ld)",
+		    cfg->connect_ms);
 		return -1;
 	}
 	if ((u = curl_url()) == NULL) {
@@ -65,7 +67,8 @@ authc_cfg_load(struct authc_cfg *cfg, char err[CFG_ERR_MAX])
 		snprintf(err, CFG_ERR_MAX, "AUTH_URL: not a valid URL");
 	else if (strcasecmp(scheme, "http") != 0 &&
 	    strcasecmp(scheme, "https") != 0)
-		snprintf(err, CFG_ERR_MAX, "AUTH_URL: must be http:// or "
+		snprintf(err, CFG_ERR_MAX,
+		    "AUTH_URL: must be http:// or "
 		    "https://");
 	else
 		rc = 0;
@@ -77,12 +80,12 @@ authc_cfg_load(struct authc_cfg *cfg, char err[CFG_ERR_MAX])
 static size_t
 authc_write(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct authc	*c = arg;
-	size_t		 n = size * nmemb;
+	struct authc *c = arg;
+	size_t        n = size * nmemb;
 
 	if (n > sizeof(c->body) - 1 - c->len) {
 		c->overflow = 1;
-		return 0;	/* ends the transfer: CURLE_WRITE_ERROR */
+		return 0; /* ends the transfer: CURLE_WRITE_ERROR */
 	}
 	memcpy(c->body + c->len, data, n);
 	c->len += n;
@@ -98,13 +101,13 @@ authc_write(char *data, size_t size, size_t nmemb, void *arg)
  * without libssh2 has no such symbol and nothing is done.
  */
 #define LIBSSH2_INIT_NO_CRYPTO 0x1
-static void	(*authc_ssh2_exit)(void);
+static void (*authc_ssh2_exit)(void);
 
 int
 authc_global_init(void)
 {
-	void	*self;
-	int	(*ssh2_init)(int);
+	void *self;
+	int (*ssh2_init)(int);
 
 	if ((self = dlopen(NULL, RTLD_LAZY)) != NULL) {
 		*(void **)&ssh2_init = dlsym(self, "libssh2_init");
@@ -129,8 +132,8 @@ authc_global_cleanup(void)
 struct authc *
 authc_new(const struct authc_cfg *cfg)
 {
-	struct authc	*c;
-	CURL		*h;
+	struct authc *c;
+	CURL         *h;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
@@ -145,12 +148,13 @@ authc_new(const struct authc_cfg *cfg)
 	c->hdr[3].data = c->rid;
 	if (curl_easy_setopt(h, CURLOPT_URL, cfg->url) != CURLE_OK ||
 	    /* The gateway's internal socket: AUTH_URL's host is only a name. */
-	    (cfg->sock != NULL && curl_easy_setopt(h,
-	    CURLOPT_UNIX_SOCKET_PATH, cfg->sock) != CURLE_OK) ||
+	    (cfg->sock != NULL &&
+		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, cfg->sock) !=
+		    CURLE_OK) ||
 	    /* Threads: no alarm()-based DNS timeouts. */
 	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-	    cfg->connect_ms) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_ms) !=
+		CURLE_OK ||
 	    /*
 	     * AUTH_URL's name is looked up again after a second, as the
 	     * gateway's resolver does: in a swarm it names every node's
@@ -159,19 +163,19 @@ authc_new(const struct authc_cfg *cfg)
 	     */
 	    curl_easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, 1L) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, cfg->total_ms) !=
-	    CURLE_OK ||
+		CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
 	    /* Never through a proxy from http_proxy & co: auth is ours. */
 	    curl_easy_setopt(h, CURLOPT_PROXY, "") != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdr) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") !=
-	    CURLE_OK ||
+		CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_POST, 1L) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_POSTFIELDS, "") != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_USERAGENT, "info.fcgi") != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, authc_write) !=
-	    CURLE_OK ||
+		CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_WRITEDATA, c) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf) != CURLE_OK) {
 		authc_free(c);
@@ -193,8 +197,8 @@ enum authc_outcome
 authc_map(CURLcode rc, long status, long long clen, const char *body,
     size_t len)
 {
-	cJSON			*o;
-	enum authc_outcome	 out = AUTHC_UNAVAILABLE;
+	cJSON             *o;
+	enum authc_outcome out = AUTHC_UNAVAILABLE;
 
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		return AUTHC_TIMEOUT;
@@ -213,8 +217,8 @@ authc_map(CURLcode rc, long status, long long clen, const char *body,
 		if (len == 0)
 			return clen == 0 ? AUTHC_OK : AUTHC_UNAVAILABLE;
 		o = cJSON_ParseWithLength(body, len);
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
-		    "authenticated")))
+		if (cJSON_IsTrue(
+			cJSON_GetObjectItemCaseSensitive(o, "authenticated")))
 			out = AUTHC_OK;
 		cJSON_Delete(o);
 		return out;
@@ -233,7 +237,7 @@ authc_map(CURLcode rc, long status, long long clen, const char *body,
 CURL *
 authc_begin(struct authc *c, const char *authorization, const char *reqid)
 {
-	struct curl_slist	*last = &c->hdr[1];
+	struct curl_slist *last = &c->hdr[1];
 
 	c->len = 0;
 	c->overflow = 0;
@@ -256,9 +260,9 @@ authc_begin(struct authc *c, const char *authorization, const char *reqid)
 enum authc_outcome
 authc_end(struct authc *c, CURLcode rc, const char **why)
 {
-	long			 status = 0;
-	curl_off_t		 clen = -1;
-	enum authc_outcome	 out;
+	long               status = 0;
+	curl_off_t         clen = -1;
+	enum authc_outcome out;
 
 	*why = "";
 	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
@@ -270,15 +274,18 @@ authc_end(struct authc *c, CURLcode rc, const char **why)
 	out = authc_map(rc, status, (long long)clen, c->body, c->len);
 	if (out == AUTHC_TIMEOUT || out == AUTHC_UNAVAILABLE) {
 		if (c->overflow)
-			snprintf(c->why, sizeof(c->why), "answer longer than "
-			    "%d bytes", AUTHC_BODY_MAX - 1);
+			snprintf(c->why, sizeof(c->why),
+			    "answer longer than "
+			    "%d bytes",
+			    AUTHC_BODY_MAX - 1);
 		else if (rc != CURLE_OK)
-			snprintf(c->why, sizeof(c->why), "%s", c->errbuf[0] ?
-			    c->errbuf : curl_easy_strerror(rc));
+			snprintf(c->why, sizeof(c->why), "%s",
+			    c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
 		else
 			snprintf(c->why, sizeof(c->why), "status %ld%s", status,
 			    status == 200 ? " with a body that is not "
-			    "{\"authenticated\":true}" : "");
+					    "{\"authenticated\":true}"
+					  : "");
 		*why = c->why;
 	}
 	return out;

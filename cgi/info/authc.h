@@ -21,29 +21,29 @@
 #include "cfg.h"
 
 /* Longest AUTH_URL. */
-#define AUTHC_URL_MAX 2048
+#define AUTHC_URL_MAX   2048
 /* Longest Authorization value forwarded; nginx's header buffers are 8k. */
 #define AUTHC_AUTHZ_MAX 4096
 /* Most of auth's answer body read; a longer one is garbage. */
-#define AUTHC_BODY_MAX 1024
+#define AUTHC_BODY_MAX  1024
 
 enum authc_outcome {
-	AUTHC_OK,		/* auth said 200 and authenticated */
-	AUTHC_UNAUTHORIZED,	/* auth said 401 */
-	AUTHC_FORBIDDEN,	/* auth said 403 */
-	AUTHC_TIMEOUT,		/* no answer within a deadline */
-	AUTHC_UNAVAILABLE,	/* refused, reset, 5xx, anything else */
-	AUTHC_N			/* how many; info names them in its metrics */
+	AUTHC_OK,           /* auth said 200 and authenticated */
+	AUTHC_UNAUTHORIZED, /* auth said 401 */
+	AUTHC_FORBIDDEN,    /* auth said 403 */
+	AUTHC_TIMEOUT,      /* no answer within a deadline */
+	AUTHC_UNAVAILABLE,  /* refused, reset, 5xx, anything else */
+	AUTHC_N             /* how many; info names them in its metrics */
 };
 
 /* Longest AUTH_UNIX_SOCKET: sun_path's size less its NUL. */
 #define AUTHC_SOCK_MAX 107
 
 struct authc_cfg {
-	const char	*url;		/* AUTH_URL */
-	const char	*sock;		/* AUTH_UNIX_SOCKET, or NULL: TCP */
-	long		 connect_ms;	/* AUTH_CONNECT_TIMEOUT_MS */
-	long		 total_ms;	/* AUTH_TIMEOUT_MS */
+	const char *url;        /* AUTH_URL */
+	const char *sock;       /* AUTH_UNIX_SOCKET, or NULL: TCP */
+	long        connect_ms; /* AUTH_CONNECT_TIMEOUT_MS */
+	long        total_ms;   /* AUTH_TIMEOUT_MS */
 };
 
 struct authc;
@@ -55,12 +55,12 @@ int authc_cfg_load(struct authc_cfg *cfg, char err[CFG_ERR_MAX]);
  * Initialises libcurl for the process (once, before any thread starts);
  * authc_global_cleanup() undoes it.  Returns 0, or -1.
  */
-int authc_global_init(void);
+int  authc_global_init(void);
 void authc_global_cleanup(void);
 
 /* A client for one call at a time; NULL on failure.  Free: authc_free(). */
 struct authc *authc_new(const struct authc_cfg *cfg);
-void authc_free(struct authc *c);
+void          authc_free(struct authc *c);
 
 /*
  * One call asking auth whether authorization (NULL: none sent) is valid,
@@ -71,8 +71,8 @@ void authc_free(struct authc *c);
  * UNAUTHORIZED or FORBIDDEN, *why is a short reason for the log (never a
  * token).  c serves one call at a time; not thread-safe.
  */
-CURL *authc_begin(struct authc *c, const char *authorization,
-    const char *reqid);
+CURL *
+authc_begin(struct authc *c, const char *authorization, const char *reqid);
 enum authc_outcome authc_end(struct authc *c, CURLcode rc, const char **why);
 
 /* c's easy handle, owned by c. */

@@ -23,21 +23,21 @@
 #define AUTHMUX_EVENTS 16
 
 struct authmux_slot {
-	struct authmux_slot	*next;		/* in the free list */
-	struct authc		*c;		/* made on first use */
-	void			*ctx;		/* the caller's, ctx_size bytes */
+	struct authmux_slot *next; /* in the free list */
+	struct authc        *c;    /* made on first use */
+	void                *ctx;  /* the caller's, ctx_size bytes */
 };
 
 struct authmux {
-	const struct authc_cfg	*cfg;
-	authmux_done		 done;
-	CURLM			*multi;
-	int			 ep;		/* curl's sockets */
-	long long		 due_ms;	/* curl's timer; -1: none */
-	struct authmux_slot	*slot;		/* [nslots] */
-	size_t			 nslots;
-	struct authmux_slot	*free;
-	max_align_t		*ctx;		/* every slot's context */
+	const struct authc_cfg *cfg;
+	authmux_done            done;
+	CURLM                  *multi;
+	int                     ep;     /* curl's sockets */
+	long long               due_ms; /* curl's timer; -1: none */
+	struct authmux_slot    *slot;   /* [nslots] */
+	size_t                  nslots;
+	struct authmux_slot    *free;
+	max_align_t            *ctx; /* every slot's context */
 };
 
 /*
@@ -57,8 +57,8 @@ authmux_check(CURLMcode mc, const char *what)
 static int
 authmux_sock(CURL *h, curl_socket_t s, int what, void *arg, void *sockp)
 {
-	struct authmux		*q = arg;
-	struct epoll_event	 ev;
+	struct authmux    *q = arg;
+	struct epoll_event ev;
 
 	(void)h;
 	(void)sockp;
@@ -81,7 +81,7 @@ authmux_sock(CURL *h, curl_socket_t s, int what, void *arg, void *sockp)
 static int
 authmux_timer(CURLM *m, long ms, void *arg)
 {
-	struct authmux	*q = arg;
+	struct authmux *q = arg;
 
 	(void)m;
 	q->due_ms = ms < 0 ? -1 : svc_now_ms() + ms;
@@ -92,8 +92,8 @@ struct authmux *
 authmux_new(const struct authc_cfg *cfg, size_t slots, size_t ctx_size,
     authmux_done done)
 {
-	struct authmux	*q;
-	size_t		 i, per;
+	struct authmux *q;
+	size_t          i, per;
 
 	/* Whole max_align_t units, so that every context is aligned. */
 	per = (ctx_size + sizeof(max_align_t) - 1) / sizeof(max_align_t);
@@ -120,10 +120,10 @@ authmux_new(const struct authc_cfg *cfg, size_t slots, size_t ctx_size,
 	if ((q->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (q->multi = curl_multi_init()) == NULL ||
 	    curl_multi_setopt(q->multi, CURLMOPT_SOCKETFUNCTION,
-	    authmux_sock) != CURLM_OK ||
+		authmux_sock) != CURLM_OK ||
 	    curl_multi_setopt(q->multi, CURLMOPT_SOCKETDATA, q) != CURLM_OK ||
 	    curl_multi_setopt(q->multi, CURLMOPT_TIMERFUNCTION,
-	    authmux_timer) != CURLM_OK ||
+		authmux_timer) != CURLM_OK ||
 	    curl_multi_setopt(q->multi, CURLMOPT_TIMERDATA, q) != CURLM_OK) {
 		authmux_free(q);
 		return NULL;
@@ -134,7 +134,7 @@ authmux_new(const struct authc_cfg *cfg, size_t slots, size_t ctx_size,
 void
 authmux_free(struct authmux *q)
 {
-	size_t	 i;
+	size_t i;
 
 	if (q == NULL)
 		return;
@@ -157,9 +157,9 @@ authmux_free(struct authmux *q)
 void *
 authmux_start(struct authmux *q, const char *authorization, const char *reqid)
 {
-	struct authmux_slot	*s = q->free;
-	const char		*why;
-	CURL			*h;
+	struct authmux_slot *s = q->free;
+	const char          *why;
+	CURL                *h;
 
 	if (s == NULL)
 		return NULL;
@@ -185,7 +185,7 @@ authmux_fd(const struct authmux *q)
 long
 authmux_timeout(const struct authmux *q)
 {
-	long long	 left;
+	long long left;
 
 	if (q->due_ms < 0)
 		return -1;
@@ -196,28 +196,30 @@ authmux_timeout(const struct authmux *q)
 void
 authmux_run(struct authmux *q)
 {
-	struct epoll_event	 ev[AUTHMUX_EVENTS];
-	struct authmux_slot	*s;
-	enum authc_outcome	 out;
-	const char		*why;
-	CURLMsg			*m;
-	CURLcode		 rc;
-	CURL			*h;
-	int			 i, n, running, left, flags;
+	struct epoll_event   ev[AUTHMUX_EVENTS];
+	struct authmux_slot *s;
+	enum authc_outcome   out;
+	const char          *why;
+	CURLMsg             *m;
+	CURLcode             rc;
+	CURL                *h;
+	int                  i, n, running, left, flags;
 
 	n = epoll_wait(q->ep, ev, AUTHMUX_EVENTS, 0);
 	for (i = 0; i < n; i++) {
 		flags = ((ev[i].events & EPOLLIN) ? CURL_CSELECT_IN : 0) |
 		    ((ev[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
-		    ((ev[i].events & (EPOLLERR | EPOLLHUP)) ?
-		    CURL_CSELECT_ERR : 0);
-		authmux_check(curl_multi_socket_action(q->multi,
-		    ev[i].data.fd, flags, &running), "socket_action");
+		    ((ev[i].events & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR
+							    : 0);
+		authmux_check(curl_multi_socket_action(q->multi, ev[i].data.fd,
+				  flags, &running),
+		    "socket_action");
 	}
 	if (q->due_ms >= 0 && svc_now_ms() >= q->due_ms) {
 		q->due_ms = -1;
 		authmux_check(curl_multi_socket_action(q->multi,
-		    CURL_SOCKET_TIMEOUT, 0, &running), "socket_action");
+				  CURL_SOCKET_TIMEOUT, 0, &running),
+		    "socket_action");
 	}
 	while ((m = curl_multi_info_read(q->multi, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE)

@@ -20,8 +20,8 @@
 struct authmux;
 
 /* A finished call: ctx as authmux_start() gave it; why as authc_end()'s. */
-typedef void (*authmux_done)(void *ctx, enum authc_outcome out,
-    const char *why);
+typedef void (
+    *authmux_done)(void *ctx, enum authc_outcome out, const char *why);
 
 /*
  * slots calls at once, each with ctx_size bytes of context (aligned for
@@ -30,7 +30,7 @@ typedef void (*authmux_done)(void *ctx, enum authc_outcome out,
  */
 struct authmux *authmux_new(const struct authc_cfg *cfg, size_t slots,
     size_t ctx_size, authmux_done done);
-void authmux_free(struct authmux *q);
+void            authmux_free(struct authmux *q);
 
 /*
  * Starts a call with authc_begin()'s arguments and returns its context, for
@@ -39,8 +39,8 @@ void authmux_free(struct authmux *q);
  * slot is free, memory is short or curl refuses the call: then done is
  * never called.
  */
-void *authmux_start(struct authmux *q, const char *authorization,
-    const char *reqid);
+void *
+authmux_start(struct authmux *q, const char *authorization, const char *reqid);
 
 /* Readable when authmux_run() has work. */
 int authmux_fd(const struct authmux *q);

@@ -12,17 +12,17 @@
 
 
 struct breaker {
-	int			 threshold;	/* 0: never opens */
-	long			 cooldown_ms;
-	atomic_int		 failures;	/* consecutive */
-	atomic_llong		 open_until;	/* ms; 0 while closed */
-	atomic_int		 probing;	/* a half-open probe is out */
+	int          threshold; /* 0: never opens */
+	long         cooldown_ms;
+	atomic_int   failures;   /* consecutive */
+	atomic_llong open_until; /* ms; 0 while closed */
+	atomic_int   probing;    /* a half-open probe is out */
 };
 
 struct breaker *
 breaker_new(int threshold, long cooldown_ms)
 {
-	struct breaker	*b;
+	struct breaker *b;
 
 	if ((b = malloc(sizeof(*b))) == NULL)
 		return NULL;
@@ -61,8 +61,8 @@ breaker_is_open(struct breaker *b)
 enum breaker_verdict
 breaker_allow(struct breaker *b, long long now_ms, long long *retry_ms)
 {
-	long long	 until;
-	int		 idle = 0;
+	long long until;
+	int       idle = 0;
 
 	if (b->threshold == 0)
 		return BREAKER_PASS;
@@ -81,7 +81,7 @@ enum breaker_change
 breaker_record(struct breaker *b, int ok, enum breaker_verdict v,
     long long now_ms)
 {
-	long long	 until;
+	long long until;
 
 	if (b->threshold == 0)
 		return BREAKER_SAME;
@@ -103,7 +103,7 @@ breaker_record(struct breaker *b, int ok, enum breaker_verdict v,
 	if (atomic_fetch_add(&b->failures, 1) + 1 >= b->threshold) {
 		until = 0;
 		if (atomic_compare_exchange_strong(&b->open_until, &until,
-		    now_ms + b->cooldown_ms))
+			now_ms + b->cooldown_ms))
 			return BREAKER_OPENED;
 	}
 	return BREAKER_SAME;

@@ -14,16 +14,16 @@
 struct breaker;
 
 enum breaker_verdict {
-	BREAKER_PASS,		/* closed: call */
-	BREAKER_PROBE,		/* half-open: this call is the probe */
-	BREAKER_REJECT,		/* open: do not call */
+	BREAKER_PASS,   /* closed: call */
+	BREAKER_PROBE,  /* half-open: this call is the probe */
+	BREAKER_REJECT, /* open: do not call */
 };
 
 /* What a call's result changed; the caller logs each change once. */
 enum breaker_change {
 	BREAKER_SAME,
 	BREAKER_OPENED,
-	BREAKER_REOPENED,	/* the probe failed */
+	BREAKER_REOPENED, /* the probe failed */
 	BREAKER_CLOSED,
 };
 
@@ -33,10 +33,10 @@ enum breaker_change {
  * breaker_free().  Make it before the threads start.
  */
 struct breaker *breaker_new(int threshold, long cooldown_ms);
-void breaker_free(struct breaker *b);
+void            breaker_free(struct breaker *b);
 
 /* Its settings, for logs.  Thread-safe. */
-int breaker_threshold(const struct breaker *b);
+int  breaker_threshold(const struct breaker *b);
 long breaker_cooldown_ms(const struct breaker *b);
 
 /* 1 while open or half-open (calls are refused or probing), else 0. */
@@ -47,8 +47,8 @@ int breaker_is_open(struct breaker *b);
  * NULL) is how long until the next probe.  A PROBE verdict must be followed by
  * breaker_record().  Thread-safe.
  */
-enum breaker_verdict breaker_allow(struct breaker *b, long long now_ms,
-    long long *retry_ms);
+enum breaker_verdict
+breaker_allow(struct breaker *b, long long now_ms, long long *retry_ms);
 
 /* Records a call's result (ok: auth answered).  Thread-safe. */
 enum breaker_change breaker_record(struct breaker *b, int ok,

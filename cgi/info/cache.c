@@ -14,12 +14,12 @@
 int
 cache_init(struct cache *c, char err[CFG_ERR_MAX])
 {
-	long	size;
-	int	i;
+	long size;
+	int  i;
 
 	memset(c, 0, sizeof(*c));
-	if (cfg_long("AUTH_CACHE_TTL_MS", 0, 0, 3600000, &c->ttl_ms,
-	    err) == -1 ||
+	if (cfg_long("AUTH_CACHE_TTL_MS", 0, 0, 3600000, &c->ttl_ms, err) ==
+		-1 ||
 	    cfg_long("AUTH_CACHE_SIZE", 1024, 1, 1048576, &size, err) == -1)
 		return -1;
 	if (c->ttl_ms == 0)
@@ -37,7 +37,7 @@ cache_init(struct cache *c, char err[CFG_ERR_MAX])
 void
 cache_free(struct cache *c)
 {
-	int	i;
+	int i;
 
 	if (c->slot == NULL)
 		return;
@@ -61,8 +61,8 @@ cache_key(const char *authorization, unsigned char key[SHA256_LEN])
 static size_t
 cache_index(const struct cache *c, const unsigned char key[SHA256_LEN])
 {
-	unsigned long long	h = 0;
-	int			i;
+	unsigned long long h = 0;
+	int                i;
 
 	for (i = 0; i < 8; i++)
 		h = h << 8 | key[i];
@@ -73,17 +73,16 @@ int
 cache_hit(struct cache *c, const unsigned char key[SHA256_LEN],
     long long now_ms)
 {
-	struct cache_entry	*e;
-	size_t			 i;
-	int			 hit;
+	struct cache_entry *e;
+	size_t              i;
+	int                 hit;
 
 	if (c->ttl_ms == 0)
 		return 0;
 	i = cache_index(c, key);
 	e = &c->slot[i];
 	pthread_mutex_lock(&c->lock[i % CACHE_STRIPES]);
-	hit = e->expires_ms > now_ms &&
-	    memcmp(e->key, key, SHA256_LEN) == 0;
+	hit = e->expires_ms > now_ms && memcmp(e->key, key, SHA256_LEN) == 0;
 	pthread_mutex_unlock(&c->lock[i % CACHE_STRIPES]);
 	return hit;
 }
@@ -92,8 +91,8 @@ void
 cache_put(struct cache *c, const unsigned char key[SHA256_LEN],
     long long now_ms)
 {
-	struct cache_entry	*e;
-	size_t			 i;
+	struct cache_entry *e;
+	size_t              i;
 
 	if (c->ttl_ms == 0)
 		return;

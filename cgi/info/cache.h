@@ -23,15 +23,15 @@
 #define CACHE_STRIPES 64
 
 struct cache_entry {
-	unsigned char	 key[SHA256_LEN];
-	long long	 expires_ms;	/* 0: empty */
+	unsigned char key[SHA256_LEN];
+	long long     expires_ms; /* 0: empty */
 };
 
 struct cache {
-	long			 ttl_ms;	/* 0: off */
-	size_t			 size;
-	struct cache_entry	*slot;
-	pthread_mutex_t		 lock[CACHE_STRIPES];
+	long                ttl_ms; /* 0: off */
+	size_t              size;
+	struct cache_entry *slot;
+	pthread_mutex_t     lock[CACHE_STRIPES];
 };
 
 /*
@@ -39,7 +39,7 @@ struct cache {
  * (1024, 1..1048576) and sets c up.  Returns 0, or -1 with err filled.
  * Release with cache_free().
  */
-int cache_init(struct cache *c, char err[CFG_ERR_MAX]);
+int  cache_init(struct cache *c, char err[CFG_ERR_MAX]);
 void cache_free(struct cache *c);
 
 /* The key of an Authorization value (NULL: no header).  Pure. */

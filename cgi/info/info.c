@@ -11,9 +11,8 @@
 #include "log.h"
 #include "resp.h"
 
-static const char *const info_call_names[INFO_CALL_N] = {
-	"ok", "denied", "timeout", "unavailable", "breaker_open", "cached",
-};
+static const char *const info_call_names[INFO_CALL_N] = { "ok", "denied",
+	"timeout", "unavailable", "breaker_open", "cached" };
 
 /* The call's outcome as a metric. */
 static const enum info_call info_call_of[AUTHC_N] = {
@@ -31,7 +30,7 @@ static void
 info_unavailable(struct svc_req *r, int status, long long retry_ms,
     const char *detail)
 {
-	char	 extra[48];
+	char extra[48];
 
 	snprintf(extra, sizeof(extra), "Retry-After: %lld\r\n",
 	    retry_ms <= 1000 ? 1 : (retry_ms + 999) / 1000);
@@ -43,13 +42,16 @@ info_log_change(enum breaker_change ch, const struct breaker *b)
 {
 	switch (ch) {
 	case BREAKER_OPENED:
-		log_event("warn", "breaker open: %d consecutive auth failures, "
-		    "failing fast for %ld ms", breaker_threshold(b),
-		    breaker_cooldown_ms(b));
+		log_event("warn",
+		    "breaker open: %d consecutive auth failures, "
+		    "failing fast for %ld ms",
+		    breaker_threshold(b), breaker_cooldown_ms(b));
 		break;
 	case BREAKER_REOPENED:
-		log_event("warn", "breaker open again: probe failed, failing "
-		    "fast for %ld ms", breaker_cooldown_ms(b));
+		log_event("warn",
+		    "breaker open again: probe failed, failing "
+		    "fast for %ld ms",
+		    breaker_cooldown_ms(b));
 		break;
 	case BREAKER_CLOSED:
 		log_event("info", "breaker closed: auth answers again");
@@ -62,7 +64,7 @@ info_log_change(enum breaker_change ch, const struct breaker *b)
 static int
 info_header_ok(const char *s)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; s[i] != '\0'; i++)
 		if (i >= AUTHC_AUTHZ_MAX || (unsigned char)s[i] < 0x20 ||
@@ -79,17 +81,17 @@ info_count(const struct info_app *a, enum info_call c)
 
 /* A request waiting for its call to auth: authmux's context of the call. */
 struct info_pending {
-	const struct info_app	*app;
-	struct svc_req		*r;
-	enum breaker_verdict	 v;
-	int			 cacheable;
-	unsigned char		 key[SHA256_LEN];
+	const struct info_app *app;
+	struct svc_req        *r;
+	enum breaker_verdict   v;
+	int                    cacheable;
+	unsigned char          key[SHA256_LEN];
 };
 
 /* A worker thread's state: its calls in flight. */
 struct info_thread {
-	const struct info_app	*app;
-	struct authmux		*q;
+	const struct info_app *app;
+	struct authmux        *q;
 };
 
 /* Answers k's request once auth's answer is known. */
@@ -97,10 +99,12 @@ static void
 info_answer_call(const struct info_app *a, struct info_pending *k,
     enum authc_outcome out, const char *why)
 {
-	struct svc_req	*r = k->r;
+	struct svc_req *r = k->r;
 
-	info_log_change(breaker_record(a->breaker, out != AUTHC_TIMEOUT &&
-	    out != AUTHC_UNAVAILABLE, k->v, svc_now_ms()), a->breaker);
+	info_log_change(breaker_record(a->breaker,
+			    out != AUTHC_TIMEOUT && out != AUTHC_UNAVAILABLE,
+			    k->v, svc_now_ms()),
+	    a->breaker);
 	info_count(a, info_call_of[out]);
 	switch (out) {
 	case AUTHC_OK:
@@ -131,7 +135,7 @@ info_answer_call(const struct info_app *a, struct info_pending *k,
 static void
 info_call_done(void *ctx, enum authc_outcome out, const char *why)
 {
-	struct info_pending	*k = ctx;
+	struct info_pending *k = ctx;
 
 	info_answer_call(k->app, k, out, why);
 	svc_done(k->r);
@@ -140,14 +144,14 @@ info_call_done(void *ctx, enum authc_outcome out, const char *why)
 void
 info_get(struct svc_req *r, const void *app)
 {
-	const struct info_app	*a = app;
-	struct info_thread	*t = r->state;
-	struct info_pending	*k;
-	const char		*authz;
-	enum breaker_verdict	 v;
-	long long		 retry_ms = 0;
-	unsigned char		 key[SHA256_LEN];
-	int			 cacheable;
+	const struct info_app *a = app;
+	struct info_thread    *t = r->state;
+	struct info_pending   *k;
+	const char            *authz;
+	enum breaker_verdict   v;
+	long long              retry_ms = 0;
+	unsigned char          key[SHA256_LEN];
+	int                    cacheable;
 
 	authz = svc_param(r, "HTTP_AUTHORIZATION");
 	/* Not worth a round trip: auth would refuse it too. */
@@ -209,7 +213,7 @@ info_loop_run(void *state)
 void
 info_thread_free(void *state)
 {
-	struct info_thread	*t = state;
+	struct info_thread *t = state;
 
 	if (t == NULL)
 		return;
@@ -220,13 +224,13 @@ info_thread_free(void *state)
 void *
 info_thread_init(const void *app)
 {
-	struct info_thread	*t;
+	struct info_thread *t;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
 	t->app = app;
 	if ((t->q = authmux_new(&t->app->authc, INFO_INFLIGHT,
-	    sizeof(struct info_pending), info_call_done)) == NULL) {
+		 sizeof(struct info_pending), info_call_done)) == NULL) {
 		free(t);
 		return NULL;
 	}
@@ -236,23 +240,26 @@ info_thread_init(const void *app)
 int
 info_metrics(const void *app, char *buf, size_t cap, size_t *len)
 {
-	const struct info_app	*a = app;
-	int			 i;
+	const struct info_app *a = app;
+	int                    i;
 
-	if (metrics_printf(buf, cap, len, "# HELP info_auth_calls_total "
-	    "What became of /info's calls to auth.\n"
-	    "# TYPE info_auth_calls_total counter\n") == -1)
+	if (metrics_printf(buf, cap, len,
+		"# HELP info_auth_calls_total "
+		"What became of /info's calls to auth.\n"
+		"# TYPE info_auth_calls_total counter\n") == -1)
 		return -1;
 	for (i = 0; i < INFO_CALL_N; i++)
-		if (metrics_printf(buf, cap, len, "info_auth_calls_total{"
-		    "outcome=\"%s\"} %llu\n", info_call_names[i],
-		    atomic_load_explicit(&a->calls[i],
-		    memory_order_relaxed)) == -1)
+		if (metrics_printf(buf, cap, len,
+			"info_auth_calls_total{"
+			"outcome=\"%s\"} %llu\n",
+			info_call_names[i],
+			atomic_load_explicit(&a->calls[i],
+			    memory_order_relaxed)) == -1)
 			return -1;
-	return metrics_printf(buf, cap, len, "# HELP info_auth_breaker_open "
+	return metrics_printf(buf, cap, len,
+	    "# HELP info_auth_breaker_open "
 	    "1 while the circuit breaker refuses calls to auth.\n"
 	    "# TYPE info_auth_breaker_open gauge\n"
 	    "info_auth_breaker_open %d\n",
 	    breaker_is_open(a->breaker));
 }
-

@@ -24,11 +24,11 @@
 /* What became of each /info's call to auth, for /metrics. */
 enum info_call {
 	INFO_CALL_OK,
-	INFO_CALL_DENIED,		/* 401 or 403 */
+	INFO_CALL_DENIED, /* 401 or 403 */
 	INFO_CALL_TIMEOUT,
 	INFO_CALL_UNAVAILABLE,
-	INFO_CALL_BREAKER_OPEN,		/* not made: the breaker refused */
-	INFO_CALL_CACHED,		/* not made: a "yes" from the cache */
+	INFO_CALL_BREAKER_OPEN, /* not made: the breaker refused */
+	INFO_CALL_CACHED,       /* not made: a "yes" from the cache */
 	INFO_CALL_N,
 };
 
@@ -42,10 +42,10 @@ enum info_call {
 
 /* The service's state, shared by every thread (svc_def.app). */
 struct info_app {
-	struct authc_cfg	 authc;
-	struct breaker		*breaker;	/* mutable, atomic */
-	struct cache		*cache;		/* mutable, locked */
-	_Atomic unsigned long long *calls;	/* [INFO_CALL_N] */
+	struct authc_cfg            authc;
+	struct breaker             *breaker; /* mutable, atomic */
+	struct cache               *cache;   /* mutable, locked */
+	_Atomic unsigned long long *calls;   /* [INFO_CALL_N] */
 };
 
 /* GET /info (and HEAD). */
@@ -53,10 +53,10 @@ void info_get(struct svc_req *r, const void *app);
 
 /* svc_def's per-thread hooks: a thread's authmux and its loop. */
 void *info_thread_init(const void *app);
-void info_thread_free(void *state);
-int info_loop_fd(void *state);
-long info_loop_timeout(void *state);
-void info_loop_run(void *state);
+void  info_thread_free(void *state);
+int   info_loop_fd(void *state);
+long  info_loop_timeout(void *state);
+void  info_loop_run(void *state);
 
 /* svc_def.metrics_extra: the auth calls' outcomes and the breaker. */
 int info_metrics(const void *app, char *buf, size_t cap, size_t *len);

@@ -28,34 +28,35 @@ static const struct svc_route info_routes[] = {
 int
 main(void)
 {
-	struct svc_cfg	 cfg;
-	struct info_app	 app;
-	struct cache	 cache;
+	struct svc_cfg             cfg;
+	struct info_app            app;
+	struct cache               cache;
 	_Atomic unsigned long long calls[INFO_CALL_N];
-	struct svc_def	 def = {
-		.name = "info",
-		.routes = info_routes,
-		.nroutes = sizeof(info_routes) / sizeof(info_routes[0]),
-		.app = &app,
-		.thread_init = info_thread_init,
-		.thread_free = info_thread_free,
-		.metrics_extra = info_metrics,
-		.inflight = INFO_INFLIGHT,
-		.loop_fd = info_loop_fd,
-		.loop_timeout = info_loop_timeout,
-		.loop_run = info_loop_run,
+	struct svc_def             def = {
+			    .name = "info",
+			    .routes = info_routes,
+			    .nroutes = sizeof(info_routes) / sizeof(info_routes[0]),
+			    .app = &app,
+			    .thread_init = info_thread_init,
+			    .thread_free = info_thread_free,
+			    .metrics_extra = info_metrics,
+			    .inflight = INFO_INFLIGHT,
+			    .loop_fd = info_loop_fd,
+			    .loop_timeout = info_loop_timeout,
+			    .loop_run = info_loop_run,
 	};
-	char		 err[CFG_ERR_MAX];
-	long		 failures, cooldown;
-	int		 rc;
+	char err[CFG_ERR_MAX];
+	long failures, cooldown;
+	int  rc;
 
 	log_init(def.name);
 	/* No thread waits on auth: one per CPU, as auth. */
 	if (svc_cfg_load(&cfg, SVC_THREADS_AUTO, err) == -1 ||
 	    authc_cfg_load(&app.authc, err) == -1 ||
 	    cfg_long("AUTH_CB_FAILURES", 5, 0, 1000, &failures, err) == -1 ||
-	    cfg_long("AUTH_CB_COOLDOWN_MS", 2000, 1, 600000, &cooldown,
-	    err) == -1 || cache_init(&cache, err) == -1) {
+	    cfg_long("AUTH_CB_COOLDOWN_MS", 2000, 1, 600000, &cooldown, err) ==
+		-1 ||
+	    cache_init(&cache, err) == -1) {
 		log_event("error", "%s", err);
 		return 1;
 	}
@@ -72,13 +73,16 @@ main(void)
 	app.calls = calls;
 	app.cache = &cache;
 	/* A URL with user:password@ is not logged: that part is a secret. */
-	log_event("info", "auth at %s%s%s, deadlines %ld/%ld ms, breaker "
-	    "%ld/%ld ms", strchr(app.authc.url, '@') ?
-	    "(URL with credentials)" : app.authc.url,
+	log_event("info",
+	    "auth at %s%s%s, deadlines %ld/%ld ms, breaker "
+	    "%ld/%ld ms",
+	    strchr(app.authc.url, '@') ? "(URL with credentials)"
+				       : app.authc.url,
 	    app.authc.sock ? " via " : "", app.authc.sock ? app.authc.sock : "",
 	    app.authc.connect_ms, app.authc.total_ms, failures, cooldown);
 	if (cache.ttl_ms > 0)
-		log_event("info", "auth cache on: a yes is kept %ld ms, %zu "
+		log_event("info",
+		    "auth cache on: a yes is kept %ld ms, %zu "
 		    "slots (a revoked token works that long here)",
 		    cache.ttl_ms, cache.size);
 	/* svc's own deadline, past auth's: a safety net (svc_def.defer_ms). */

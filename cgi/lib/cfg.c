@@ -12,8 +12,8 @@
 int
 cfg_parse_long(const char *s, long min, long max, long *out)
 {
-	char	*end;
-	long	 v;
+	char *end;
+	long  v;
 
 	if (s == NULL || *s == '\0' || strlen(s) > 20)
 		return -1;
@@ -32,7 +32,8 @@ int
 cfg_long(const char *name, long def, long min, long max, long *out,
     char err[CFG_ERR_MAX])
 {
-	const char	*s = getenv(name);
+	/* NOLINTNEXTLINE(concurrency-mt-unsafe): at start, no thread yet */
+	const char *s = getenv(name);
 
 	if (s == NULL || *s == '\0') {
 		*out = def;
@@ -41,8 +42,10 @@ cfg_long(const char *name, long def, long min, long max, long *out,
 	if (cfg_parse_long(s, min, max, out) == 0)
 		return 0;
 	/* Numbers are not secrets, but bound what we echo back. */
-	snprintf(err, CFG_ERR_MAX, "%s: must be an integer from %ld to %ld, "
-	    "got '%.32s'", name, min, max, s);
+	snprintf(err, CFG_ERR_MAX,
+	    "%s: must be an integer from %ld to %ld, "
+	    "got '%.32s'",
+	    name, min, max, s);
 	return -1;
 }
 
@@ -50,7 +53,8 @@ int
 cfg_str(const char *name, const char *def, size_t maxlen, const char **out,
     char err[CFG_ERR_MAX])
 {
-	const char	*s = getenv(name), *p;
+	/* NOLINTNEXTLINE(concurrency-mt-unsafe): at start, no thread yet */
+	const char *s = getenv(name), *p;
 
 	if (s == NULL || *s == '\0') {
 		*out = def;

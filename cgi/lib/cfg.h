@@ -27,8 +27,8 @@ int cfg_long(const char *name, long def, long min, long max, long *out,
  * Returns 0, or -1 with err filled when longer than maxlen bytes or holding a
  * control character.
  */
-int cfg_str(const char *name, const char *def, size_t maxlen,
-    const char **out, char err[CFG_ERR_MAX]);
+int cfg_str(const char *name, const char *def, size_t maxlen, const char **out,
+    char err[CFG_ERR_MAX]);
 
 /*
  * Parses s as a decimal integer in [min, max] with nothing after it.

@@ -40,4 +40,13 @@ void log_event(const char *level, const char *fmt, ...)
  */
 size_t log_json_escape(char *dst, size_t cap, const char *src, size_t srcmax);
 
+/* Room for log_strerror()'s message. */
+#define LOG_ERRNO_MAX 128
+
+/*
+ * strerror(), thread-safe: the message for errno value e, in buf (cap
+ * bytes).  Returns buf.
+ */
+const char *log_strerror(int e, char *buf, size_t cap);
+
 #endif

@@ -14,26 +14,26 @@
 #include <stdint.h>
 
 /* Latency buckets (upper bounds, microseconds), then +Inf. */
-#define METRICS_NBUCKETS 12
+#define METRICS_NBUCKETS   12
 /* Statuses counted one by one: 100..599. */
 #define METRICS_STATUS_MIN 100
-#define METRICS_NSTATUS 500
+#define METRICS_NSTATUS    500
 /* Largest exposition: routes x (statuses + buckets) lines, with room. */
-#define METRICS_TEXT_MAX (32 * 1024)
+#define METRICS_TEXT_MAX   ((size_t)32 * 1024)
 
 struct metrics_route {
-	const char		*method;	/* label values; NULL: unmatched */
-	const char		*path;
-	_Atomic uint_least64_t	 status[METRICS_NSTATUS];
-	_Atomic uint_least64_t	 bucket[METRICS_NBUCKETS + 1];
-	_Atomic uint_least64_t	 sum_us;
+	const char            *method; /* label values; NULL: unmatched */
+	const char            *path;
+	_Atomic uint_least64_t status[METRICS_NSTATUS];
+	_Atomic uint_least64_t bucket[METRICS_NBUCKETS + 1];
+	_Atomic uint_least64_t sum_us;
 };
 
 struct metrics {
-	const char		*service;
-	size_t			 nroutes;	/* the table's, plus unmatched */
-	struct metrics_route	*route;
-	_Atomic int_least64_t	 in_flight;
+	const char           *service;
+	size_t                nroutes; /* the table's, plus unmatched */
+	struct metrics_route *route;
+	_Atomic int_least64_t in_flight;
 };
 
 /*

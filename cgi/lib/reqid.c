@@ -9,7 +9,7 @@
 int
 reqid_valid(const char *s)
 {
-	int	 n;
+	int n;
 
 	if (s == NULL)
 		return 0;
@@ -19,7 +19,8 @@ reqid_valid(const char *s)
 		if (n >= REQID_MAX)
 			return 0;
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			(c >= '0' && c <= '9') || c == '.' || c == '_' ||
+			c == '-'))
 			return 0;
 	}
 	return n > 0;

@@ -17,20 +17,34 @@ const char *
 resp_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 307: return "Temporary Redirect";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 413: return "Content Too Large";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "Unknown";
+	case 200:
+		return "OK";
+	case 307:
+		return "Temporary Redirect";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 413:
+		return "Content Too Large";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "Unknown";
 	}
 }
 
@@ -38,19 +52,20 @@ int
 resp_send(struct svc_req *r, int status, const char *ctype, const char *extra,
     const char *body, size_t len)
 {
-	char	 buf[RESP_HEAD_MAX + RESP_BODY_MAX];
-	int	 n;
+	char buf[RESP_HEAD_MAX + RESP_BODY_MAX];
+	int  n;
 
 	/* One answer per request (svc may have answered a late one). */
 	if (r->status != 0)
 		return -1;
-	n = snprintf(buf, RESP_HEAD_MAX, "Status: %d %s\r\n"
+	n = snprintf(buf, RESP_HEAD_MAX,
+	    "Status: %d %s\r\n"
 	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
-	    "%s\r\n", status, resp_reason(status), ctype, len,
-	    extra ? extra : "");
+	    "%s\r\n",
+	    status, resp_reason(status), ctype, len, extra ? extra : "");
 	if (n < 0 || n >= RESP_HEAD_MAX)
 		return -1;
 	if (r->head)
@@ -81,8 +96,8 @@ resp_json(struct svc_req *r, int status, const char *extra, const char *body,
 size_t
 resp_error_body(char *buf, size_t cap, const char *detail)
 {
-	cJSON	*o;
-	size_t	 len = 0;
+	cJSON *o;
+	size_t len = 0;
 
 	if ((o = cJSON_CreateObject()) == NULL)
 		return 0;
@@ -94,11 +109,10 @@ resp_error_body(char *buf, size_t cap, const char *detail)
 }
 
 int
-resp_error(struct svc_req *r, int status, const char *extra,
-    const char *detail)
+resp_error(struct svc_req *r, int status, const char *extra, const char *detail)
 {
-	char	 body[RESP_BODY_MAX];
-	size_t	 len;
+	char   body[RESP_BODY_MAX];
+	size_t len;
 
 	/* cJSON_PrintPreallocated wants 5 spare bytes. */
 	len = resp_error_body(body, sizeof(body) - 5, detail);

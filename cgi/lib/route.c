@@ -9,11 +9,11 @@
 #include <string.h>
 
 const struct svc_route *
-route_find(const struct svc_def *def, const char *method,
-    const char *path, int *allowed, int *head)
+route_find(const struct svc_def *def, const char *method, const char *path,
+    int *allowed, int *head)
 {
-	const struct svc_route	*get = NULL;
-	size_t			 i;
+	const struct svc_route *get = NULL;
+	size_t                  i;
 
 	*allowed = 0;
 	*head = 0;
@@ -40,13 +40,13 @@ route_find(const struct svc_def *def, const char *method,
 size_t
 route_allow(const struct svc_def *def, const char *path, char *buf, size_t cap)
 {
-	size_t	 i, len = 0;
-	int	 get = 0, head = 0;
+	size_t i, len = 0;
+	int    get = 0, head = 0;
 
 	buf[0] = '\0';
 	for (i = 0; i < def->nroutes; i++) {
 		const struct svc_route *rt = &def->routes[i];
-		size_t n = strlen(rt->method);
+		size_t                  n = strlen(rt->method);
 
 		if (strcmp(rt->path, path) != 0)
 			continue;

@@ -20,7 +20,7 @@ const struct svc_route *route_find(const struct svc_def *def,
  * Writes the Allow header value for path ("GET, HEAD", "POST") into buf.
  * Returns its length, 0 when no route has that path.  Pure.
  */
-size_t route_allow(const struct svc_def *def, const char *path, char *buf,
-    size_t cap);
+size_t
+route_allow(const struct svc_def *def, const char *path, char *buf, size_t cap);
 
 #endif

@@ -8,6 +8,8 @@
 
 #include "wipe.h"
 
+/* FIPS 180-4's constants, kept as its table. */
+/* clang-format off */
 static const uint32_t sha256_k[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
 	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
@@ -21,20 +23,22 @@ static const uint32_t sha256_k[64] = {
 	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
 	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
+/* clang-format on */
 
-#define ROR(x, n)	(((x) >> (n)) | ((x) << (32 - (n))))
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
 static void
 sha256_block(uint32_t h[8], const unsigned char b[64])
 {
-	uint32_t	w[64], v[8], t1, t2;
-	int		i;
+	uint32_t w[64], v[8], t1, t2;
+	size_t   i;
 
 	for (i = 0; i < 16; i++)
 		w[i] = (uint32_t)b[4 * i] << 24 | (uint32_t)b[4 * i + 1] << 16 |
 		    (uint32_t)b[4 * i + 2] << 8 | (uint32_t)b[4 * i + 3];
 	for (i = 16; i < 64; i++)
-		w[i] = (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ w[i - 2] >> 10) +
+		w[i] = (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^
+			   w[i - 2] >> 10) +
 		    w[i - 7] +
 		    (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ w[i - 15] >> 3) +
 		    w[i - 16];
@@ -55,15 +59,21 @@ sha256_block(uint32_t h[8], const unsigned char b[64])
 void
 sha256(const void *data, size_t len, unsigned char out[SHA256_LEN])
 {
-	uint32_t		 h[8] = {
-		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+	uint32_t h[8] = {
+		0x6a09e667,
+		0xbb67ae85,
+		0x3c6ef372,
+		0xa54ff53a,
+		0x510e527f,
+		0x9b05688c,
+		0x1f83d9ab,
+		0x5be0cd19,
 	};
-	const unsigned char	*p = data;
-	unsigned char		 last[128];
-	size_t			 rest, n;
-	uint64_t		 bits = (uint64_t)len * 8;
-	int			 i;
+	const unsigned char *p = data;
+	unsigned char        last[128];
+	size_t               rest, n;
+	uint64_t             bits = (uint64_t)len * 8;
+	size_t               i;
 
 	for (; len >= 64; p += 64, len -= 64)
 		sha256_block(h, p);

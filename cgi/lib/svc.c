@@ -38,7 +38,7 @@
 /* Upper bound of SVC_THREADS: each thread holds a stack and its state. */
 #define SVC_THREADS_MAX 256
 /* How often main re-sends the wake signal while waiting for workers. */
-#define SVC_WAKE_MS 50
+#define SVC_WAKE_MS     50
 
 /* The workers' stop flag and count, shared with them. */
 static struct worker_shared svc_shared = {
@@ -47,8 +47,7 @@ static struct worker_shared svc_shared = {
 };
 
 int
-svc_cfg_load(struct svc_cfg *cfg, long threads_default,
-    char err[CFG_ERR_MAX])
+svc_cfg_load(struct svc_cfg *cfg, long threads_default, char err[CFG_ERR_MAX])
 {
 	if (threads_default == SVC_THREADS_AUTO) {
 		threads_default = sysconf(_SC_NPROCESSORS_ONLN);
@@ -58,10 +57,10 @@ svc_cfg_load(struct svc_cfg *cfg, long threads_default,
 			threads_default = SVC_THREADS_MAX;
 	}
 	if (cfg_long("SVC_THREADS", threads_default, 1, SVC_THREADS_MAX,
-	    &cfg->threads, err) == -1)
+		&cfg->threads, err) == -1)
 		return -1;
 	if (cfg_long("SHUTDOWN_GRACE_MS", 5000, 0, 600000, &cfg->grace_ms,
-	    err) == -1)
+		err) == -1)
 		return -1;
 	return 0;
 }
@@ -75,7 +74,7 @@ svc_param(const struct svc_req *r, const char *name)
 long long
 svc_now_ms(void)
 {
-	struct timespec	 ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -96,7 +95,7 @@ svc_done(struct svc_req *r)
 static void
 svc_wake(int sig)
 {
-	(void)sig;	/* Its only job is to interrupt epoll_wait(). */
+	(void)sig; /* Its only job is to interrupt epoll_wait(). */
 }
 
 
@@ -116,9 +115,9 @@ svc_ts_add_ms(struct timespec *ts, long ms)
 static int
 svc_wait_workers(struct worker *w, long n, long grace_ms)
 {
-	struct timespec	 deadline, tick;
-	long		 i;
-	int		 left;
+	struct timespec deadline, tick;
+	long            i;
+	int             left;
 
 	/* The monotonic clock: a wall-clock jump must not move the grace. */
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -126,8 +125,9 @@ svc_wait_workers(struct worker *w, long n, long grace_ms)
 	pthread_mutex_lock(&svc_shared.lock);
 	while (svc_shared.alive > 0) {
 		clock_gettime(CLOCK_MONOTONIC, &tick);
-		if (tick.tv_sec > deadline.tv_sec || (tick.tv_sec ==
-		    deadline.tv_sec && tick.tv_nsec >= deadline.tv_nsec))
+		if (tick.tv_sec > deadline.tv_sec ||
+		    (tick.tv_sec == deadline.tv_sec &&
+			tick.tv_nsec >= deadline.tv_nsec))
 			break;
 		pthread_mutex_unlock(&svc_shared.lock);
 		/* Re-sent until all are gone: no race with epoll_wait(). */
@@ -137,7 +137,8 @@ svc_wait_workers(struct worker *w, long n, long grace_ms)
 		if (svc_shared.alive == 0)
 			break;
 		svc_ts_add_ms(&tick, SVC_WAKE_MS);
-		pthread_cond_timedwait(&svc_shared.done, &svc_shared.lock, &tick);
+		pthread_cond_timedwait(&svc_shared.done, &svc_shared.lock,
+		    &tick);
 	}
 	left = svc_shared.alive;
 	pthread_mutex_unlock(&svc_shared.lock);
@@ -153,8 +154,8 @@ svc_wait_workers(struct worker *w, long n, long grace_ms)
 static int
 svc_signals(sigset_t *stop)
 {
-	struct sigaction	 sa;
-	pthread_condattr_t	 ca;
+	struct sigaction   sa;
+	pthread_condattr_t ca;
 
 	if (pthread_condattr_init(&ca) != 0 ||
 	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
@@ -184,11 +185,13 @@ svc_signals(sigset_t *stop)
 static int
 svc_listen(void)
 {
-	struct epoll_event	 ev;
-	int			 flags, ep;
+	char               ebuf[LOG_ERRNO_MAX];
+	struct epoll_event ev;
+	int                flags, ep;
 
 	if (FCGX_Init() != 0 || FCGX_IsCGI()) {
-		log_event("error", "fd 0 is not a listening socket: run me "
+		log_event("error",
+		    "fd 0 is not a listening socket: run me "
 		    "under spawn-fcgi");
 		return -1;
 	}
@@ -199,12 +202,12 @@ svc_listen(void)
 	    fcntl(0, F_SETFL, flags | O_NONBLOCK) == -1 ||
 	    (ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
 		log_event("error", "cannot watch the listening socket: %s",
-		    strerror(errno));
+		    log_strerror(errno, ebuf, sizeof(ebuf)));
 		return -1;
 	}
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev) == -1) {
 		log_event("error", "cannot watch the listening socket: %s",
-		    strerror(errno));
+		    log_strerror(errno, ebuf, sizeof(ebuf)));
 		close(ep);
 		return -1;
 	}
@@ -219,7 +222,7 @@ static long
 svc_start_workers(struct worker *w, const struct svc_def *def,
     const struct svc_cfg *cfg, struct metrics *metrics, int ep)
 {
-	long	 i;
+	long i;
 
 	for (i = 0; i < cfg->threads; i++) {
 		if (worker_init(&w[i], def, metrics, ep, &svc_shared) == -1) {
@@ -250,8 +253,8 @@ svc_start_workers(struct worker *w, const struct svc_def *def,
 static int
 svc_stop(struct worker *w, long started, long grace_ms)
 {
-	long	 i;
-	int	 left;
+	long i;
+	int  left;
 
 	atomic_store(&svc_shared.stopping, 1);
 	left = svc_wait_workers(w, started, grace_ms);
@@ -271,11 +274,11 @@ svc_stop(struct worker *w, long started, long grace_ms)
 int
 svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 {
-	struct worker	*w;
-	struct metrics	 metrics;
-	sigset_t	 stop;
-	long		 i, started;
-	int		 sig, ep, rc;
+	struct worker *w;
+	struct metrics metrics;
+	sigset_t       stop;
+	long           i, started;
+	int            sig, ep, rc;
 
 	log_init(def->name);
 	if (svc_signals(&stop) == -1 || (ep = svc_listen()) == -1)
@@ -294,15 +297,15 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 	/* A worker that failed to start: stop those that did, exit 1. */
 	rc = started < cfg->threads;
 	if (rc == 0) {
-		log_event("info", "started with %ld threads, pid %ld",
-		    started, (long)getpid());
+		log_event("info", "started with %ld threads, pid %ld", started,
+		    (long)getpid());
 		while (sigwait(&stop, &sig) != 0)
 			;
 		log_event("info", "%s: stopping, grace %ld ms",
 		    sig == SIGTERM ? "SIGTERM" : "SIGINT", cfg->grace_ms);
 	}
 	if (svc_stop(w, started, cfg->grace_ms) != 0)
-		return 1;
+		return 1; /* NOLINT(clang-analyzer-unix.Malloc): busy workers keep w */
 	metrics_free(&metrics);
 	/* Kept connections still idle in the set close with the process. */
 	close(ep);
@@ -314,7 +317,7 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 void
 svc_healthz(struct svc_req *r, const void *app)
 {
-	static const char	ok[] = "{\"status\":\"ok\"}";
+	static const char ok[] = "{\"status\":\"ok\"}";
 
 	(void)app;
 	resp_json(r, 200, NULL, ok, sizeof(ok) - 1);
@@ -323,8 +326,8 @@ svc_healthz(struct svc_req *r, const void *app)
 void
 svc_metrics(struct svc_req *r, const void *app)
 {
-	char	*buf;
-	size_t	 len;
+	char  *buf;
+	size_t len;
 
 	if ((buf = malloc(METRICS_TEXT_MAX)) == NULL) {
 		resp_error(r, 503, NULL, "Out of memory");

@@ -22,46 +22,46 @@ struct svc_def;
 
 /* One request being answered; owned by the worker thread that accepted it. */
 struct svc_req {
-	FCGX_Request	 fcgx;
-	const char	*method;	/* REQUEST_METHOD, never NULL */
-	const char	*path;		/* DOCUMENT_URI, never NULL */
-	const char	*reqid;		/* valid X-Request-ID, or NULL */
-	int		 head;		/* HEAD served by a GET route: no body */
-	int		 status;	/* set once answered, 0 before */
-	void		*state;		/* the worker's state (svc_def.thread_init) */
-	const struct svc_def *def;	/* the service being run */
-	struct metrics	*metrics;	/* the process's counters */
+	FCGX_Request fcgx;
+	const char  *method; /* REQUEST_METHOD, never NULL */
+	const char  *path;   /* DOCUMENT_URI, never NULL */
+	const char  *reqid;  /* valid X-Request-ID, or NULL */
+	int          head;   /* HEAD served by a GET route: no body */
+	int          status; /* set once answered, 0 before */
+	void        *state;  /* the worker's state (svc_def.thread_init) */
+	const struct svc_def *def;     /* the service being run */
+	struct metrics       *metrics; /* the process's counters */
 	/* svc's own. */
-	int		 deferred;	/* svc_defer() was called */
-	int		 expired;	/* answered by svc past defer_ms */
-	size_t		 route;		/* index in def->routes, or nroutes */
-	struct timespec	 t0;		/* when it was read */
-	void		*worker;
+	int             deferred; /* svc_defer() was called */
+	int             expired;  /* answered by svc past defer_ms */
+	size_t          route;    /* index in def->routes, or nroutes */
+	struct timespec t0;       /* when it was read */
+	void           *worker;
 };
 
 /* Answers r; app is svc_def.app.  Must answer through resp_*(). */
 typedef void (*svc_handler)(struct svc_req *r, const void *app);
 
 struct svc_route {
-	const char	*method;	/* "GET", "POST"..., "*" for any */
-	const char	*path;		/* exact match, as nginx routed it */
-	svc_handler	 fn;
+	const char *method; /* "GET", "POST"..., "*" for any */
+	const char *path;   /* exact match, as nginx routed it */
+	svc_handler fn;
 };
 
 struct svc_def {
-	const char		*name;		/* "auth", "info" */
-	const struct svc_route	*routes;
-	size_t			 nroutes;
-	const void		*app;		/* the service's const config */
+	const char             *name; /* "auth", "info" */
+	const struct svc_route *routes;
+	size_t                  nroutes;
+	const void             *app; /* the service's const config */
 	/* Per-thread state, made before the thread starts; NULL = failure. */
-	void			*(*thread_init)(const void *app);
-	void			 (*thread_free)(void *state);
+	void *(*thread_init)(const void *app);
+	void (*thread_free)(void *state);
 	/*
 	 * NULL, or appends the service's own metrics (Prometheus text) to
 	 * buf at *len with metrics_printf(); returns -1 when out of room.
 	 */
-	int			 (*metrics_extra)(const void *app, char *buf,
-				    size_t cap, size_t *len);
+	int (*metrics_extra)(const void *app, char *buf, size_t cap,
+	    size_t *len);
 	/*
 	 * Services whose handlers wait on something (info waits on auth) may
 	 * defer requests instead of blocking their thread: up to inflight
@@ -74,16 +74,16 @@ struct svc_def {
 	 * own answer then goes nowhere, and its svc_done() ends the request
 	 * as usual.  A safety net: the service's own deadline comes first.
 	 */
-	size_t			 inflight;
-	long			 defer_ms;
-	int			 (*loop_fd)(void *state);
-	long			 (*loop_timeout)(void *state);
-	void			 (*loop_run)(void *state);
+	size_t inflight;
+	long   defer_ms;
+	int (*loop_fd)(void *state);
+	long (*loop_timeout)(void *state);
+	void (*loop_run)(void *state);
 };
 
 struct svc_cfg {
-	long	 threads;	/* SVC_THREADS */
-	long	 grace_ms;	/* SHUTDOWN_GRACE_MS */
+	long threads;  /* SVC_THREADS */
+	long grace_ms; /* SHUTDOWN_GRACE_MS */
 };
 
 /*
@@ -96,8 +96,8 @@ struct svc_cfg {
  * Loads SVC_THREADS (unset or empty: threads_default, or
  * SVC_THREADS_AUTO) and SHUTDOWN_GRACE_MS.  Returns 0, or -1 and err.
  */
-int svc_cfg_load(struct svc_cfg *cfg, long threads_default,
-    char err[CFG_ERR_MAX]);
+int
+svc_cfg_load(struct svc_cfg *cfg, long threads_default, char err[CFG_ERR_MAX]);
 
 /*
  * Serves until SIGTERM or SIGINT.  Returns the process exit status: 0 after a

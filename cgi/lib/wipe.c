@@ -8,7 +8,7 @@
  * stay.  Being one function in its own file, every wipe is a call the object
  * code shows; tests/integration/wipe.bats counts them.
  */
-#define _DEFAULT_SOURCE		/* explicit_bzero */
+#define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): explicit_bzero */
 #include "wipe.h"
 
 #include <string.h>

@@ -9,7 +9,7 @@
  * (nested in its own epoll set) and on the service's loop at once, and
  * answers deferred requests when the loop says so (svc_done).
  */
-#define _GNU_SOURCE		/* accept4, EPOLL_CLOEXEC */
+#define _GNU_SOURCE /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): accept4 */
 #include "worker.h"
 
 #include <errno.h>
@@ -29,14 +29,14 @@
 #include "route.h"
 
 /* Request bodies are not used by our routes; drain at most this much. */
-#define WORKER_DRAIN_MAX (64 * 1024)
+#define WORKER_DRAIN_MAX    ((size_t)64 * 1024)
 /* Most connections one worker accepts at a time: see worker_accept(). */
 #define WORKER_ACCEPT_BATCH 64
 
 static double
 worker_ms_since(const struct timespec *t0)
 {
-	struct timespec	 t1;
+	struct timespec t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
@@ -50,10 +50,10 @@ worker_ms_since(const struct timespec *t0)
 static size_t
 worker_dispatch(const struct svc_def *def, struct svc_req *r)
 {
-	const struct svc_route	*rt;
-	const char		*id;
-	char			 allow[64], extra[96];
-	int			 allowed;
+	const struct svc_route *rt;
+	const char             *id;
+	char                    allow[64], extra[96];
+	int                     allowed;
 
 	r->method = FCGX_GetParam("REQUEST_METHOD", r->fcgx.envp);
 	r->path = FCGX_GetParam("DOCUMENT_URI", r->fcgx.envp);
@@ -88,9 +88,9 @@ worker_dispatch(const struct svc_def *def, struct svc_req *r)
 static void
 worker_drain(struct svc_req *r)
 {
-	char	 buf[4096];
-	size_t	 total = 0;
-	int	 n;
+	char   buf[4096];
+	size_t total = 0;
+	int    n;
 
 	while (total < WORKER_DRAIN_MAX &&
 	    (n = FCGX_GetStr(buf, sizeof(buf), r->fcgx.in)) > 0)
@@ -101,15 +101,17 @@ worker_drain(struct svc_req *r)
 static void
 worker_watch(int ep, int fd, int op)
 {
-	struct epoll_event	 ev;
+	char               ebuf[LOG_ERRNO_MAX];
+	struct epoll_event ev;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
 	ev.data.fd = fd;
-	if (epoll_ctl(ep, op, fd, &ev) == -1 && (op != EPOLL_CTL_MOD ||
-	    errno != ENOENT || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1)) {
+	if (epoll_ctl(ep, op, fd, &ev) == -1 &&
+	    (op != EPOLL_CTL_MOD || errno != ENOENT ||
+		epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1)) {
 		log_event("warn", "cannot watch a connection: %s",
-		    strerror(errno));
+		    log_strerror(errno, ebuf, sizeof(ebuf)));
 		close(fd);
 	}
 }
@@ -126,14 +128,15 @@ worker_watch(int ep, int fd, int op)
 static int
 worker_accept(int ep)
 {
-	int	 fd, first = -1, n;
+	char ebuf[LOG_ERRNO_MAX];
+	int  fd, first = -1, n;
 
 	for (n = 0; n < WORKER_ACCEPT_BATCH; n++) {
 		if ((fd = accept4(0, NULL, NULL, SOCK_CLOEXEC)) == -1) {
 			if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED) {
 				log_event("warn", "accept failed: %s",
-				    strerror(errno));
+				    log_strerror(errno, ebuf, sizeof(ebuf)));
 				/* Do not spin on EMFILE and the like. */
 				usleep(10000);
 			}
@@ -151,12 +154,12 @@ worker_accept(int ep)
 static int
 worker_next(int ep, int timeout_ms)
 {
-	struct epoll_event	 ev;
+	struct epoll_event ev;
 
 	if (epoll_wait(ep, &ev, 1, timeout_ms) != 1)
-		return -1;		/* EINTR: the stop signal, or spurious */
+		return -1; /* EINTR: the stop signal, or spurious */
 	if (ev.data.fd != 0)
-		return ev.data.fd;	/* a connection, readable or closed */
+		return ev.data.fd; /* a connection, readable or closed */
 	return worker_accept(ep);
 }
 
@@ -169,10 +172,10 @@ worker_next(int ep, int timeout_ms)
 static void
 worker_keep(struct worker *w, struct svc_req *r)
 {
-	int	 fd = r->fcgx.ipcFd;
+	int fd = r->fcgx.ipcFd;
 
 	if (fd < 0)
-		return;			/* libfcgi closed it */
+		return; /* libfcgi closed it */
 	r->fcgx.ipcFd = -1;
 	if (atomic_load(&w->sh->stopping))
 		close(fd);
@@ -184,9 +187,9 @@ worker_keep(struct worker *w, struct svc_req *r)
 static void
 worker_end(struct worker *w, struct svc_req *r)
 {
-	char	 method[16], path[256], reqid[REQID_MAX + 1];
-	int	 status, have_id;
-	double	 ms;
+	char   method[16], path[256], reqid[REQID_MAX + 1];
+	int    status, have_id;
+	double ms;
 
 	worker_drain(r);
 	/* The params die with the request: keep what the log needs. */
@@ -219,7 +222,7 @@ worker_end(struct worker *w, struct svc_req *r)
 static void
 worker_serve(struct worker *w, int fd)
 {
-	struct svc_req	*r = w->idle[--w->nidle];
+	struct svc_req *r = w->idle[--w->nidle];
 
 	/*
 	 * libfcgi reads the request from a connection already open:
@@ -260,10 +263,10 @@ worker_done(struct worker *w, struct svc_req *r)
 static long
 worker_expire(struct worker *w)
 {
-	struct svc_req	*r;
-	double		 age;
-	long		 next = -1, left;
-	size_t		 i;
+	struct svc_req *r;
+	double          age;
+	long            next = -1, left;
+	size_t          i;
 
 	if (w->def->defer_ms <= 0 || w->deferred == 0)
 		return -1;
@@ -273,9 +276,10 @@ worker_expire(struct worker *w)
 			continue;
 		age = worker_ms_since(&r->t0);
 		if (age >= (double)w->def->defer_ms) {
-			log_event("error", "request %s deferred over %ld ms: "
-			    "answered 504", r->reqid ? r->reqid : "-",
-			    w->def->defer_ms);
+			log_event("error",
+			    "request %s deferred over %ld ms: "
+			    "answered 504",
+			    r->reqid ? r->reqid : "-", w->def->defer_ms);
 			resp_error(r, 504, "Retry-After: 1\r\n",
 			    "Gateway Timeout");
 			FCGX_FFlush(r->fcgx.out);
@@ -298,10 +302,10 @@ worker_expire(struct worker *w)
 static void
 worker_turn(struct worker *w, int take)
 {
-	struct epoll_event	 ev[4];
-	struct pollfd		 pfd;
-	long			 t, e;
-	int			 fd;
+	struct epoll_event ev[4];
+	struct pollfd      pfd;
+	long               t, e;
+	int                fd;
 
 	t = w->def->loop_timeout(w->state);
 	e = worker_expire(w);
@@ -324,8 +328,8 @@ worker_turn(struct worker *w, int take)
 void *
 worker_main(void *arg)
 {
-	struct worker	*w = arg;
-	int			 fd;
+	struct worker *w = arg;
+	int            fd;
 
 	while (!atomic_load(&w->sh->stopping)) {
 		if (w->wep != -1)
@@ -342,8 +346,9 @@ worker_main(void *arg)
 	 */
 	epoll_ctl(w->ep, EPOLL_CTL_DEL, 0, NULL);
 	for (;;) {
-		if (w->nidle > 0 && ((fd = worker_accept(w->ep)) != -1 ||
-		    (fd = worker_next(w->ep, 0)) != -1))
+		if (w->nidle > 0 &&
+		    ((fd = worker_accept(w->ep)) != -1 ||
+			(fd = worker_next(w->ep, 0)) != -1))
 			worker_serve(w, fd);
 		else if (w->deferred > 0)
 			worker_turn(w, 0);
@@ -362,8 +367,8 @@ int
 worker_init(struct worker *w, const struct svc_def *def,
     struct metrics *metrics, int ep, struct worker_shared *sh)
 {
-	struct epoll_event	 ev;
-	size_t			 i, n = def->inflight > 0 ? def->inflight : 1;
+	struct epoll_event ev;
+	size_t             i, n = def->inflight > 0 ? def->inflight : 1;
 
 	memset(w, 0, sizeof(*w));
 	w->def = def;
@@ -372,6 +377,7 @@ worker_init(struct worker *w, const struct svc_def *def,
 	w->sh = sh;
 	w->wep = -1;
 	if ((w->req = calloc(n, sizeof(*w->req))) == NULL ||
+	    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	    (w->idle = calloc(n, sizeof(*w->idle))) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -401,7 +407,7 @@ worker_init(struct worker *w, const struct svc_def *def,
 void
 worker_free(struct worker *w)
 {
-	size_t	 i, n = w->def->inflight > 0 ? w->def->inflight : 1;
+	size_t i, n = w->def->inflight > 0 ? w->def->inflight : 1;
 
 	if (w->def->thread_free != NULL && w->state != NULL)
 		w->def->thread_free(w->state);

@@ -14,26 +14,26 @@
 
 /* What svc_run() and its workers share: the stop flag and who is left. */
 struct worker_shared {
-	atomic_int		 stopping;
-	pthread_mutex_t		 lock;
-	pthread_cond_t		 done;		/* signalled as each exits */
-	int			 alive;		/* under lock */
+	atomic_int      stopping;
+	pthread_mutex_t lock;
+	pthread_cond_t  done;  /* signalled as each exits */
+	int             alive; /* under lock */
 };
 
 struct worker {
-	const struct svc_def	*def;
-	struct metrics		*metrics;
-	int			 ep;		/* the shared epoll set */
-	struct worker_shared	*sh;
-	pthread_t		 tid;
-	void			*state;		/* def->thread_init's */
+	const struct svc_def *def;
+	struct metrics       *metrics;
+	int                   ep; /* the shared epoll set */
+	struct worker_shared *sh;
+	pthread_t             tid;
+	void                 *state; /* def->thread_init's */
 	/* Requests: one, or def->inflight when requests may be deferred. */
-	struct svc_req		*req;
-	struct svc_req		**idle;		/* the ones free */
-	size_t			 nidle;
-	size_t			 deferred;	/* taken, waiting on the loop */
+	struct svc_req  *req;
+	struct svc_req **idle; /* the ones free */
+	size_t           nidle;
+	size_t           deferred; /* taken, waiting on the loop */
 	/* With inflight: waits on ep (nested) and loop_fd; else -1. */
-	int			 wep;
+	int wep;
 };
 
 /*
@@ -41,8 +41,8 @@ struct worker {
  * (def->thread_init) and, for a service that defers, its own wait set.
  * Returns 0, or -1; either way worker_free() releases what was made.
  */
-int worker_init(struct worker *w, const struct svc_def *def,
-    struct metrics *metrics, int ep, struct worker_shared *sh);
+int  worker_init(struct worker *w, const struct svc_def *def,
+     struct metrics *metrics, int ep, struct worker_shared *sh);
 void worker_free(struct worker *w);
 
 /*

@@ -10,14 +10,19 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const CURLcode	 rcs[] = {
-		CURLE_OK, CURLE_OPERATION_TIMEDOUT, CURLE_COULDNT_CONNECT,
-		CURLE_WEIRD_SERVER_REPLY, CURLE_WRITE_ERROR, CURLE_RECV_ERROR,
-		CURLE_PARTIAL_FILE, CURLE_GOT_NOTHING,
+	static const CURLcode rcs[] = {
+		CURLE_OK,
+		CURLE_OPERATION_TIMEDOUT,
+		CURLE_COULDNT_CONNECT,
+		CURLE_WEIRD_SERVER_REPLY,
+		CURLE_WRITE_ERROR,
+		CURLE_RECV_ERROR,
+		CURLE_PARTIAL_FILE,
+		CURLE_GOT_NOTHING,
 	};
-	CURLcode		 rc;
-	long			 status;
-	enum authc_outcome	 o;
+	CURLcode           rc;
+	long               status;
+	enum authc_outcome o;
 
 	if (size < 3)
 		return 0;
@@ -28,8 +33,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > AUTHC_BODY_MAX)
 		size = AUTHC_BODY_MAX;
 	/* Declared length: none, the true one, or 0 (odd bits pick). */
-	o = authc_map(rc, status, data[1] & 1 ? -1 : data[2] & 1 ? 0 :
-	    (long long)size, (const char *)data + 3, size);
+	o = authc_map(rc, status,
+	    data[1] & 1       ? -1
+		: data[2] & 1 ? 0
+			      : (long long)size,
+	    (const char *)data + 3, size);
 	if (o == AUTHC_OK && (rc != CURLE_OK || status != 200))
 		abort();
 	if ((o == AUTHC_UNAUTHORIZED && status != 401) ||

@@ -12,15 +12,17 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct tokens	 ts;
-	static int		 loaded;
-	char			 err[CFG_ERR_MAX], *h;
-	const char		*tok;
-	size_t			 len, i;
+	static struct tokens ts;
+	static int           loaded;
+	char                 err[CFG_ERR_MAX], *h;
+	const char          *tok;
+	size_t               len, i;
 
 	if (!loaded) {
-		if (tokens_parse_list(&ts, "merixstudio,sha256:6335c4f89111d1e0"
-		    "12d4ae3c5cb005a2bd5aa614a852d9b537bfb87e27328f40", err) == -1)
+		if (tokens_parse_list(&ts,
+			"merixstudio,sha256:6335c4f89111d1e0"
+			"12d4ae3c5cb005a2bd5aa614a852d9b537bfb87e27328f40",
+			err) == -1)
 			abort();
 		loaded = 1;
 	}

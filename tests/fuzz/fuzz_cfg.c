@@ -12,11 +12,14 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const long	 bounds[][2] = {
-		{ 1, 256 }, { 0, 1000 }, { 1, 600000 }, { -5, 5 },
+	static const long bounds[][2] = {
+		{ 1, 256 },
+		{ 0, 1000 },
+		{ 1, 600000 },
+		{ -5, 5 },
 	};
-	char			*s;
-	long			 out, min, max;
+	char *s;
+	long  out, min, max;
 
 	if (size < 1)
 		return 0;

@@ -14,9 +14,9 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char	*src, dst[96], json[100];
-	size_t	 n, cap;
-	cJSON	*v;
+	char  *src, dst[96], json[100];
+	size_t n, cap;
+	cJSON *v;
 
 	if (size < 1)
 		return 0;

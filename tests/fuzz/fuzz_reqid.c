@@ -11,9 +11,9 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char	*s;
-	size_t	 i, n;
-	int	 want;
+	char  *s;
+	size_t i, n;
+	int    want;
 
 	if ((s = malloc(size + 1)) == NULL)
 		return 0;
@@ -22,8 +22,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = strlen(s);
 	want = n >= 1 && n <= REQID_MAX;
 	for (i = 0; i < n; i++)
-		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		    "0123456789._-", s[i]) == NULL)
+		if (strchr(
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			"0123456789._-",
+			s[i]) == NULL)
 			want = 0;
 	if (reqid_valid(s) != want)
 		abort();

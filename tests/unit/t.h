@@ -11,23 +11,24 @@
 #include <stdio.h>
 #include <string.h>
 
-static int	 t_n, t_failed, t_bad;
+static int t_n, t_failed, t_bad;
 
-#define T_CHECK(cond, what) do {					\
-	if (!(cond)) {							\
-		t_bad++;						\
-		printf("# %s (%s:%d: %s)\n", what, __FILE__, __LINE__,	\
-		    #cond);						\
-	}								\
-} while (0)
+#define T_CHECK(cond, what)                                                    \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			t_bad++;                                               \
+			printf("# %s (%s:%d: %s)\n", what, __FILE__, __LINE__, \
+			    #cond);                                            \
+		}                                                              \
+	} while (0)
 
 #define T_STREQ(a, b, what) T_CHECK(strcmp((a), (b)) == 0, what)
 
 static void
 t_run(const char *name, void (*fn)(void))
 {
-	char	 words[128];
-	size_t	 i;
+	char   words[128];
+	size_t i;
 
 	t_bad = 0;
 	fn();

@@ -4,18 +4,18 @@
 #include "authc.h"
 #include "t.h"
 
-#define YES "{\"authenticated\":true}"
+#define YES     "{\"authenticated\":true}"
 #define YES_LEN ((long long)sizeof(YES) - 1)
 
 /* What auth answered (curl's result, status, Content-Length, body) → outcome. */
 static const struct {
-	CURLcode		 rc;
-	long			 status;
-	long long		 clen;
-	const char		*body;
-	size_t			 len;
-	enum authc_outcome	 want;
-	const char		*what;
+	CURLcode           rc;
+	long               status;
+	long long          clen;
+	const char        *body;
+	size_t             len;
+	enum authc_outcome want;
+	const char        *what;
 } maps[] = {
 	{ CURLE_OK, 200, YES_LEN, YES, YES_LEN, AUTHC_OK,
 	    "200 with authenticated:true is a yes" },
@@ -52,19 +52,20 @@ static const struct {
 	    "a deadline hit is a timeout" },
 	{ CURLE_COULDNT_CONNECT, 0, 0, "", 0, AUTHC_UNAVAILABLE,
 	    "a refused connection is unavailable" },
-	{ CURLE_WEIRD_SERVER_REPLY, 200, YES_LEN, YES, YES_LEN, AUTHC_UNAVAILABLE,
-	    "a garbled reply is unavailable even with 200" },
+	{ CURLE_WEIRD_SERVER_REPLY, 200, YES_LEN, YES, YES_LEN,
+	    AUTHC_UNAVAILABLE, "a garbled reply is unavailable even with 200" },
 };
 
 /* Each row is its own behaviour: the table says which failed. */
 static void
 every_answer_of_auth_maps_to_its_outcome(void)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		T_CHECK(authc_map(maps[i].rc, maps[i].status, maps[i].clen,
-		    maps[i].body, maps[i].len) == maps[i].want, maps[i].what);
+			    maps[i].body, maps[i].len) == maps[i].want,
+		    maps[i].what);
 }
 
 static void
@@ -79,43 +80,47 @@ unset(void)
 static void
 the_defaults_are_the_local_gateway_over_tcp_within_500_and_2000_ms(void)
 {
-	struct authc_cfg	 cfg;
-	char			 err[CFG_ERR_MAX];
+	struct authc_cfg cfg;
+	char             err[CFG_ERR_MAX];
 
 	unset();
-	T_CHECK(authc_cfg_load(&cfg, err) == 0 && strcmp(cfg.url,
-	    "http://127.0.0.1:8080/login/") == 0 && cfg.connect_ms == 500 &&
-	    cfg.total_ms == 2000 && cfg.sock == NULL, "the defaults");
+	T_CHECK(authc_cfg_load(&cfg, err) == 0 &&
+		strcmp(cfg.url, "http://127.0.0.1:8080/login/") == 0 &&
+		cfg.connect_ms == 500 && cfg.total_ms == 2000 &&
+		cfg.sock == NULL,
+	    "the defaults");
 }
 
 static void
 auth_unix_socket_is_read_and_one_longer_than_sun_path_refused(void)
 {
-	struct authc_cfg	 cfg;
-	char			 err[CFG_ERR_MAX], path[AUTHC_SOCK_MAX + 2];
+	struct authc_cfg cfg;
+	char             err[CFG_ERR_MAX], path[AUTHC_SOCK_MAX + 2];
 
 	unset();
 	memset(path, 'p', sizeof(path) - 1);
 	path[sizeof(path) - 1] = '\0';
 	setenv("AUTH_UNIX_SOCKET", path, 1);
-	T_CHECK(authc_cfg_load(&cfg, err) == -1 && strstr(err,
-	    "AUTH_UNIX_SOCKET") == err, "too long");
+	T_CHECK(authc_cfg_load(&cfg, err) == -1 &&
+		strstr(err, "AUTH_UNIX_SOCKET") == err,
+	    "too long");
 	setenv("AUTH_UNIX_SOCKET", "/run/gw.sock", 1);
-	T_CHECK(authc_cfg_load(&cfg, err) == 0 && strcmp(cfg.sock,
-	    "/run/gw.sock") == 0, "read");
+	T_CHECK(authc_cfg_load(&cfg, err) == 0 &&
+		strcmp(cfg.sock, "/run/gw.sock") == 0,
+	    "read");
 	unset();
 }
 
 static void
 auth_url_must_be_an_http_or_https_url(void)
 {
-	struct authc_cfg	 cfg;
-	char			 err[CFG_ERR_MAX];
+	struct authc_cfg cfg;
+	char             err[CFG_ERR_MAX];
 
 	unset();
 	setenv("AUTH_URL", "ftp://x/login/", 1);
 	T_CHECK(authc_cfg_load(&cfg, err) == -1 &&
-	    strcmp(err, "AUTH_URL: must be http:// or https://") == 0,
+		strcmp(err, "AUTH_URL: must be http:// or https://") == 0,
 	    "another scheme");
 	setenv("AUTH_URL", "not a url", 1);
 	T_CHECK(authc_cfg_load(&cfg, err) == -1, "a non-URL");
@@ -125,15 +130,16 @@ auth_url_must_be_an_http_or_https_url(void)
 static void
 a_total_deadline_below_the_connect_deadline_is_refused(void)
 {
-	struct authc_cfg	 cfg;
-	char			 err[CFG_ERR_MAX];
+	struct authc_cfg cfg;
+	char             err[CFG_ERR_MAX];
 
 	unset();
 	setenv("AUTH_URL", "https://auth.example:9443/login/", 1);
 	setenv("AUTH_CONNECT_TIMEOUT_MS", "800", 1);
 	setenv("AUTH_TIMEOUT_MS", "700", 1);
-	T_CHECK(authc_cfg_load(&cfg, err) == -1 && strstr(err,
-	    "AUTH_TIMEOUT_MS") == err, "700 < 800");
+	T_CHECK(authc_cfg_load(&cfg, err) == -1 &&
+		strstr(err, "AUTH_TIMEOUT_MS") == err,
+	    "700 < 800");
 	unset();
 }
 
@@ -141,7 +147,8 @@ int
 main(void)
 {
 	T_RUN(every_answer_of_auth_maps_to_its_outcome);
-	T_RUN(the_defaults_are_the_local_gateway_over_tcp_within_500_and_2000_ms);
+	T_RUN(
+	    the_defaults_are_the_local_gateway_over_tcp_within_500_and_2000_ms);
 	T_RUN(auth_unix_socket_is_read_and_one_longer_than_sun_path_refused);
 	T_RUN(auth_url_must_be_an_http_or_https_url);
 	T_RUN(a_total_deadline_below_the_connect_deadline_is_refused);

@@ -6,8 +6,8 @@
 static struct breaker *
 opened(void)
 {
-	struct breaker	*b = breaker_new(3, 1000);
-	int		 i;
+	struct breaker *b = breaker_new(3, 1000);
+	int             i;
 
 	for (i = 0; i < 3 && b != NULL; i++)
 		breaker_record(b, 0, BREAKER_PASS, 100);
@@ -17,10 +17,11 @@ opened(void)
 static void
 failures_below_the_threshold_keep_it_closed(void)
 {
-	struct breaker	*b = breaker_new(3, 1000);
+	struct breaker *b = breaker_new(3, 1000);
 
 	T_CHECK(breaker_record(b, 0, BREAKER_PASS, 0) == BREAKER_SAME &&
-	    breaker_record(b, 0, BREAKER_PASS, 0) == BREAKER_SAME, "two");
+		breaker_record(b, 0, BREAKER_PASS, 0) == BREAKER_SAME,
+	    "two");
 	T_CHECK(breaker_allow(b, 0, NULL) == BREAKER_PASS, "calls pass");
 	breaker_free(b);
 }
@@ -28,7 +29,7 @@ failures_below_the_threshold_keep_it_closed(void)
 static void
 a_success_resets_the_count(void)
 {
-	struct breaker	*b = breaker_new(3, 1000);
+	struct breaker *b = breaker_new(3, 1000);
 
 	breaker_record(b, 0, BREAKER_PASS, 0);
 	breaker_record(b, 0, BREAKER_PASS, 0);
@@ -42,7 +43,7 @@ a_success_resets_the_count(void)
 static void
 the_threshold_th_consecutive_failure_opens_it_once(void)
 {
-	struct breaker	*b = breaker_new(3, 1000);
+	struct breaker *b = breaker_new(3, 1000);
 
 	breaker_record(b, 0, BREAKER_PASS, 100);
 	breaker_record(b, 0, BREAKER_PASS, 100);
@@ -56,18 +57,18 @@ the_threshold_th_consecutive_failure_opens_it_once(void)
 static void
 open_it_refuses_calls_with_the_time_left(void)
 {
-	struct breaker	*b = opened();
-	long long	 retry = -1;
+	struct breaker *b = opened();
+	long long       retry = -1;
 
-	T_CHECK(breaker_allow(b, 600, &retry) == BREAKER_REJECT &&
-	    retry == 500, "500 ms left");
+	T_CHECK(breaker_allow(b, 600, &retry) == BREAKER_REJECT && retry == 500,
+	    "500 ms left");
 	breaker_free(b);
 }
 
 static void
 after_the_cooldown_one_call_at_a_time_probes(void)
 {
-	struct breaker	*b = opened();
+	struct breaker *b = opened();
 
 	T_CHECK(breaker_allow(b, 1100, NULL) == BREAKER_PROBE, "a probe");
 	T_CHECK(breaker_allow(b, 1100, NULL) == BREAKER_REJECT, "only one");
@@ -77,8 +78,8 @@ after_the_cooldown_one_call_at_a_time_probes(void)
 static void
 a_failed_probe_opens_it_again_for_a_full_cooldown(void)
 {
-	struct breaker		*b = opened();
-	enum breaker_verdict	 v = breaker_allow(b, 1100, NULL);
+	struct breaker      *b = opened();
+	enum breaker_verdict v = breaker_allow(b, 1100, NULL);
 
 	T_CHECK(breaker_record(b, 0, v, 1150) == BREAKER_REOPENED, "reopened");
 	T_CHECK(breaker_allow(b, 2000, NULL) == BREAKER_REJECT, "at 2000");
@@ -89,8 +90,8 @@ a_failed_probe_opens_it_again_for_a_full_cooldown(void)
 static void
 a_successful_probe_closes_it(void)
 {
-	struct breaker		*b = opened();
-	enum breaker_verdict	 v = breaker_allow(b, 1100, NULL);
+	struct breaker      *b = opened();
+	enum breaker_verdict v = breaker_allow(b, 1100, NULL);
 
 	T_CHECK(breaker_record(b, 1, v, 1160) == BREAKER_CLOSED, "closed");
 	T_CHECK(breaker_allow(b, 1160, NULL) == BREAKER_PASS, "calls pass");
@@ -101,8 +102,8 @@ a_successful_probe_closes_it(void)
 static void
 a_cancelled_probe_lets_the_next_call_probe_and_does_not_close_it(void)
 {
-	struct breaker		*b = breaker_new(1, 1000);
-	enum breaker_verdict	 v;
+	struct breaker      *b = breaker_new(1, 1000);
+	enum breaker_verdict v;
 
 	breaker_record(b, 0, BREAKER_PASS, 0);
 	v = breaker_allow(b, 1000, NULL);
@@ -116,7 +117,7 @@ a_cancelled_probe_lets_the_next_call_probe_and_does_not_close_it(void)
 static void
 cancelling_a_pass_changes_nothing(void)
 {
-	struct breaker	*b = breaker_new(1, 1000);
+	struct breaker *b = breaker_new(1, 1000);
 
 	breaker_record(b, 0, BREAKER_PASS, 0);
 	breaker_cancel(b, BREAKER_PASS);
@@ -127,8 +128,8 @@ cancelling_a_pass_changes_nothing(void)
 static void
 threshold_0_never_opens(void)
 {
-	struct breaker	*b = breaker_new(0, 1000);
-	int		 i;
+	struct breaker *b = breaker_new(0, 1000);
+	int             i;
 
 	for (i = 0; i < 100; i++)
 		breaker_record(b, 0, BREAKER_PASS, 0);

@@ -7,8 +7,8 @@
 static int
 contains(const void *buf, size_t n, const char *s)
 {
-	const char	*p = buf;
-	size_t		 i, len = strlen(s);
+	const char *p = buf;
+	size_t      i, len = strlen(s);
 
 	for (i = 0; i + len <= n; i++)
 		if (memcmp(p + i, s, len) == 0)
@@ -26,9 +26,9 @@ unset(void)
 static void
 off_by_default_it_takes_no_memory_and_remembers_nothing(void)
 {
-	struct cache	 c;
-	unsigned char	 a[SHA256_LEN];
-	char		 err[CFG_ERR_MAX];
+	struct cache  c;
+	unsigned char a[SHA256_LEN];
+	char          err[CFG_ERR_MAX];
 
 	unset();
 	T_CHECK(cache_init(&c, err) == 0 && c.ttl_ms == 0 && c.slot == NULL,
@@ -42,9 +42,9 @@ off_by_default_it_takes_no_memory_and_remembers_nothing(void)
 static void
 a_yes_is_remembered_within_the_ttl_and_forgotten_after(void)
 {
-	struct cache	 c;
-	unsigned char	 a[SHA256_LEN];
-	char		 err[CFG_ERR_MAX];
+	struct cache  c;
+	unsigned char a[SHA256_LEN];
+	char          err[CFG_ERR_MAX];
 
 	unset();
 	setenv("AUTH_CACHE_TTL_MS", "500", 1);
@@ -62,9 +62,9 @@ a_yes_is_remembered_within_the_ttl_and_forgotten_after(void)
 static void
 the_key_is_the_whole_header_values_digest_never_the_token(void)
 {
-	struct cache	 c;
-	unsigned char	 a[SHA256_LEN], b[SHA256_LEN];
-	char		 err[CFG_ERR_MAX];
+	struct cache  c;
+	unsigned char a[SHA256_LEN], b[SHA256_LEN];
+	char          err[CFG_ERR_MAX];
 
 	unset();
 	setenv("AUTH_CACHE_TTL_MS", "500", 1);
@@ -83,10 +83,10 @@ the_key_is_the_whole_header_values_digest_never_the_token(void)
 static void
 auth_cache_size_bounds_the_slots(void)
 {
-	struct cache	 c;
-	unsigned char	 k[SHA256_LEN];
-	char		 err[CFG_ERR_MAX], tok[32];
-	int		 i, hits;
+	struct cache  c;
+	unsigned char k[SHA256_LEN];
+	char          err[CFG_ERR_MAX], tok[32];
+	int           i, hits;
 
 	unset();
 	setenv("AUTH_CACHE_TTL_MS", "500", 1);
@@ -110,17 +110,19 @@ auth_cache_size_bounds_the_slots(void)
 static void
 a_ttl_over_an_hour_or_zero_slots_are_refused(void)
 {
-	struct cache	 c;
-	char		 err[CFG_ERR_MAX];
+	struct cache c;
+	char         err[CFG_ERR_MAX];
 
 	unset();
 	setenv("AUTH_CACHE_TTL_MS", "3600001", 1);
-	T_CHECK(cache_init(&c, err) == -1 && strstr(err, "AUTH_CACHE_TTL_MS")
-	    == err, "over an hour");
+	T_CHECK(cache_init(&c, err) == -1 &&
+		strstr(err, "AUTH_CACHE_TTL_MS") == err,
+	    "over an hour");
 	setenv("AUTH_CACHE_TTL_MS", "10", 1);
 	setenv("AUTH_CACHE_SIZE", "0", 1);
-	T_CHECK(cache_init(&c, err) == -1 && strstr(err, "AUTH_CACHE_SIZE")
-	    == err, "zero slots");
+	T_CHECK(cache_init(&c, err) == -1 &&
+		strstr(err, "AUTH_CACHE_SIZE") == err,
+	    "zero slots");
 	unset();
 }
 

@@ -7,17 +7,19 @@
 static void
 a_decimal_integer_in_range_is_accepted(void)
 {
-	long	 v = 0;
+	long v = 0;
 
-	T_CHECK(cfg_parse_long("42", 1, 100, &v) == 0 && v == 42, "42 in 1..100");
+	T_CHECK(cfg_parse_long("42", 1, 100, &v) == 0 && v == 42,
+	    "42 in 1..100");
 	T_CHECK(cfg_parse_long("1", 1, 100, &v) == 0 && v == 1, "the minimum");
-	T_CHECK(cfg_parse_long("100", 1, 100, &v) == 0 && v == 100, "the maximum");
+	T_CHECK(cfg_parse_long("100", 1, 100, &v) == 0 && v == 100,
+	    "the maximum");
 }
 
 static void
 a_value_out_of_range_is_refused(void)
 {
-	long	 v = 0;
+	long v = 0;
 
 	T_CHECK(cfg_parse_long("0", 1, 100, &v) == -1, "below min");
 	T_CHECK(cfg_parse_long("101", 1, 100, &v) == -1, "above max");
@@ -28,7 +30,7 @@ a_value_out_of_range_is_refused(void)
 static void
 anything_but_plain_digits_is_refused(void)
 {
-	long	 v = 0;
+	long v = 0;
 
 	T_CHECK(cfg_parse_long("12abc", 1, 100, &v) == -1, "trailing garbage");
 	T_CHECK(cfg_parse_long(" 12", 1, 100, &v) == -1, "a leading blank");
@@ -39,8 +41,8 @@ anything_but_plain_digits_is_refused(void)
 static void
 an_unset_or_empty_variable_gives_the_default(void)
 {
-	char	 err[CFG_ERR_MAX];
-	long	 v = 0;
+	char err[CFG_ERR_MAX];
+	long v = 0;
 
 	unsetenv("T_NUM");
 	T_CHECK(cfg_long("T_NUM", 7, 1, 10, &v, err) == 0 && v == 7, "unset");
@@ -52,8 +54,8 @@ an_unset_or_empty_variable_gives_the_default(void)
 static void
 an_out_of_range_variable_is_an_error_naming_it(void)
 {
-	char	 err[CFG_ERR_MAX];
-	long	 v = 0;
+	char err[CFG_ERR_MAX];
+	long v = 0;
 
 	setenv("T_NUM", "11", 1);
 	T_CHECK(cfg_long("T_NUM", 7, 1, 10, &v, err) == -1, "refused");
@@ -65,8 +67,8 @@ an_out_of_range_variable_is_an_error_naming_it(void)
 static void
 a_control_character_in_a_string_is_an_error_that_does_not_echo_it(void)
 {
-	char		 err[CFG_ERR_MAX];
-	const char	*s;
+	char        err[CFG_ERR_MAX];
+	const char *s;
 
 	setenv("T_STR", "a\tb", 1);
 	T_CHECK(cfg_str("T_STR", NULL, 10, &s, err) == -1, "refused");
@@ -78,8 +80,8 @@ a_control_character_in_a_string_is_an_error_that_does_not_echo_it(void)
 static void
 a_string_over_its_limit_is_an_error(void)
 {
-	char		 err[CFG_ERR_MAX];
-	const char	*s;
+	char        err[CFG_ERR_MAX];
+	const char *s;
 
 	setenv("T_STR", "abcdefghijk", 1);
 	T_CHECK(cfg_str("T_STR", NULL, 10, &s, err) == -1, "11 bytes of 10");
@@ -89,12 +91,13 @@ a_string_over_its_limit_is_an_error(void)
 static void
 an_unset_string_gives_the_default(void)
 {
-	char		 err[CFG_ERR_MAX];
-	const char	*s = NULL;
+	char        err[CFG_ERR_MAX];
+	const char *s = NULL;
 
 	unsetenv("T_STR");
 	T_CHECK(cfg_str("T_STR", "dflt", 10, &s, err) == 0 &&
-	    strcmp(s, "dflt") == 0, "the default");
+		strcmp(s, "dflt") == 0,
+	    "the default");
 }
 
 int
@@ -105,7 +108,8 @@ main(void)
 	T_RUN(anything_but_plain_digits_is_refused);
 	T_RUN(an_unset_or_empty_variable_gives_the_default);
 	T_RUN(an_out_of_range_variable_is_an_error_naming_it);
-	T_RUN(a_control_character_in_a_string_is_an_error_that_does_not_echo_it);
+	T_RUN(
+	    a_control_character_in_a_string_is_an_error_that_does_not_echo_it);
 	T_RUN(a_string_over_its_limit_is_an_error);
 	T_RUN(an_unset_string_gives_the_default);
 	return T_DONE();

@@ -7,8 +7,8 @@
 static int
 has_line(const char *text, const char *line)
 {
-	const char	*p = text;
-	size_t		 n = strlen(line);
+	const char *p = text;
+	size_t      n = strlen(line);
 
 	while ((p = strstr(p, line)) != NULL) {
 		if ((p == text || p[-1] == '\n') && p[n] == '\n')
@@ -19,8 +19,8 @@ has_line(const char *text, const char *line)
 }
 
 /* A table of two routes with six requests in it, and its exposition. */
-static struct metrics	 m;
-static char		 buf[METRICS_TEXT_MAX];
+static struct metrics m;
+static char           buf[METRICS_TEXT_MAX];
 
 static size_t
 fixture(void)
@@ -31,22 +31,22 @@ fixture(void)
 	metrics_route_name(&m, 1, "GET", "/healthz");
 	metrics_begin(&m);
 	metrics_begin(&m);
-	metrics_end(&m, 0, 200, 0.2);		/* 200 us: first bucket */
+	metrics_end(&m, 0, 200, 0.2); /* 200 us: first bucket */
 	metrics_begin(&m);
-	metrics_end(&m, 0, 401, 3.0);		/* 3 ms: le 0.005 */
+	metrics_end(&m, 0, 401, 3.0); /* 3 ms: le 0.005 */
 	metrics_begin(&m);
-	metrics_end(&m, 0, 200, 0.25);		/* on the bound: le 0.00025 */
+	metrics_end(&m, 0, 200, 0.25); /* on the bound: le 0.00025 */
 	metrics_begin(&m);
-	metrics_end(&m, 99, 404, 7000.0);	/* unknown index: unmatched, +Inf */
+	metrics_end(&m, 99, 404, 7000.0); /* unknown index: unmatched, +Inf */
 	metrics_begin(&m);
-	metrics_end(&m, 2, 42, 1.0);		/* no such status: not counted */
+	metrics_end(&m, 2, 42, 1.0); /* no such status: not counted */
 	return metrics_text(&m, buf, sizeof(buf));
 }
 
 static void
 init_has_the_tables_routes_plus_unmatched_which_keeps_its_name(void)
 {
-	struct metrics	 t;
+	struct metrics t;
 
 	T_CHECK(metrics_init(&t, "auth", 2) == 0 && t.nroutes == 3, "3 slots");
 	metrics_route_name(&t, 2, "GET", "/not-a-route");
@@ -58,7 +58,7 @@ init_has_the_tables_routes_plus_unmatched_which_keeps_its_name(void)
 static void
 the_exposition_fits_has_type_lines_and_ends_with_a_newline(void)
 {
-	size_t	 len = fixture();
+	size_t len = fixture();
 
 	T_CHECK(len > 0 && len == strlen(buf), "it fits");
 	T_CHECK(has_line(buf, "# TYPE cgi_requests_total counter"), "TYPE");
@@ -70,10 +70,14 @@ static void
 requests_are_counted_by_route_and_status(void)
 {
 	fixture();
-	T_CHECK(has_line(buf, "cgi_requests_total{service=\"auth\",method=\"POST\","
-	    "route=\"/login/\",status=\"200\"} 2"), "two 200s");
-	T_CHECK(has_line(buf, "cgi_requests_total{service=\"auth\",method=\"POST\","
-	    "route=\"/login/\",status=\"401\"} 1"), "each status on its line");
+	T_CHECK(has_line(buf,
+		    "cgi_requests_total{service=\"auth\",method=\"POST\","
+		    "route=\"/login/\",status=\"200\"} 2"),
+	    "two 200s");
+	T_CHECK(has_line(buf,
+		    "cgi_requests_total{service=\"auth\",method=\"POST\","
+		    "route=\"/login/\",status=\"401\"} 1"),
+	    "each status on its line");
 	metrics_free(&m);
 }
 
@@ -81,8 +85,10 @@ static void
 unrouted_requests_are_unmatched_never_the_clients_path(void)
 {
 	fixture();
-	T_CHECK(has_line(buf, "cgi_requests_total{service=\"auth\",method=\"\","
-	    "route=\"unmatched\",status=\"404\"} 1"), "unmatched 404");
+	T_CHECK(has_line(buf,
+		    "cgi_requests_total{service=\"auth\",method=\"\","
+		    "route=\"unmatched\",status=\"404\"} 1"),
+	    "unmatched 404");
 	metrics_free(&m);
 }
 
@@ -108,18 +114,27 @@ static void
 buckets_are_cumulative_and_a_bound_is_inclusive(void)
 {
 	fixture();
-	T_CHECK(has_line(buf, "cgi_request_duration_seconds_bucket{service="
-	    "\"auth\",method=\"POST\",route=\"/login/\",le=\"0.00025\"} 2") &&
-	    has_line(buf, "cgi_request_duration_seconds_bucket{service=\"auth\","
-	    "method=\"POST\",route=\"/login/\",le=\"0.0025\"} 2") &&
-	    has_line(buf, "cgi_request_duration_seconds_bucket{service=\"auth\","
-	    "method=\"POST\",route=\"/login/\",le=\"0.005\"} 3") &&
-	    has_line(buf, "cgi_request_duration_seconds_bucket{service=\"auth\","
-	    "method=\"POST\",route=\"/login/\",le=\"+Inf\"} 3"), "POST /login/");
-	T_CHECK(has_line(buf, "cgi_request_duration_seconds_sum{service=\"auth\","
-	    "method=\"POST\",route=\"/login/\"} 0.003450") &&
-	    has_line(buf, "cgi_request_duration_seconds_count{service=\"auth\","
-	    "method=\"POST\",route=\"/login/\"} 3"), "sum in seconds and count");
+	T_CHECK(
+	    has_line(buf,
+		"cgi_request_duration_seconds_bucket{service="
+		"\"auth\",method=\"POST\",route=\"/login/\",le=\"0.00025\"} 2") &&
+		has_line(buf,
+		    "cgi_request_duration_seconds_bucket{service=\"auth\","
+		    "method=\"POST\",route=\"/login/\",le=\"0.0025\"} 2") &&
+		has_line(buf,
+		    "cgi_request_duration_seconds_bucket{service=\"auth\","
+		    "method=\"POST\",route=\"/login/\",le=\"0.005\"} 3") &&
+		has_line(buf,
+		    "cgi_request_duration_seconds_bucket{service=\"auth\","
+		    "method=\"POST\",route=\"/login/\",le=\"+Inf\"} 3"),
+	    "POST /login/");
+	T_CHECK(has_line(buf,
+		    "cgi_request_duration_seconds_sum{service=\"auth\","
+		    "method=\"POST\",route=\"/login/\"} 0.003450") &&
+		has_line(buf,
+		    "cgi_request_duration_seconds_count{service=\"auth\","
+		    "method=\"POST\",route=\"/login/\"} 3"),
+	    "sum in seconds and count");
 	metrics_free(&m);
 }
 
@@ -127,17 +142,20 @@ static void
 seven_seconds_land_in_inf_and_an_odd_status_still_counts_its_time(void)
 {
 	fixture();
-	T_CHECK(has_line(buf, "cgi_request_duration_seconds_bucket{service="
-	    "\"auth\",method=\"\",route=\"unmatched\",le=\"5\"} 1") &&
-	    has_line(buf, "cgi_request_duration_seconds_bucket{service=\"auth\","
-	    "method=\"\",route=\"unmatched\",le=\"+Inf\"} 2"), "unmatched");
+	T_CHECK(has_line(buf,
+		    "cgi_request_duration_seconds_bucket{service="
+		    "\"auth\",method=\"\",route=\"unmatched\",le=\"5\"} 1") &&
+		has_line(buf,
+		    "cgi_request_duration_seconds_bucket{service=\"auth\","
+		    "method=\"\",route=\"unmatched\",le=\"+Inf\"} 2"),
+	    "unmatched");
 	metrics_free(&m);
 }
 
 static void
 a_buffer_too_small_gives_0(void)
 {
-	char	 small[64];
+	char small[64];
 
 	fixture();
 	T_CHECK(metrics_text(&m, small, sizeof(small)) == 0, "0");
@@ -147,13 +165,15 @@ a_buffer_too_small_gives_0(void)
 static void
 metrics_printf_appends_and_on_overflow_leaves_the_text(void)
 {
-	char	 small[64];
-	size_t	 len = 0;
+	char   small[64];
+	size_t len = 0;
 
 	T_CHECK(metrics_printf(small, sizeof(small), &len, "%s", "abc") == 0 &&
-	    len == 3, "appends");
+		len == 3,
+	    "appends");
 	T_CHECK(metrics_printf(small, sizeof(small), &len, "%070d", 1) == -1 &&
-	    len == 3 && strcmp(small, "abc") == 0, "overflow: unchanged");
+		len == 3 && strcmp(small, "abc") == 0,
+	    "overflow: unchanged");
 }
 
 int
@@ -166,7 +186,8 @@ main(void)
 	T_RUN(zero_counts_and_impossible_statuses_are_left_out);
 	T_RUN(in_flight_is_begun_less_ended);
 	T_RUN(buckets_are_cumulative_and_a_bound_is_inclusive);
-	T_RUN(seven_seconds_land_in_inf_and_an_odd_status_still_counts_its_time);
+	T_RUN(
+	    seven_seconds_land_in_inf_and_an_odd_status_still_counts_its_time);
 	T_RUN(a_buffer_too_small_gives_0);
 	T_RUN(metrics_printf_appends_and_on_overflow_leaves_the_text);
 	return T_DONE();

@@ -23,7 +23,7 @@ empty_null_and_other_characters_are_invalid(void)
 static void
 the_length_limit_is_reqid_max(void)
 {
-	char	 id[REQID_MAX + 2];
+	char id[REQID_MAX + 2];
 
 	memset(id, 'a', REQID_MAX);
 	id[REQID_MAX] = '\0';

@@ -6,8 +6,8 @@
 static void
 an_error_body_is_fastapis_shape_with_its_length(void)
 {
-	char	 buf[128];
-	size_t	 n;
+	char   buf[128];
+	size_t n;
 
 	n = resp_error_body(buf, sizeof(buf), "Not Found");
 	T_STREQ(buf, "{\"detail\":\"Not Found\"}", "the body");
@@ -17,7 +17,7 @@ an_error_body_is_fastapis_shape_with_its_length(void)
 static void
 quotes_and_newlines_in_a_detail_are_escaped(void)
 {
-	char	 buf[128];
+	char buf[128];
 
 	resp_error_body(buf, sizeof(buf), "say \"hi\"\n");
 	T_STREQ(buf, "{\"detail\":\"say \\\"hi\\\"\\n\"}", "escaped");
@@ -26,7 +26,7 @@ quotes_and_newlines_in_a_detail_are_escaped(void)
 static void
 an_error_body_that_does_not_fit_gives_0(void)
 {
-	char	 buf[8];
+	char buf[8];
 
 	T_CHECK(resp_error_body(buf, sizeof(buf), "Not Found") == 0, "0");
 }
@@ -34,8 +34,8 @@ an_error_body_that_does_not_fit_gives_0(void)
 static void
 an_answer_refused_before_a_byte_is_written_records_no_status(void)
 {
-	static char	 extra[8192], body[RESP_BODY_MAX + 1];
-	struct svc_req	 r;
+	static char    extra[8192], body[RESP_BODY_MAX + 1];
+	struct svc_req r;
 
 	memset(&r, 0, sizeof(r));
 	memset(extra, 'x', sizeof(extra) - 3);
@@ -44,13 +44,14 @@ an_answer_refused_before_a_byte_is_written_records_no_status(void)
 	    "headers too long");
 	memset(body, ' ', sizeof(body));
 	T_CHECK(resp_json(&r, 200, NULL, body, sizeof(body)) == -1 &&
-	    r.status == 0, "a JSON body too long");
+		r.status == 0,
+	    "a JSON body too long");
 }
 
 static void
 a_request_already_answered_gets_no_second_answer(void)
 {
-	struct svc_req	 r;
+	struct svc_req r;
 
 	memset(&r, 0, sizeof(r));
 	r.status = 504;
@@ -69,7 +70,7 @@ reason_phrases(void)
 static void
 log_fields_escape_quotes_backslashes_and_control_bytes(void)
 {
-	char	 buf[128];
+	char buf[128];
 
 	log_json_escape(buf, sizeof(buf), "/a\"b\\c\x01", 100);
 	T_STREQ(buf, "/a\\\"b\\\\c\\u0001", "escaped");
@@ -78,7 +79,7 @@ log_fields_escape_quotes_backslashes_and_control_bytes(void)
 static void
 log_fields_are_cut_to_the_buffer_and_to_srcmax_never_mid_escape(void)
 {
-	char	 buf[128];
+	char buf[128];
 
 	log_json_escape(buf, 5, "abcdefgh", 100);
 	T_STREQ(buf, "abcd", "the buffer");
@@ -91,10 +92,12 @@ log_fields_are_cut_to_the_buffer_and_to_srcmax_never_mid_escape(void)
 static void
 well_formed_utf8_passes_through(void)
 {
-	char	 buf[128];
+	char buf[128];
 
-	log_json_escape(buf, sizeof(buf), "/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f"
-	    "\x98\x80", 100);
+	log_json_escape(buf, sizeof(buf),
+	    "/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f"
+	    "\x98\x80",
+	    100);
 	T_STREQ(buf, "/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80",
 	    "2, 3 and 4 bytes");
 }
@@ -102,12 +105,16 @@ well_formed_utf8_passes_through(void)
 static void
 malformed_utf8_becomes_ufffd_per_byte(void)
 {
-	char	 buf[128];
+	char buf[128];
 
-	log_json_escape(buf, sizeof(buf), "a\xff\xc3(\xc0\xaf\xed\xa0\x80"
-	    "\xf4\x90\x80\x80", 100);
-	T_STREQ(buf, "a\\ufffd\\ufffd(\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd"
-	    "\\ufffd\\ufffd\\ufffd\\ufffd", "a stray byte, a cut sequence, an "
+	log_json_escape(buf, sizeof(buf),
+	    "a\xff\xc3(\xc0\xaf\xed\xa0\x80"
+	    "\xf4\x90\x80\x80",
+	    100);
+	T_STREQ(buf,
+	    "a\\ufffd\\ufffd(\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd"
+	    "\\ufffd\\ufffd\\ufffd\\ufffd",
+	    "a stray byte, a cut sequence, an "
 	    "overlong form, a surrogate, past U+10FFFF");
 	log_json_escape(buf, sizeof(buf), "\xe2\x82\xac", 2);
 	T_STREQ(buf, "\\ufffd\\ufffd", "a sequence cut by srcmax");
@@ -116,7 +123,7 @@ malformed_utf8_becomes_ufffd_per_byte(void)
 static void
 a_utf8_sequence_is_never_cut_in_half_by_the_buffer(void)
 {
-	char	 buf[4];
+	char buf[4];
 
 	log_json_escape(buf, sizeof(buf), "ab\xe2\x82\xac", 100);
 	T_STREQ(buf, "ab", "ab");

@@ -2,8 +2,18 @@
 #include "route.h"
 #include "t.h"
 
-static void h(struct svc_req *r, const void *app) { (void)r; (void)app; }
-static void h2(struct svc_req *r, const void *app) { (void)r; (void)app; }
+static void
+h(struct svc_req *r, const void *app)
+{
+	(void)r;
+	(void)app;
+}
+static void
+h2(struct svc_req *r, const void *app)
+{
+	(void)r;
+	(void)app;
+}
 
 static const struct svc_route routes[] = {
 	{ "GET", "/info", h },
@@ -11,68 +21,80 @@ static const struct svc_route routes[] = {
 	{ "PUT", "/login/", h2 },
 	{ "*", "/login", h2 },
 };
-static const struct svc_def def = { .name = "t", .routes = routes, .nroutes = 4 };
+static const struct svc_def def = { .name = "t",
+	.routes = routes,
+	.nroutes = 4 };
 
 static void
 a_route_is_found_by_method_and_path(void)
 {
-	int	 allowed, head;
+	int allowed, head;
 
-	T_CHECK(route_find(&def, "GET", "/info", &allowed, &head) == &routes[0]
-	    && allowed && !head, "GET /info");
+	T_CHECK(route_find(&def, "GET", "/info", &allowed, &head) ==
+		    &routes[0] &&
+		allowed && !head,
+	    "GET /info");
 	T_CHECK(route_find(&def, "PUT", "/login/", &allowed, &head) ==
-	    &routes[2], "the method picks among a path's routes");
+		&routes[2],
+	    "the method picks among a path's routes");
 }
 
 static void
 head_goes_to_the_get_route_without_a_body(void)
 {
-	int	 allowed, head;
+	int allowed, head;
 
 	T_CHECK(route_find(&def, "HEAD", "/info", &allowed, &head) ==
-	    &routes[0] && head, "HEAD /info");
+		    &routes[0] &&
+		head,
+	    "HEAD /info");
 }
 
 static void
 a_known_path_with_another_method_is_a_405_an_unknown_path_a_404(void)
 {
-	int	 allowed, head;
+	int allowed, head;
 
 	T_CHECK(route_find(&def, "POST", "/info", &allowed, &head) == NULL &&
-	    allowed, "POST /info: 405");
+		allowed,
+	    "POST /info: 405");
 	T_CHECK(route_find(&def, "GET", "/nope", &allowed, &head) == NULL &&
-	    !allowed, "GET /nope: 404");
+		!allowed,
+	    "GET /nope: 404");
 }
 
 static void
 a_star_route_takes_any_method(void)
 {
-	int	 allowed, head;
+	int allowed, head;
 
 	T_CHECK(route_find(&def, "DELETE", "/login", &allowed, &head) ==
-	    &routes[3], "DELETE /login");
+		&routes[3],
+	    "DELETE /login");
 }
 
 static void
 methods_are_case_sensitive(void)
 {
-	int	 allowed, head;
+	int allowed, head;
 
 	T_CHECK(route_find(&def, "get", "/info", &allowed, &head) == NULL &&
-	    allowed, "get /info: 405");
+		allowed,
+	    "get /info: 405");
 }
 
 static void
 allow_lists_every_method_of_a_path_and_head_with_get(void)
 {
-	char	 allow[64];
+	char allow[64];
 
 	route_allow(&def, "/info", allow, sizeof(allow));
 	T_STREQ(allow, "GET, HEAD", "a GET route adds HEAD");
 	route_allow(&def, "/login/", allow, sizeof(allow));
 	T_STREQ(allow, "POST, PUT", "two methods");
 	T_CHECK(route_allow(&def, "/nope", allow, sizeof(allow)) == 0 &&
-	    allow[0] == '\0', "none for an unknown path");
+		allow[0] == '\0',
+	    "none for an unknown path");
 }
 
 int

@@ -8,32 +8,34 @@
 static void
 unset_gives_the_services_default_threads_and_5_s_grace(void)
 {
-	struct svc_cfg	 cfg;
-	char		 err[CFG_ERR_MAX];
+	struct svc_cfg cfg;
+	char           err[CFG_ERR_MAX];
 
 	unsetenv("SVC_THREADS");
 	unsetenv("SHUTDOWN_GRACE_MS");
 	T_CHECK(svc_cfg_load(&cfg, 8, err) == 0 && cfg.threads == 8 &&
-	    cfg.grace_ms == 5000, "8 threads, 5000 ms");
+		cfg.grace_ms == 5000,
+	    "8 threads, 5000 ms");
 }
 
 static void
 auto_is_one_thread_per_online_cpu_at_least_2(void)
 {
-	struct svc_cfg	 cfg;
-	char		 err[CFG_ERR_MAX];
-	long		 cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct svc_cfg cfg;
+	char           err[CFG_ERR_MAX];
+	long           cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	unsetenv("SVC_THREADS");
 	T_CHECK(svc_cfg_load(&cfg, SVC_THREADS_AUTO, err) == 0 &&
-	    cfg.threads == (cpus < 2 ? 2 : cpus), "per CPU");
+		cfg.threads == (cpus < 2 ? 2 : cpus),
+	    "per CPU");
 }
 
 static void
 an_empty_svc_threads_is_the_default(void)
 {
-	struct svc_cfg	 cfg;
-	char		 err[CFG_ERR_MAX];
+	struct svc_cfg cfg;
+	char           err[CFG_ERR_MAX];
 
 	/* compose passes an unset variable as empty. */
 	setenv("SVC_THREADS", "", 1);
@@ -44,12 +46,13 @@ an_empty_svc_threads_is_the_default(void)
 static void
 svc_threads_overrides_the_default_up_to_256(void)
 {
-	struct svc_cfg	 cfg;
-	char		 err[CFG_ERR_MAX];
+	struct svc_cfg cfg;
+	char           err[CFG_ERR_MAX];
 
 	setenv("SVC_THREADS", "3", 1);
 	T_CHECK(svc_cfg_load(&cfg, SVC_THREADS_AUTO, err) == 0 &&
-	    cfg.threads == 3, "3");
+		cfg.threads == 3,
+	    "3");
 	setenv("SVC_THREADS", "257", 1);
 	T_CHECK(svc_cfg_load(&cfg, 8, err) == -1, "257 is refused");
 	unsetenv("SVC_THREADS");

@@ -8,20 +8,20 @@
 static int
 match(const struct tokens *ts, const char *header)
 {
-	const char	*tok;
-	size_t		 len;
+	const char *tok;
+	size_t      len;
 
 	return tokens_extract(header, &tok, &len) == 0 &&
 	    tokens_match(ts, tok, len);
 }
 
 /* The demo pair loaded from a list, for the matching tests. */
-static struct tokens	 ts;
+static struct tokens ts;
 
 static void
 demo(void)
 {
-	char	 err[CFG_ERR_MAX];
+	char err[CFG_ERR_MAX];
 
 	if (tokens_parse_list(&ts, " merixstudio , second,,", err) == -1)
 		ts.n = 0;
@@ -65,9 +65,9 @@ near_misses_other_schemes_and_empty_headers_do_not_match(void)
 static void
 a_header_with_control_bytes_non_ascii_or_over_its_limits_is_invalid(void)
 {
-	char		 big[TOKEN_MAX + 2], hdr[AUTHZ_MAX + 2];
-	const char	*tok;
-	size_t		 len;
+	char        big[TOKEN_MAX + 2], hdr[AUTHZ_MAX + 2];
+	const char *tok;
+	size_t      len;
 
 	T_CHECK(tokens_extract("merix\x01studio", &tok, &len) == -1, "control");
 	T_CHECK(tokens_extract("m\xc3\xa9rix", &tok, &len) == -1, "non-ASCII");
@@ -82,12 +82,13 @@ a_header_with_control_bytes_non_ascii_or_over_its_limits_is_invalid(void)
 static void
 an_over_long_or_non_ascii_token_is_refused_without_echoing_it(void)
 {
-	char	 err[CFG_ERR_MAX], big[TOKEN_MAX + 2];
+	char err[CFG_ERR_MAX], big[TOKEN_MAX + 2];
 
 	memset(big, 'a', TOKEN_MAX + 1);
 	big[TOKEN_MAX + 1] = '\0';
 	T_CHECK(tokens_parse_list(&ts, big, err) == -1 &&
-	    strstr(err, "longer than") != NULL && strstr(err, "aaaa") == NULL,
+		strstr(err, "longer than") != NULL &&
+		strstr(err, "aaaa") == NULL,
 	    "over-long");
 	tokens_free(&ts);
 	T_CHECK(tokens_parse_list(&ts, "good,b\xc3\xa4\x64", err) == -1,
@@ -98,12 +99,13 @@ an_over_long_or_non_ascii_token_is_refused_without_echoing_it(void)
 static void
 a_file_has_one_per_line_comments_and_blanks_skipped_crlf_accepted(void)
 {
-	const char	 text[] = "# demo tokens\n\n  alpha  \r\n"
-	    "   # indented comment\nbeta";
-	char		 err[CFG_ERR_MAX];
+	const char text[] = "# demo tokens\n\n  alpha  \r\n"
+			    "   # indented comment\nbeta";
+	char       err[CFG_ERR_MAX];
 
 	T_CHECK(tokens_parse_file(&ts, text, sizeof(text) - 1, err) == 0 &&
-	    ts.n == 2, "two tokens");
+		ts.n == 2,
+	    "two tokens");
 	T_CHECK(match(&ts, "alpha") && match(&ts, "beta") && !match(&ts, "#"),
 	    "they match, a comment does not");
 	tokens_free(&ts);
@@ -112,28 +114,32 @@ a_file_has_one_per_line_comments_and_blanks_skipped_crlf_accepted(void)
 static void
 a_bad_line_in_a_file_is_refused_naming_the_line(void)
 {
-	const char	 text[] = "ok\nbad token\n";
-	char		 err[CFG_ERR_MAX];
+	const char text[] = "ok\nbad token\n";
+	char       err[CFG_ERR_MAX];
 
 	T_CHECK(tokens_parse_file(&ts, text, sizeof(text) - 1, err) == -1,
 	    "a token with a space");
-	T_STREQ(err, "AUTH_TOKENS_FILE line 2: a token holds a character "
-	    "other than visible ASCII", "the line, not the token");
+	T_STREQ(err,
+	    "AUTH_TOKENS_FILE line 2: a token holds a character "
+	    "other than visible ASCII",
+	    "the line, not the token");
 	tokens_free(&ts);
 }
 
 static void
 no_token_an_empty_list_or_both_variables_refuse_to_start(void)
 {
-	char	 err[CFG_ERR_MAX];
+	char err[CFG_ERR_MAX];
 
 	unsetenv("AUTH_TOKENS");
 	unsetenv("AUTH_TOKENS_FILE");
-	T_CHECK(tokens_load(&ts, err) == -1 && strstr(err, "AUTH_TOKENS") ==
-	    err, "none configured");
+	T_CHECK(tokens_load(&ts, err) == -1 &&
+		strstr(err, "AUTH_TOKENS") == err,
+	    "none configured");
 	setenv("AUTH_TOKENS", " , ", 1);
 	T_CHECK(tokens_load(&ts, err) == -1 &&
-	    strcmp(err, "AUTH_TOKENS: holds no token") == 0, "no token");
+		strcmp(err, "AUTH_TOKENS: holds no token") == 0,
+	    "no token");
 	setenv("AUTH_TOKENS_FILE", "/nonexistent", 1);
 	setenv("AUTH_TOKENS", "a", 1);
 	T_CHECK(tokens_load(&ts, err) == -1 && strstr(err, "both") != NULL,
@@ -145,21 +151,22 @@ no_token_an_empty_list_or_both_variables_refuse_to_start(void)
 static void
 a_missing_file_refuses_to_start(void)
 {
-	char	 err[CFG_ERR_MAX];
+	char err[CFG_ERR_MAX];
 
 	unsetenv("AUTH_TOKENS");
 	setenv("AUTH_TOKENS_FILE", "/nonexistent", 1);
 	T_CHECK(tokens_load(&ts, err) == -1 &&
-	    strstr(err, "AUTH_TOKENS_FILE: cannot open") == err, "refused");
+		strstr(err, "AUTH_TOKENS_FILE: cannot open") == err,
+	    "refused");
 	unsetenv("AUTH_TOKENS_FILE");
 }
 
 static void
 auth_tokens_file_is_read(void)
 {
-	char	 err[CFG_ERR_MAX], path[] = "/tmp/test_tokens.XXXXXX";
-	FILE	*f;
-	int	 fd;
+	char  err[CFG_ERR_MAX], path[] = "/tmp/test_tokens.XXXXXX";
+	FILE *f;
+	int   fd;
 
 	if ((fd = mkstemp(path)) == -1 || (f = fdopen(fd, "w")) == NULL) {
 		T_CHECK(0, "a temporary file");
@@ -170,7 +177,8 @@ auth_tokens_file_is_read(void)
 	unsetenv("AUTH_TOKENS");
 	setenv("AUTH_TOKENS_FILE", path, 1);
 	T_CHECK(tokens_load(&ts, err) == 0 && ts.n == 1 &&
-	    match(&ts, "from-file"), "its token matches");
+		match(&ts, "from-file"),
+	    "its token matches");
 	tokens_free(&ts);
 	unsetenv("AUTH_TOKENS_FILE");
 	unlink(path);
@@ -180,35 +188,46 @@ static void
 a_sha256_entry_matches_its_token_not_its_own_text(void)
 {
 	/* sha256 of "merixstudio", as scripts/token-hash.sh prints it. */
-	const char	 text[] = "sha256:6335c4f89111d1e012d4ae3c5cb005a2bd5aa6"
-	    "14a852d9b537bfb87e27328f40\n";
-	char		 err[CFG_ERR_MAX];
+	const char text[] = "sha256:6335c4f89111d1e012d4ae3c5cb005a2bd5aa6"
+			    "14a852d9b537bfb87e27328f40\n";
+	char       err[CFG_ERR_MAX];
 
 	T_CHECK(tokens_parse_file(&ts, text, sizeof(text) - 1, err) == 0 &&
-	    ts.n == 1 && match(&ts, "merixstudio") && !match(&ts, "sha256:"
-	    "6335c4f89111d1e012d4ae3c5cb005a2bd5aa614a852d9b537bfb87e27328f40"),
+		ts.n == 1 && match(&ts, "merixstudio") &&
+		!match(&ts,
+		    "sha256:"
+		    "6335c4f89111d1e012d4ae3c5cb005a2bd5aa614a852d9b537bfb87e27328f40"),
 	    "from a file");
 	tokens_free(&ts);
-	T_CHECK(tokens_parse_list(&ts, "sha256:6335C4F89111D1E012D4AE3C5CB005A2"
-	    "BD5AA614A852D9B537BFB87E27328F40", err) == 0 &&
-	    match(&ts, "Bearer merixstudio"), "upper-case hex, in AUTH_TOKENS");
+	T_CHECK(tokens_parse_list(&ts,
+		    "sha256:6335C4F89111D1E012D4AE3C5CB005A2"
+		    "BD5AA614A852D9B537BFB87E27328F40",
+		    err) == 0 &&
+		match(&ts, "Bearer merixstudio"),
+	    "upper-case hex, in AUTH_TOKENS");
 	tokens_free(&ts);
 }
 
 static void
 a_sha256_entry_needs_exactly_64_hex_digits_and_a_lower_case_prefix(void)
 {
-	char	 err[CFG_ERR_MAX];
+	char err[CFG_ERR_MAX];
 
 	T_CHECK(tokens_parse_list(&ts, "ok,sha256:6335c4f8", err) == -1 &&
-	    strcmp(err, "AUTH_TOKENS: a sha256: entry must be followed by "
-	    "exactly 64 hex digits") == 0, "a short digest");
+		strcmp(err,
+		    "AUTH_TOKENS: a sha256: entry must be followed by "
+		    "exactly 64 hex digits") == 0,
+	    "a short digest");
 	tokens_free(&ts);
-	T_CHECK(tokens_parse_list(&ts, "sha256:6335c4f89111d1e012d4ae3c5cb005a2"
-	    "bd5aa614a852d9b537bfb87e27328f4g", err) == -1, "a non-hex digit");
+	T_CHECK(tokens_parse_list(&ts,
+		    "sha256:6335c4f89111d1e012d4ae3c5cb005a2"
+		    "bd5aa614a852d9b537bfb87e27328f4g",
+		    err) == -1,
+	    "a non-hex digit");
 	tokens_free(&ts);
 	T_CHECK(tokens_parse_list(&ts, "SHA256:x", err) == 0 && ts.n == 1 &&
-	    match(&ts, "SHA256:x"), "SHA256:x is a plain token");
+		match(&ts, "SHA256:x"),
+	    "SHA256:x is a plain token");
 	tokens_free(&ts);
 }
 
@@ -220,24 +239,27 @@ a_sha256_entry_needs_exactly_64_hex_digits_and_a_lower_case_prefix(void)
 static void
 every_entry_of_a_full_store_matches_and_near_misses_do_not(void)
 {
-	static char	 list[TOKENS_COUNT_MAX * 12];
-	char		 err[CFG_ERR_MAX];
-	size_t		 o = 0;
-	int		 k;
+	static char list[TOKENS_COUNT_MAX * 12];
+	char        err[CFG_ERR_MAX];
+	size_t      o = 0;
+	int         k;
 
 	for (k = 0; k < TOKENS_COUNT_MAX; k++)
 		o += (size_t)snprintf(list + o, sizeof(list) - o, "%stok-%05d",
 		    k ? "," : "", k);
 	T_CHECK(tokens_parse_list(&ts, list, err) == 0 &&
-	    ts.n == TOKENS_COUNT_MAX, "TOKENS_COUNT_MAX tokens load");
+		ts.n == TOKENS_COUNT_MAX,
+	    "TOKENS_COUNT_MAX tokens load");
 	T_CHECK(match(&ts, "tok-00000") && match(&ts, "tok-00511") &&
-	    match(&ts, "tok-01023"), "the first, a middle and the last match");
+		match(&ts, "tok-01023"),
+	    "the first, a middle and the last match");
 	T_CHECK(!match(&ts, "tok-01024") && !match(&ts, "tok-0000") &&
-	    !match(&ts, "tok-000000"), "the last byte, one short, one long");
+		!match(&ts, "tok-000000"),
+	    "the last byte, one short, one long");
 	tokens_free(&ts);
 	snprintf(list + o, sizeof(list) - o, ",one-more");
 	T_CHECK(tokens_parse_list(&ts, list, err) == -1 &&
-	    strcmp(err, "AUTH_TOKENS: more than 1024 tokens") == 0,
+		strcmp(err, "AUTH_TOKENS: more than 1024 tokens") == 0,
 	    "one past TOKENS_COUNT_MAX is refused");
 	tokens_free(&ts);
 }
@@ -248,15 +270,18 @@ main(void)
 	T_RUN(a_list_is_split_on_commas_blanks_and_empties_dropped);
 	T_RUN(the_raw_token_and_bearer_token_match_the_scheme_case_insensitive);
 	T_RUN(near_misses_other_schemes_and_empty_headers_do_not_match);
-	T_RUN(a_header_with_control_bytes_non_ascii_or_over_its_limits_is_invalid);
+	T_RUN(
+	    a_header_with_control_bytes_non_ascii_or_over_its_limits_is_invalid);
 	T_RUN(an_over_long_or_non_ascii_token_is_refused_without_echoing_it);
-	T_RUN(a_file_has_one_per_line_comments_and_blanks_skipped_crlf_accepted);
+	T_RUN(
+	    a_file_has_one_per_line_comments_and_blanks_skipped_crlf_accepted);
 	T_RUN(a_bad_line_in_a_file_is_refused_naming_the_line);
 	T_RUN(no_token_an_empty_list_or_both_variables_refuse_to_start);
 	T_RUN(a_missing_file_refuses_to_start);
 	T_RUN(auth_tokens_file_is_read);
 	T_RUN(a_sha256_entry_matches_its_token_not_its_own_text);
-	T_RUN(a_sha256_entry_needs_exactly_64_hex_digits_and_a_lower_case_prefix);
+	T_RUN(
+	    a_sha256_entry_needs_exactly_64_hex_digits_and_a_lower_case_prefix);
 	T_RUN(every_entry_of_a_full_store_matches_and_near_misses_do_not);
 	return T_DONE();
 }
