@@ -27,7 +27,7 @@ export PORT
 export TLS TLS_PORT TLS_CERT TLS_KEY
 
 
-.PHONY: all deps www images up run run-sanitize start stop test lint unit integration test-sanitize test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench token-hash clean help
+.PHONY: all deps www images up run run-sanitize start stop reload test lint unit integration test-sanitize test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench token-hash clean help
 
 all: $(B)/auth.fcgi $(B)/info.fcgi
 
@@ -38,6 +38,7 @@ help:
 	@echo "make images     build the three images (needs a Docker engine)"
 	@echo "make run        the whole stack in the foreground on 127.0.0.1:\$$PORT (8080)"
 	@echo "make start|stop the same in the background (run/ holds pids and logs)"
+	@echo "make reload     auth re-reads AUTH_TOKENS_FILE (SIGHUP), no restart"
 	@echo "make run TLS=1  HTTPS on 127.0.0.1:\$$TLS_PORT (8443) too, self-signed certificate"
 	@echo "make test       unit + integration tests, ends with 'N passed, N failed'"
 	@echo "make lint       clang-format and clang-tidy on the C sources (make test runs it)"
@@ -128,6 +129,11 @@ start: all $(NODE)
 
 stop:
 	@scripts/stack.sh stop
+
+# auth re-reads AUTH_TOKENS_FILE (SIGHUP): new tokens work, removed ones are
+# refused, no restart (docs/security.md).
+reload:
+	@scripts/stack.sh reload
 
 unit: $(UNIT_BIN)
 	@scripts/test.sh unit $(UNIT_BIN)

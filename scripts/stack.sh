@@ -7,6 +7,7 @@
 #   stack.sh run     in the foreground, logs on the terminal, Ctrl-C stops
 #   stack.sh start   in the background, logs in $RUN_DIR/logs
 #   stack.sh stop    stops what start started
+#   stack.sh reload  auth re-reads AUTH_TOKENS_FILE (SIGHUP), no restart
 #
 # Environment: PORT (8080), BIND (127.0.0.1), RUN_DIR (./run), BIN_DIR
 # (./build), AUTH_TOKENS (demo default "merixstudio" unless AUTH_TOKENS_FILE
@@ -271,8 +272,15 @@ start)
 stop)
 	stop
 	;;
+reload)
+	# SIGHUP to the running auth.fcgi (not its supervisor, which would
+	# die of it): it swaps in the file's tokens or logs why it kept them.
+	pid=$(cat "$RUN_DIR/pids/auth.child.pid" 2>/dev/null) ||
+	    { log error "no auth running in $RUN_DIR"; exit 1; }
+	kill -HUP "$pid"
+	;;
 *)
-	echo "usage: $0 run|start|stop" >&2
+	echo "usage: $0 run|start|stop|reload" >&2
 	exit 2
 	;;
 esac

@@ -174,7 +174,7 @@ tokens_parse_file(struct tokens *ts, const char *text, size_t len,
 	return 0;
 }
 
-static int
+int
 tokens_read_file(struct tokens *ts, const char *path, char err[CFG_ERR_MAX])
 {
 	char   ebuf[LOG_ERRNO_MAX];

@@ -6,8 +6,8 @@
  * characters without ',') or "sha256:" and the 64 hex digits of a token's
  * SHA-256, so that a file need not hold secrets.  The store keeps digests
  * only: matching hashes the candidate and compares it with every digest, all
- * bytes every time.  The store is built once before threads start and only
- * read afterwards, so matching is thread-safe.
+ * bytes every time.  A store is only read once built; auth.fcgi swaps in a
+ * new one on SIGHUP under a lock (main.c).
  */
 #ifndef TOKENS_H
 #define TOKENS_H
@@ -44,6 +44,13 @@ struct tokens {
  * Returns 0, or -1 with err naming the variable (never a token).
  */
 int tokens_load(struct tokens *ts, char err[CFG_ERR_MAX]);
+
+/*
+ * Adds the tokens of the token file at path (AUTH_TOKENS_FILE's format, at
+ * most TOKENS_FILE_MAX bytes).  Returns 0, or -1 and err.
+ */
+int
+tokens_read_file(struct tokens *ts, const char *path, char err[CFG_ERR_MAX]);
 
 /* Adds the tokens of a comma-separated list.  Returns 0, or -1 and err. */
 int

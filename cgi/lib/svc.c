@@ -147,7 +147,7 @@ svc_wait_workers(struct worker *w, long n, long grace_ms)
 
 /*
  * Signals, before any thread exists so that every thread inherits the mask:
- * SIGTERM and SIGINT blocked (main takes them with sigwait()), SIGPIPE
+ * SIGTERM, SIGINT and SIGHUP blocked (main takes them with sigwait()), SIGPIPE
  * ignored, SIGUSR2 the workers' wake-up.  Also the stop condition, on the
  * monotonic clock for svc_wait_workers().  Returns 0, or -1.
  */
@@ -167,6 +167,7 @@ svc_signals(sigset_t *stop)
 	sigemptyset(stop);
 	sigaddset(stop, SIGTERM);
 	sigaddset(stop, SIGINT);
+	sigaddset(stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, stop, NULL);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
@@ -299,8 +300,16 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 	if (rc == 0) {
 		log_event("info", "started with %ld threads, pid %ld", started,
 		    (long)getpid());
-		while (sigwait(&stop, &sig) != 0)
-			;
+		/* SIGHUP: reload (svc_def.reload), then wait again. */
+		while (sigwait(&stop, &sig) != 0 || sig == SIGHUP) {
+			if (sig != SIGHUP)
+				continue;
+			if (def->reload != NULL)
+				def->reload(def->app);
+			else
+				log_event("info", "SIGHUP: nothing to reload");
+			sig = 0;
+		}
 		log_event("info", "%s: stopping, grace %ld ms",
 		    sig == SIGTERM ? "SIGTERM" : "SIGINT", cfg->grace_ms);
 	}

@@ -63,6 +63,12 @@ struct svc_def {
 	int (*metrics_extra)(const void *app, char *buf, size_t cap,
 	    size_t *len);
 	/*
+	 * NULL, or called by svc's main thread on SIGHUP while the workers
+	 * serve (auth re-reads its tokens): it must make its change visible
+	 * to them safely.  Without it, SIGHUP is logged and ignored.
+	 */
+	void (*reload)(const void *app);
+	/*
 	 * Services whose handlers wait on something (info waits on auth) may
 	 * defer requests instead of blocking their thread: up to inflight
 	 * per thread (0: none, handlers answer before they return).  The

@@ -131,6 +131,22 @@ served() {
 	assert_equal "$BODY" '{"info":"The answer is 42."}'
 }
 
+@test "docker-compose kill -s HUP auth reaches auth.fcgi (PID 1): it reloads, it does not die" {
+	local c
+	c=$(docker-compose ps -q auth | head -n 1)
+	docker-compose kill -s HUP auth >&2
+	for _ in $(seq 1 50); do
+		docker logs "$c" 2>&1 | grep -q 'SIGHUP' && break
+		sleep 0.1
+	done
+	# compose passes the demo token in AUTH_TOKENS, read once at start.
+	run bash -c "docker logs '$c' 2>&1 | grep -c 'SIGHUP: tokens come from AUTH_TOKENS, which is read once: nothing reloaded'"
+	assert_output 1
+	assert_equal "$(docker inspect -f '{{.State.Running}} {{.RestartCount}}' "$c")" "true 0"
+	http POST /login/ -H 'Authorization: merixstudio'
+	assert_equal "$STATUS" 200
+}
+
 @test "--scale info=3 auth=2: the gateway spreads requests over every replica" {
 	local i n
 	docker-compose up -d --no-build --no-recreate --scale info=3 --scale auth=2 >&2
