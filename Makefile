@@ -13,12 +13,12 @@ LDFLAGS += $(SAN)
 B       ?= build
 
 LIB_SRC  := cgi/lib/cfg.c cgi/lib/log.c cgi/lib/metrics.c cgi/lib/reqid.c cgi/lib/resp.c cgi/lib/route.c cgi/lib/sha256.c cgi/lib/svc.c cgi/lib/wipe.c cgi/lib/worker.c
-AUTH_SRC := cgi/auth/tokens.c
+AUTH_SRC := cgi/auth/guard.c cgi/auth/tokens.c
 INFO_SRC := cgi/info/authc.c cgi/info/authmux.c cgi/info/breaker.c cgi/info/cache.c cgi/info/info.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 AUTH_OBJ := $(AUTH_SRC:%.c=$(B)/%.o)
 INFO_OBJ := $(INFO_SRC:%.c=$(B)/%.o)
-UNIT     := cfg metrics reqid resp route svc sha256 tokens authc breaker cache
+UNIT     := cfg metrics reqid resp route svc sha256 tokens guard authc breaker cache
 UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 
 PORT ?= 8080
@@ -81,6 +81,7 @@ $(B)/info.fcgi: $(B)/cgi/info/main.o $(INFO_OBJ) $(LIB_OBJ)
 T_OBJ_authc   := cgi/info/authc.o cgi/lib/cfg.o cgi/lib/wipe.o
 T_LIB_authc   := -lcurl -lcjson
 T_OBJ_breaker := cgi/info/breaker.o
+T_OBJ_guard   := cgi/auth/guard.o cgi/lib/cfg.o
 T_OBJ_cache   := cgi/info/cache.o cgi/lib/cfg.o cgi/lib/sha256.o cgi/lib/wipe.o
 T_OBJ_cfg     := cgi/lib/cfg.o
 T_OBJ_metrics := cgi/lib/metrics.o

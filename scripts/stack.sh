@@ -1,13 +1,19 @@
 #!/bin/bash
 # Starts and stops the whole stack without Docker: nginx (the gateway) and
-# auth.fcgi / info.fcgi under spawn-fcgi, each service watched by a small
-# supervisor that restarts it when it dies.  Every process is stopped by its
-# pid, never by name.
+# auth.fcgi / info.fcgi under spawn-fcgi, all three supervised by s6
+# (Debian's s6: s6-svscan on $RUN_DIR/svc, one s6-supervise per service).
+# s6 restarts what dies and signals a service through its supervisor, so
+# no pid file is ever read and no signal can reach a process that is not
+# ours.  Why s6 rather than runit: its finish script learns how the
+# process died and can declare a permanent failure (exit 125), which is
+# how a configuration error stops the stack instead of looping; and
+# s6-svc -wD waits for a service to be down (docs/operations.md).
 #
 #   stack.sh run     in the foreground, logs on the terminal, Ctrl-C stops
 #   stack.sh start   in the background, logs in $RUN_DIR/logs
 #   stack.sh stop    stops what start started
 #   stack.sh reload  auth re-reads AUTH_TOKENS_FILE (SIGHUP), no restart
+#   stack.sh status  s6-svstat of each service
 #
 # Environment: PORT (8080), BIND (127.0.0.1), RUN_DIR (./run), BIN_DIR
 # (./build), AUTH_TOKENS (demo default "merixstudio" unless AUTH_TOKENS_FILE
@@ -34,61 +40,193 @@ BIN_DIR=${BIN_DIR:-$here/build}
 # How long start waits for the stack to answer, and stop for a process to go.
 READY_SECS=${READY_SECS:-10}
 STOP_SECS=${STOP_SECS:-10}
+# The scan directory: one service directory per process.
+SVC=$RUN_DIR/svc
+SERVICES="gateway auth info"
 
 log() {
 	printf '{"time":"%s","service":"stack","level":"%s","msg":"%s"}\n' \
 	    "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$1" "$2" >&2
 }
 
-# True while pid $1 runs.  A zombie counts as gone: once start has
-# exited, our processes are reaped by init, which may take seconds.
-alive() {
-	local st
-	[ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
-	st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) || return 1
-	[ "$st" != Z ]
+# svc_up NAME: true when s6 says NAME's process is up.
+svc_up() {
+	[ "$(s6-svstat -o up "$SVC/$1" 2>/dev/null)" = true ]
 }
 
-# supervise NAME PROGRAM: runs PROGRAM under spawn-fcgi -n on
-# $RUN_DIR/NAME.sock, restarts it with backoff when it dies, forwards
-# SIGTERM/SIGINT to it and exits when it has stopped.
-supervise() {
-	local name=$1 prog=$2 child='' stopping=0 rc backoff=100 t0 first=1
-	local -a opts=(-n -s "$RUN_DIR/$name.sock")
+# failed NAME: true when NAME is down for good (its finish said 125).
+failed() {
+	[ "$(s6-svstat -o up,wantedup "$SVC/$1" 2>/dev/null)" = "false false" ]
+}
 
+# svc_log NAME: where NAME's lines go ("" in run mode: the terminal).
+svc_log() {
+	case "$1" in
+	gateway) echo "$RUN_DIR/logs/gateway.error.log" ;;
+	*) echo "$RUN_DIR/logs/$1.log" ;;
+	esac
+}
+
+# service_run NAME: s6-supervise's ./run for NAME.  It runs in a session of
+# its own (s6 does that), so its process group is its pid: kept for
+# ./finish, with the start time.  Then it becomes the process itself.
+service_run() {
+	local name=$1 d=$SVC/$1
+	local -a opts
+
+	echo "$$" >"$d/pgid"
+	date +%s%N >"$d/started"
+	[ "${STACK_MODE:-start}" = run ] || exec >>"$(svc_log "$name")" 2>&1
+	if [ "$name" = gateway ]; then
+		# A killed master leaves its unix socket, which nginx will not
+		# bind over; its finish has killed what held it.
+		rm -f "$RUN_DIR/gateway.sock"
+		exec nginx -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr
+	fi
+	opts=(-n -s "$RUN_DIR/$name.sock")
 	if [ "$(id -u)" -eq 0 ]; then
 		# Services and nginx workers run as www-data, not root.
 		opts+=(-u www-data -g www-data -U www-data -G www-data -M 0660)
 	else
 		opts+=(-M 0600)
 	fi
-	trap 'stopping=1; alive "$child" && kill -TERM "$child"' TERM INT
-	while [ "$stopping" -eq 0 ]; do
-		t0=$SECONDS
-		spawn-fcgi "${opts[@]}" -- "$prog" &
-		child=$!
-		# stop reaches the service by this pid even if we are gone.
-		echo "$child" > "$RUN_DIR/pids/$name.child.pid"
-		rc=0
-		# wait returns early when a trapped signal arrives: wait again.
-		while alive "$child"; do
-			wait "$child" && rc=0 || rc=$?
+	# spawn-fcgi -n opens the socket and execs the service: s6's pid is
+	# the service's.
+	exec spawn-fcgi "${opts[@]}" -- "$BIN_DIR/$name.fcgi"
+}
+
+# service_finish NAME CODE SIGNAL: s6-supervise's ./finish, run when NAME's
+# process has died (CODE 256 when SIGNAL killed it).
+#   - gateway: the master's workers outlive a killed master and keep the
+#     port; they are in its process group, and only nginx processes there
+#     are killed.
+#   - exit 1 soon after a start is a configuration error, which a restart
+#     cannot fix: one line, and exit 125 (s6: down for good).  Soon: 2 s
+#     for a service, 5 s for nginx, which retries a busy port for 2.5 s.
+#   - a stop asked for (s6-svc -d) restarts nothing and logs nothing.
+#   - else a restart with backoff: s6 waits at least 1 s between starts;
+#     this adds 0, 1, 2, then 4 s while it keeps dying within 10 s.
+service_finish() {
+	local name=$1 code=$2 sig=$3 d=$SVC/$1 up_ms pg back how i
+	[ "${STACK_MODE:-start}" = run ] || exec >>"$(svc_log "$name")" 2>&1
+	up_ms=$((($(date +%s%N) - $(cat "$d/started" 2>/dev/null || echo 0)) / 1000000))
+	if [ "$name" = gateway ] && pg=$(cat "$d/pgid" 2>/dev/null); then
+		pkill -KILL -g "$pg" -x nginx 2>/dev/null || true
+		# Gone, sockets closed, before the next master binds.
+		for ((i = 0; i < 40; i++)); do
+			pgrep -g "$pg" -x nginx >/dev/null || break
+			sleep 0.05
 		done
-		[ "$stopping" -eq 1 ] && exit 0
-		if [ "$first" -eq 1 ] && [ "$rc" -eq 1 ] && [ $((SECONDS - t0)) -lt 2 ]; then
-			# Exit 1 at once on the first start is the services'
-			# configuration error, which restarting will not fix.
-			log error "$name exited with status $rc at start: not restarting"
-			exit "$rc"
-		fi
-		first=0
-		[ $((SECONDS - t0)) -ge 10 ] && backoff=100
-		log warn "$name exited with status $rc: restarting in $backoff ms"
-		sleep "$(printf '%d.%03d' $((backoff / 1000)) $((backoff % 1000)))" &
-		child=$!
-		wait "$child" || true
-		backoff=$((backoff * 2 > 5000 ? 5000 : backoff * 2))
+	fi
+	if [ "$code" = 1 ] && [ "$up_ms" -lt "$([ "$name" = gateway ] && echo 5000 || echo 2000)" ]; then
+		log error "$name exited with status 1 at start: a configuration error; not restarting"
+		exit 125
+	fi
+	[ "$(s6-svstat -o wantedup "$d")" = true ] || exit 0
+	back=$(cat "$d/backoff" 2>/dev/null || echo 0)
+	[ "$up_ms" -lt 10000 ] || back=0
+	echo $((back == 0 ? 1000 : (back * 2 > 4000 ? 4000 : back * 2))) >"$d/backoff"
+	if [ "$code" = 256 ]; then how="killed by signal $sig"; else how="exited with status $code"; fi
+	log warn "$name $how: restarting in $((1000 + back)) ms"
+	sleep "$((back / 1000)).$(printf '%03d' $((back % 1000)))"
+	exit 0
+}
+
+# make_services: the scan directory, one service directory each.
+make_services() {
+	local n
+	rm -rf "$SVC"
+	mkdir -p "$SVC"
+	for n in $SERVICES; do
+		mkdir -p "$SVC/$n"
+		printf '#!/bin/sh\nexec "%s" service-run %s\n' "$here/scripts/stack.sh" "$n" >"$SVC/$n/run"
+		printf '#!/bin/sh\nexec "%s" service-finish %s "$@"\n' "$here/scripts/stack.sh" "$n" >"$SVC/$n/finish"
+		chmod 0755 "$SVC/$n/run" "$SVC/$n/finish"
+		# The backoff sleeps in finish: give it the time.
+		echo 6000 >"$SVC/$n/timeout-finish"
 	done
+	# nginx stops gracefully on SIGQUIT (SIGTERM is its fast stop).
+	echo SIGQUIT >"$SVC/gateway/down-signal"
+}
+
+# scan_alive: true while our s6-svscan answers on its control pipe.
+scan_alive() {
+	[ -p "$SVC/.s6-svscan/control" ] && s6-svscanctl -a "$SVC" 2>/dev/null
+}
+
+stop() {
+	local n i
+	scan_alive || { rm -rf "$SVC"; return 0; }
+	# The gateway first, so no new request reaches a stopping service.
+	for n in $SERVICES; do
+		s6-svc -O "$SVC/$n" 2>/dev/null || true
+		if ! s6-svc -wD -T $((STOP_SECS * 1000)) -d "$SVC/$n" 2>/dev/null; then
+			log warn "$n still running after ${STOP_SECS}s: SIGKILL"
+			s6-svc -wD -T 5000 -k "$SVC/$n" 2>/dev/null || true
+		fi
+	done
+	s6-svscanctl -t "$SVC" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		scan_alive || break
+		sleep 0.1
+	done
+	rm -rf "$SVC"
+}
+
+# owns_port PORT: the TCP listener on PORT is our gateway's (its master's
+# pid among the socket's holders), not another stack's.
+owns_port() {
+	local pid
+	pid=$(s6-svstat -o pid "$SVC/gateway" 2>/dev/null) || return 1
+	ss -Hltnp "sport = :$1" 2>/dev/null | grep -q "pid=$pid,"
+}
+
+# problem NAME: the line in NAME's log that says why it stopped at start
+# (a service's last error, nginx's last [emerg]); empty in run mode, where
+# it is on the terminal already.
+problem() {
+	local f
+	f=$(svc_log "$1")
+	[ -f "$f" ] || return 0
+	if [ "$1" = gateway ]; then
+		# nginx's retries end "still could not bind()": the cause is above.
+		grep -h '\[emerg\]' "$f" | grep -v 'still could not bind' |
+		    tail -n 1 | sed 's/^.*\[emerg\] \([0-9]*#[0-9]*: \)\{0,1\}//'
+	else
+		grep -h "\"service\":\"$1\",\"level\":\"error\"" "$f" |
+		    tail -n 1 | sed 's/.*"msg":"\(.*\)"}$/\1/'
+	fi
+}
+
+# wait_ready: every service up, the port ours, and the API answering
+# through it.  A service down for good ends the wait at once with its
+# last line, which names the problem.
+wait_ready() {
+	local i a n
+	for ((i = 0; i < READY_SECS * 10; i++)); do
+		for n in $SERVICES; do
+			if failed "$n"; then
+				log error "$n failed to start: $(problem "$n")"
+				return 1
+			fi
+		done
+		if svc_up gateway && svc_up auth && svc_up info && owns_port "$PORT"; then
+			a=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X POST \
+			    "http://127.0.0.1:$PORT/login/" || true)
+			if [ "$a" = 401 ]; then
+				a=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' \
+				    "http://127.0.0.1:$PORT/info" || true)
+				[ "$a" = 401 ] && tls_ready && return 0
+			fi
+		fi
+		sleep 0.1
+	done
+	if svc_up gateway && ! owns_port "$PORT"; then
+		log error "port $PORT answers, but not from this stack's gateway (another process holds it)"
+	else
+		log error "the stack did not answer within ${READY_SECS}s"
+	fi
+	return 1
 }
 
 # tls_setup: with TLS=1 (and no TLS_CERT), a self-signed certificate for
@@ -124,61 +262,11 @@ render() {	# render ACCESS_LOG ERROR_LOG
 	    "$here/nginx/render.sh" > "$RUN_DIR/nginx.conf"
 }
 
-stop_pid() {	# stop_pid NAME SIGNAL
-	local f="$RUN_DIR/pids/$1.pid" pid i
-	[ -f "$f" ] || return 0
-	pid=$(cat "$f")
-	if alive "$pid"; then
-		kill "-$2" "$pid" 2>/dev/null || true
-		for ((i = 0; i < STOP_SECS * 10; i++)); do
-			alive "$pid" || break
-			sleep 0.1
-		done
-		if alive "$pid"; then
-			log warn "$1 (pid $pid) still running after ${STOP_SECS}s: SIGKILL"
-			kill -KILL "$pid" 2>/dev/null || true
-		fi
-	fi
-	rm -f "$f"
-}
-
-stop() {
-	# The gateway first, so no new request reaches a stopping service.
-	stop_pid nginx QUIT
-	# A supervisor forwards TERM to its service and waits for it; the
-	# service's own pid is only needed when its supervisor is gone.
-	stop_pid info TERM
-	stop_pid info.child TERM
-	stop_pid auth TERM
-	stop_pid auth.child TERM
-}
-
-wait_ready() {
-	local i a n
-	for ((i = 0; i < READY_SECS * 10; i++)); do
-		for n in nginx auth info; do
-			if ! alive "$(cat "$RUN_DIR/pids/$n.pid")"; then
-				log error "$n stopped during start"
-				return 1
-			fi
-		done
-		a=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X POST \
-		    "http://127.0.0.1:$PORT/login/" || true)
-		if [ "$a" = 401 ]; then
-			a=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' \
-			    "http://127.0.0.1:$PORT/info" || true)
-			[ "$a" = 401 ] && tls_ready && return 0
-		fi
-		sleep 0.1
-	done
-	log error "the stack did not answer within ${READY_SECS}s"
-	return 1
-}
-
 # tls_ready: HTTPS answers too, when it is on (any certificate: this only
 # asks whether nginx listens there).
 tls_ready() {
 	[ -n "${TLS_LISTEN:-}" ] || return 0
+	owns_port "$TLS_PORT" || return 1
 	[ "$(curl -sk --noproxy '*' -o /dev/null -w '%{http_code}' -X POST \
 	    "https://127.0.0.1:$TLS_PORT/login/" || true)" = 401 ]
 }
@@ -196,11 +284,11 @@ start() {	# start MODE: "run" logs to the terminal, "start" to files
 		export AUTH_URL=http://localhost/login/
 		export AUTH_UNIX_SOCKET="$RUN_DIR/gateway.sock"
 	fi
-	if [ -f "$RUN_DIR/pids/nginx.pid" ] && alive "$(cat "$RUN_DIR/pids/nginx.pid")"; then
+	if scan_alive; then
 		echo "already running in $RUN_DIR (make stop)" >&2
 		exit 1
 	fi
-	mkdir -p "$RUN_DIR/pids" "$RUN_DIR/logs" "$RUN_DIR/tmp" "$RUN_DIR/conf.d"
+	mkdir -p "$RUN_DIR/logs" "$RUN_DIR/tmp" "$RUN_DIR/conf.d"
 	# nginx workers (www-data when root) reach the sockets through it.
 	chmod 0755 "$RUN_DIR"
 	if [ "$(id -u)" -eq 0 ]; then
@@ -232,17 +320,12 @@ start() {	# start MODE: "run" logs to the terminal, "start" to files
 		cp "$BIN_DIR/auth.fcgi" "$BIN_DIR/info.fcgi" "$RUN_DIR/bin/"
 		BIN_DIR=$RUN_DIR/bin
 	fi
-	for n in auth info; do
-		[ "$mode" = run ] || out=$RUN_DIR/logs/$n.log
-		setsid "$0" supervise "$n" "$BIN_DIR/$n.fcgi" </dev/null >>"$out" 2>&1 &
-		echo $! > "$RUN_DIR/pids/$n.pid"
-	done
-	[ "$mode" = run ] || out=$RUN_DIR/logs/gateway.error.log
-	setsid nginx -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr </dev/null >>"$out" 2>&1 &
-	echo $! > "$RUN_DIR/pids/nginx.pid"
+	export STACK_MODE=$mode BIN_DIR
+	make_services
+	[ "$mode" = run ] || out=$RUN_DIR/logs/stack.log
+	setsid s6-svscan "$SVC" </dev/null >>"$out" 2>&1 &
 	if ! wait_ready; then
 		stop
-		[ "$mode" = run ] || tail -n 5 "$RUN_DIR"/logs/*.log >&2
 		exit 1
 	fi
 	log info "ready: http://127.0.0.1:$PORT (run directory $RUN_DIR)"
@@ -252,8 +335,11 @@ start() {	# start MODE: "run" logs to the terminal, "start" to files
 }
 
 case "${1:-}" in
-supervise)
-	supervise "$2" "$3"
+service-run)
+	service_run "$2"
+	;;
+service-finish)
+	service_finish "$2" "$3" "$4"
 	;;
 run)
 	trap 'stop; exit 0' INT TERM
@@ -273,14 +359,20 @@ stop)
 	stop
 	;;
 reload)
-	# SIGHUP to the running auth.fcgi (not its supervisor, which would
-	# die of it): it swaps in the file's tokens or logs why it kept them.
-	pid=$(cat "$RUN_DIR/pids/auth.child.pid" 2>/dev/null) ||
-	    { log error "no auth running in $RUN_DIR"; exit 1; }
-	kill -HUP "$pid"
+	# SIGHUP to auth.fcgi through its supervisor: it swaps in the file's
+	# tokens, or logs why it kept them.
+	if ! s6-svc -h "$SVC/auth" 2>/dev/null; then
+		log error "no auth running in $RUN_DIR"
+		exit 1
+	fi
+	;;
+status)
+	for n in $SERVICES; do
+		printf '%s: %s\n' "$n" "$(s6-svstat "$SVC/$n" 2>&1)"
+	done
 	;;
 *)
-	echo "usage: $0 run|start|stop|reload" >&2
+	echo "usage: $0 run|start|stop|reload|status" >&2
 	exit 2
 	;;
 esac

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guard.h"
 #include "log.h"
 #include "resp.h"
 #include "svc.h"
@@ -30,27 +31,54 @@ static const char auth_ok[] = "{\"authenticated\":true}";
 struct auth_app {
 	pthread_rwlock_t *lock;
 	struct tokens    *ts;
-	const char       *file; /* AUTH_TOKENS_FILE, or NULL */
+	const char       *file;  /* AUTH_TOKENS_FILE, or NULL */
+	struct guard     *guard; /* failed logins per client address */
 };
+
+/*
+ * The client's address: X-Client-Addr as the gateway sets it (its own
+ * $remote_addr on the public listener, what info.fcgi forwards on the
+ * internal one, so a client cannot set it), else REMOTE_ADDR.
+ */
+static const char *
+auth_client(const struct svc_req *r)
+{
+	const char *a = svc_param(r, "HTTP_X_CLIENT_ADDR");
+
+	if (a == NULL || a[0] == '\0' || strlen(a) > GUARD_ADDR_MAX)
+		a = svc_param(r, "REMOTE_ADDR");
+	return a != NULL ? a : "";
+}
 
 static void
 auth_login(struct svc_req *r, const void *app)
 {
 	const struct auth_app *a = app;
-	const char            *tok;
+	const char            *tok, *client = auth_client(r);
+	char                   extra[48];
 	size_t                 len;
+	long long              wait_ms;
 	int                    ok = 0;
 
+	/* Throttled: refused before the token is looked at. */
+	if ((wait_ms = guard_check(a->guard, client, svc_now_ms())) > 0) {
+		snprintf(extra, sizeof(extra), "Retry-After: %lld\r\n",
+		    (wait_ms + 999) / 1000);
+		resp_error(r, 429, extra, "Too Many Requests");
+		return;
+	}
 	if (tokens_extract(svc_param(r, "HTTP_AUTHORIZATION"), &tok, &len) ==
 	    0) {
 		pthread_rwlock_rdlock(a->lock);
 		ok = tokens_match(a->ts, tok, len);
 		pthread_rwlock_unlock(a->lock);
 	}
-	if (ok)
+	if (ok) {
 		resp_json(r, 200, NULL, auth_ok, sizeof(auth_ok) - 1);
-	else
-		resp_unauthorized(r);
+		return;
+	}
+	guard_fail(a->guard, client, svc_now_ms());
+	resp_unauthorized(r);
 }
 
 /* SIGHUP (svc's main thread): a new set from AUTH_TOKENS_FILE, or none. */
@@ -120,7 +148,7 @@ main(void)
 	struct svc_cfg   cfg;
 	struct tokens    ts;
 	pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
-	struct auth_app  app = { &lock, &ts, NULL };
+	struct auth_app  app = { &lock, &ts, NULL, NULL };
 	struct svc_def   def = {
 		  .name = "auth",
 		  .routes = auth_routes,
@@ -138,11 +166,15 @@ main(void)
 	 * switches (on 2 cores, 2 threads: ~45k logins/s, 8: ~30k).
 	 */
 	if (svc_cfg_load(&cfg, SVC_THREADS_AUTO, err) == -1 ||
+	    (app.guard = guard_new(err)) == NULL ||
 	    tokens_load(&ts, err) == -1) {
 		log_event("error", "%s", err);
 		return 1;
 	}
-	log_event("info", "%zu token(s) loaded", ts.n);
+	log_event("info",
+	    "%zu token(s) loaded; at most %ld failed logins per "
+	    "client address per %ld ms (0: no limit)",
+	    ts.n, guard_limit(app.guard), guard_window_ms(app.guard));
 	/* Read before any thread exists; kept for SIGHUP. */
 	/* NOLINTNEXTLINE(concurrency-mt-unsafe): at start, no thread yet */
 	app.file = getenv("AUTH_TOKENS_FILE");
@@ -150,5 +182,6 @@ main(void)
 		app.file = NULL;
 	rc = svc_run(&def, &cfg);
 	tokens_free(&ts);
+	guard_free(app.guard);
 	return rc;
 }

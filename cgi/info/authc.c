@@ -23,10 +23,11 @@
 
 struct authc {
 	CURL *h;
-	/* Content-Type:, Expect:, Authorization, X-Request-ID. */
-	struct curl_slist hdr[4];
+	/* Content-Type:, Expect:, Authorization, X-Request-ID, X-Client-Addr. */
+	struct curl_slist hdr[5];
 	char              authz[AUTHC_AUTHZ_MAX + 32];
 	char              rid[AUTHC_REQID_LINE];
+	char              client[AUTHC_CLIENT_MAX + 32];
 	char              body[AUTHC_BODY_MAX];
 	size_t            len;
 	int               overflow;
@@ -146,6 +147,7 @@ authc_new(const struct authc_cfg *cfg)
 	c->hdr[1].data = (char *)"Expect:";
 	c->hdr[2].data = c->authz;
 	c->hdr[3].data = c->rid;
+	c->hdr[4].data = c->client;
 	if (curl_easy_setopt(h, CURLOPT_URL, cfg->url) != CURLE_OK ||
 	    /* The gateway's internal socket: AUTH_URL's host is only a name. */
 	    (cfg->sock != NULL &&
@@ -226,6 +228,8 @@ authc_map(CURLcode rc, long status, long long clen, const char *body,
 		return AUTHC_UNAUTHORIZED;
 	case 403:
 		return AUTHC_FORBIDDEN;
+	case 429:
+		return AUTHC_THROTTLED;
 	case 504:
 		/* The gateway gave up waiting for auth: a timeout too. */
 		return AUTHC_TIMEOUT;
@@ -235,7 +239,8 @@ authc_map(CURLcode rc, long status, long long clen, const char *body,
 }
 
 CURL *
-authc_begin(struct authc *c, const char *authorization, const char *reqid)
+authc_begin(struct authc *c, const char *authorization, const char *reqid,
+    const char *client)
 {
 	struct curl_slist *last = &c->hdr[1];
 
@@ -251,6 +256,12 @@ authc_begin(struct authc *c, const char *authorization, const char *reqid)
 	if (reqid != NULL) {
 		snprintf(c->rid, sizeof(c->rid), "X-Request-ID: %s", reqid);
 		last = last->next = &c->hdr[3];
+	}
+	if (client != NULL && client[0] != '\0' &&
+	    strlen(client) <= AUTHC_CLIENT_MAX) {
+		snprintf(c->client, sizeof(c->client), "X-Client-Addr: %s",
+		    client);
+		last = last->next = &c->hdr[4];
 	}
 	last->next = NULL;
 	c->hdr[0].next = &c->hdr[1];
@@ -289,6 +300,15 @@ authc_end(struct authc *c, CURLcode rc, const char **why)
 		*why = c->why;
 	}
 	return out;
+}
+
+long
+authc_retry_after(struct authc *c)
+{
+	curl_off_t s = 0;
+
+	curl_easy_getinfo(c->h, CURLINFO_RETRY_AFTER, &s);
+	return s < 1 ? 1 : s > 86400 ? 86400 : (long)s;
 }
 
 CURL *

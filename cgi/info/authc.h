@@ -33,8 +33,12 @@ enum authc_outcome {
 	AUTHC_FORBIDDEN,    /* auth said 403 */
 	AUTHC_TIMEOUT,      /* no answer within a deadline */
 	AUTHC_UNAVAILABLE,  /* refused, reset, 5xx, anything else */
-	AUTHC_N             /* how many; info names them in its metrics */
+	AUTHC_THROTTLED, /* auth said 429: the client's address failed too often */
+	AUTHC_N          /* how many; info names them in its metrics */
 };
+
+/* Longest client address forwarded (X-Client-Addr): IPv6 text. */
+#define AUTHC_CLIENT_MAX 46
 
 /* Longest AUTH_UNIX_SOCKET: sun_path's size less its NUL. */
 #define AUTHC_SOCK_MAX 107
@@ -64,16 +68,20 @@ void          authc_free(struct authc *c);
 
 /*
  * One call asking auth whether authorization (NULL: none sent) is valid,
- * sending reqid (NULL: none) as X-Request-ID, within cfg's deadlines.
+ * sending reqid (NULL: none) as X-Request-ID and client (the client's
+ * address, NULL: none) as X-Client-Addr, within cfg's deadlines.
  * authc_begin() sets it up and returns c's easy handle, to be added to a
  * curl multi handle; once curl says it is done with result rc, authc_end()
  * gives the outcome and wipes the token.  On an outcome other than OK,
  * UNAUTHORIZED or FORBIDDEN, *why is a short reason for the log (never a
  * token).  c serves one call at a time; not thread-safe.
  */
-CURL *
-authc_begin(struct authc *c, const char *authorization, const char *reqid);
+CURL *authc_begin(struct authc *c, const char *authorization, const char *reqid,
+    const char *client);
 enum authc_outcome authc_end(struct authc *c, CURLcode rc, const char **why);
+
+/* After authc_end() said THROTTLED: auth's Retry-After, in seconds (>= 1). */
+long authc_retry_after(struct authc *c);
 
 /* c's easy handle, owned by c. */
 CURL *authc_handle(struct authc *c);

@@ -155,7 +155,8 @@ authmux_free(struct authmux *q)
 }
 
 void *
-authmux_start(struct authmux *q, const char *authorization, const char *reqid)
+authmux_start(struct authmux *q, const char *authorization, const char *reqid,
+    const char *client)
 {
 	struct authmux_slot *s = q->free;
 	const char          *why;
@@ -165,7 +166,7 @@ authmux_start(struct authmux *q, const char *authorization, const char *reqid)
 		return NULL;
 	if (s->c == NULL && (s->c = authc_new(q->cfg)) == NULL)
 		return NULL;
-	h = authc_begin(s->c, authorization, reqid);
+	h = authc_begin(s->c, authorization, reqid, client);
 	if (curl_easy_setopt(h, CURLOPT_PRIVATE, s) != CURLE_OK ||
 	    curl_multi_add_handle(q->multi, h) != CURLM_OK) {
 		/* Wipes the token authc_begin() copied. */
@@ -232,7 +233,8 @@ authmux_run(struct authmux *q)
 		curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&s);
 		/* authc_end() sets why: call it before anything reads why. */
 		out = authc_end(s->c, rc, &why);
-		q->done(s->ctx, out, why);
+		q->done(s->ctx, out, why,
+		    out == AUTHC_THROTTLED ? authc_retry_after(s->c) : 0);
 		s->next = q->free;
 		q->free = s;
 	}

@@ -19,9 +19,12 @@
 
 struct authmux;
 
-/* A finished call: ctx as authmux_start() gave it; why as authc_end()'s. */
-typedef void (
-    *authmux_done)(void *ctx, enum authc_outcome out, const char *why);
+/*
+ * A finished call: ctx as authmux_start() gave it; why as authc_end()'s;
+ * retry_s auth's Retry-After when out is AUTHC_THROTTLED, else 0.
+ */
+typedef void (*authmux_done)(void *ctx, enum authc_outcome out, const char *why,
+    long retry_s);
 
 /*
  * slots calls at once, each with ctx_size bytes of context (aligned for
@@ -39,8 +42,8 @@ void            authmux_free(struct authmux *q);
  * slot is free, memory is short or curl refuses the call: then done is
  * never called.
  */
-void *
-authmux_start(struct authmux *q, const char *authorization, const char *reqid);
+void *authmux_start(struct authmux *q, const char *authorization,
+    const char *reqid, const char *client);
 
 /* Readable when authmux_run() has work. */
 int authmux_fd(const struct authmux *q);

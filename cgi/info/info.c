@@ -11,11 +11,20 @@
 #include "log.h"
 #include "resp.h"
 
-static const char *const info_call_names[INFO_CALL_N] = { "ok", "denied",
-	"timeout", "unavailable", "breaker_open", "cached" };
+/* Indexed by enum info_call. */
+static const char *const info_call_names[INFO_CALL_N] = {
+	[INFO_CALL_OK] = "ok",
+	[INFO_CALL_DENIED] = "denied",
+	[INFO_CALL_TIMEOUT] = "timeout",
+	[INFO_CALL_UNAVAILABLE] = "unavailable",
+	[INFO_CALL_BREAKER_OPEN] = "breaker_open",
+	[INFO_CALL_CACHED] = "cached",
+	[INFO_CALL_THROTTLED] = "throttled",
+};
 
 /* The call's outcome as a metric. */
 static const enum info_call info_call_of[AUTHC_N] = {
+	[AUTHC_THROTTLED] = INFO_CALL_THROTTLED,
 	[AUTHC_OK] = INFO_CALL_OK,
 	[AUTHC_UNAUTHORIZED] = INFO_CALL_DENIED,
 	[AUTHC_FORBIDDEN] = INFO_CALL_DENIED,
@@ -97,9 +106,10 @@ struct info_thread {
 /* Answers k's request once auth's answer is known. */
 static void
 info_answer_call(const struct info_app *a, struct info_pending *k,
-    enum authc_outcome out, const char *why)
+    enum authc_outcome out, const char *why, long retry_s)
 {
 	struct svc_req *r = k->r;
+	char            extra[48];
 
 	info_log_change(breaker_record(a->breaker,
 			    out != AUTHC_TIMEOUT && out != AUTHC_UNAVAILABLE,
@@ -118,6 +128,11 @@ info_answer_call(const struct info_app *a, struct info_pending *k,
 	case AUTHC_FORBIDDEN:
 		resp_error(r, 403, NULL, "Forbidden");
 		break;
+	case AUTHC_THROTTLED:
+		/* The client's address failed too often: auth's answer. */
+		snprintf(extra, sizeof(extra), "Retry-After: %ld\r\n", retry_s);
+		resp_error(r, 429, extra, "Too Many Requests");
+		break;
 	case AUTHC_TIMEOUT:
 		log_event("warn", "auth call timed out (request %s): %s",
 		    r->reqid ? r->reqid : "-", why);
@@ -133,11 +148,11 @@ info_answer_call(const struct info_app *a, struct info_pending *k,
 
 /* authmux's report that a call ended: answer its request, end it. */
 static void
-info_call_done(void *ctx, enum authc_outcome out, const char *why)
+info_call_done(void *ctx, enum authc_outcome out, const char *why, long retry_s)
 {
 	struct info_pending *k = ctx;
 
-	info_answer_call(k->app, k, out, why);
+	info_answer_call(k->app, k, out, why, retry_s);
 	svc_done(k->r);
 }
 
@@ -176,7 +191,9 @@ info_get(struct svc_req *r, const void *app)
 		return;
 	}
 	/* svc gives a thread at most INFO_INFLIGHT requests: a slot is free. */
-	if ((k = authmux_start(t->q, authz, r->reqid)) == NULL) {
+	/* The gateway's X-Client-Addr: auth counts failures by address. */
+	if ((k = authmux_start(t->q, authz, r->reqid,
+		 svc_param(r, "HTTP_X_CLIENT_ADDR"))) == NULL) {
 		log_event("error", "cannot start a call to auth");
 		/* Auth was not asked: the breaker learns nothing. */
 		breaker_cancel(a->breaker, v);

@@ -29,6 +29,7 @@ enum info_call {
 	INFO_CALL_UNAVAILABLE,
 	INFO_CALL_BREAKER_OPEN, /* not made: the breaker refused */
 	INFO_CALL_CACHED,       /* not made: a "yes" from the cache */
+	INFO_CALL_THROTTLED,    /* auth said 429: too many failures */
 	INFO_CALL_N,
 };
 

@@ -15,8 +15,9 @@ free_port() {
 
 # stack_start [VAR=value...]: the whole stack with those variables set, in
 # $STACK_DIR if set, else a new temp dir, on $STACK_PORT if set, else a free
-# port.  POST /login/'s rate limit is off
-# unless a test sets LOGIN_RATE: suites send many requests from one address.
+# port.  POST /login/'s rate limit and auth's limit on failed logins are
+# off unless a test sets LOGIN_RATE or AUTH_FAIL_LIMIT: suites send many
+# requests, many without a token, from one address.
 # Exports PORT, RUN_DIR and BASE for the tests.
 stack_start() {
 	local i
@@ -27,7 +28,7 @@ stack_start() {
 	for i in 1 2 3; do
 		PORT=${STACK_PORT:-$(free_port)}
 		export PORT BASE="http://127.0.0.1:$PORT"
-		if env LOGIN_RATE=off "$@" READY_SECS=15 "$ROOT/scripts/stack.sh" start 2>>"$RUN_DIR/start.log"; then
+		if env LOGIN_RATE=off AUTH_FAIL_LIMIT=0 "$@" READY_SECS=15 "$ROOT/scripts/stack.sh" start 2>>"$RUN_DIR/start.log"; then
 			return 0
 		fi
 	done
@@ -96,19 +97,32 @@ assert_info_unavailable() {
 }
 
 # The pid of a running service process (not its supervisor).
+# s6 says -1 while it is down: never hand that to kill (kill -1 is every
+# process), wait up to 5 s for one, else fail.
 service_pid() {
-	cat "$RUN_DIR/pids/$1.child.pid"
+	local pid i
+	for ((i = 0; i < 50; i++)); do
+		pid=$(s6-svstat -o pid "$RUN_DIR/svc/$1" 2>/dev/null) || pid=
+		if [[ "$pid" =~ ^[1-9][0-9]*$ ]]; then
+			echo "$pid"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "service_pid: $1 has no process" >&2
+	return 1
 }
 
-# service_down NAME: kills service NAME and keeps it down: its supervisor is
-# frozen (SIGSTOP) until service_up NAME, which lets it restart the service
-# and waits until /healthz says both services answer again.
+# service_down NAME: kills service NAME and keeps it down (s6 is told not
+# to restart it), until service_up NAME brings it back and /healthz says
+# both services answer again.
 service_down() {
-	kill -STOP "$(cat "$RUN_DIR/pids/$1.pid")"
-	kill -KILL "$(service_pid "$1")"
+	s6-svc -O "$RUN_DIR/svc/$1"
+	s6-svc -k "$RUN_DIR/svc/$1"
+	s6-svwait -D -t 10000 "$RUN_DIR/svc/$1"
 }
 service_up() {
-	kill -CONT "$(cat "$RUN_DIR/pids/$1.pid")"
+	s6-svc -u "$RUN_DIR/svc/$1"
 	wait_for 200 GET /healthz
 }
 

@@ -236,11 +236,12 @@ fault_batch() {
 	wait_for 200 GET /healthz
 }
 
-@test "Prism: past the login limit, POST and GET /login/ answer 429 with Retry-After" {
+@test "Prism: past the login limit every /login/ method, and past the failed-login limit /info, answer 429 with Retry-After" {
 	local i method path status
 	# The same port, so Prism keeps its upstream; teardown_file stops it.
 	stack_stop
-	STACK_PORT=$PORT stack_start LOGIN_RATE=1r/m LOGIN_BURST=5 3>&-
+	STACK_PORT=$PORT stack_start LOGIN_RATE=1r/m LOGIN_BURST=5 \
+	    AUTH_FAIL_LIMIT=3 AUTH_FAIL_WINDOW_MS=60000 3>&-
 	echo "$RUN_DIR" >"$BATS_FILE_TMPDIR/run_dir"
 	for i in 1 2 3 4 5 6; do
 		req - POST /login/ -H "$TOKEN"
@@ -249,6 +250,13 @@ fault_batch() {
 	while read -r method path status; do
 		[ "$path" != /login/ ] || [ "$method" = TRACE ] || req 429 "$method" "$path" -H "$TOKEN"
 	done < <(ops)
+	# Three wrong tokens through /info (the limit ignores the login rate).
+	for i in 1 2 3; do
+		req 401 GET /info -H 'Authorization: wrong'
+		wait
+	done
+	req 429 GET /info -H "$TOKEN"
+	req 429 HEAD /info -H "$TOKEN"
 	settle
 }
 

@@ -39,6 +39,8 @@ static const struct {
 	    "a truncated yes is not a yes" },
 	{ CURLE_OK, 401, 0, "", 0, AUTHC_UNAUTHORIZED, "401 is passed on" },
 	{ CURLE_OK, 403, 0, "", 0, AUTHC_FORBIDDEN, "403 is passed on" },
+	{ CURLE_OK, 429, 0, "", 0, AUTHC_THROTTLED,
+	    "429 (the client's address failed too often) is passed on" },
 	{ CURLE_OK, 302, 0, "", 0, AUTHC_UNAVAILABLE,
 	    "a redirect is unavailable (never followed)" },
 	{ CURLE_OK, 500, 0, "", 0, AUTHC_UNAVAILABLE, "500 is unavailable" },

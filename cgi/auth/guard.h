@@ -1,0 +1,46 @@
+/*
+ * guard: a budget of failed authentications per client address, shared by
+ * POST /login/ and GET /info (whose calls reach auth with the client's
+ * address, set by the gateway: a client cannot choose it).
+ *
+ * An address that fails AUTH_FAIL_LIMIT times within AUTH_FAIL_WINDOW_MS
+ * of its first failure is refused (429) until that window ends, whatever
+ * it sends, the right token included: so the limit cannot be used to test
+ * a guess.  A window with fewer failures simply ends.  The table has a
+ * fixed number of slots (GUARD_SLOTS): an address whose slot holds another
+ * address's live window shares that budget, which can only refuse sooner.
+ * Thread-safe: a lock per group of slots.
+ */
+#ifndef GUARD_H
+#define GUARD_H
+
+#include "cfg.h"
+
+/* Addresses tracked at once; 16 bytes each. */
+#define GUARD_SLOTS    4096
+/* Longest address kept: an IPv6 address in text, or "unix:". */
+#define GUARD_ADDR_MAX 46
+
+struct guard;
+
+/*
+ * Reads AUTH_FAIL_LIMIT (failures, 0: no limit) and AUTH_FAIL_WINDOW_MS.
+ * Returns a guard, or NULL and err.  Free with guard_free().
+ */
+struct guard *guard_new(char err[CFG_ERR_MAX]);
+void          guard_free(struct guard *g);
+
+/* The limit and the window, for the start log line. */
+long guard_limit(const struct guard *g);
+long guard_window_ms(const struct guard *g);
+
+/*
+ * 0 when addr may try at now_ms; else the milliseconds until its window
+ * ends (> 0).
+ */
+long long guard_check(struct guard *g, const char *addr, long long now_ms);
+
+/* Counts a failed authentication of addr at now_ms. */
+void guard_fail(struct guard *g, const char *addr, long long now_ms);
+
+#endif
