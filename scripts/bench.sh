@@ -156,8 +156,8 @@ mem() {
 	    $1 ~ /^Private_(Clean|Dirty):$/ { u += $2 }
 	    END { printf "%.1f MB | %.1f MB | %.1f MB", r / 1024, s / 1024, u / 1024 }'
 }
-mem_auth=$(mem "$(cat "$work/run/pids/auth.child.pid")")
-mem_info=$(mem "$(cat "$work/run/pids/info.child.pid")")
+mem_auth=$(mem "$(s6-svstat -o pid "$work/run/svc/auth")")
+mem_info=$(mem "$(s6-svstat -o pid "$work/run/svc/info")")
 # shellcheck disable=SC2046  # one pid per word
 mem_nginx=$(mem $(cat "$work/run/nginx.pid") $(pgrep -P "$(cat "$work/run/nginx.pid")"))
 mem_fa_auth=$(mem "${pids[0]}")

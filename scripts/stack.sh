@@ -198,8 +198,9 @@ problem() {
 	fi
 }
 
-# wait_ready: every service up, the port ours, and the API answering
-# through it.  A service down for good ends the wait at once with its
+# wait_ready: every service up, the port ours, and the system answering
+# through it: /healthz is 200 once nginx, auth and info all answer (and it
+# is no failed login, which POST /login/ without a token would be).  A service down for good ends the wait at once with its
 # last line, which names the problem.
 wait_ready() {
 	local i a n
@@ -211,13 +212,9 @@ wait_ready() {
 			fi
 		done
 		if svc_up gateway && svc_up auth && svc_up info && owns_port "$PORT"; then
-			a=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X POST \
-			    "http://127.0.0.1:$PORT/login/" || true)
-			if [ "$a" = 401 ]; then
-				a=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' \
-				    "http://127.0.0.1:$PORT/info" || true)
-				[ "$a" = 401 ] && tls_ready && return 0
-			fi
+			a=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' \
+			    "http://127.0.0.1:$PORT/healthz" || true)
+			[ "$a" = 200 ] && tls_ready && return 0
 		fi
 		sleep 0.1
 	done
@@ -267,8 +264,8 @@ render() {	# render ACCESS_LOG ERROR_LOG
 tls_ready() {
 	[ -n "${TLS_LISTEN:-}" ] || return 0
 	owns_port "$TLS_PORT" || return 1
-	[ "$(curl -sk --noproxy '*' -o /dev/null -w '%{http_code}' -X POST \
-	    "https://127.0.0.1:$TLS_PORT/login/" || true)" = 401 ]
+	[ "$(curl -sk --noproxy '*' -o /dev/null -w '%{http_code}' \
+	    "https://127.0.0.1:$TLS_PORT/healthz" || true)" = 200 ]
 }
 
 start() {	# start MODE: "run" logs to the terminal, "start" to files

@@ -104,7 +104,7 @@ teardown() {
 	run env RUN_DIR="$dir/with space" PORT="$(free_port)" "$ROOT/scripts/stack.sh" start
 	assert_failure
 	assert_output --partial "render: RUN_DIR: a path of letters, digits and . _ / + - only, got '$dir/with space'"
-	run find "$dir/with space/pids" -name '*.pid'
+	run pgrep -f "$dir"
 	assert_output ''
 	rm -rf "$dir"
 }

@@ -43,7 +43,7 @@ wipe_calls() {
 @test "AUTH_TOKENS is not in auth's environment once it has started" {
 	local pid
 	stack_start AUTH_TOKENS=envsecret123
-	pid=$(cat "$RUN_DIR/pids/auth.child.pid")
+	pid=$(service_pid auth)
 	BASE=http://127.0.0.1:$PORT
 	http POST /login/ -H 'Authorization: envsecret123'
 	run grep -c envsecret123 "/proc/$pid/environ"
