@@ -37,7 +37,7 @@ help:
 	@echo "make www        /openapi.json and Swagger UI's files into docker/www"
 	@echo "make images     build the three images (needs a Docker engine)"
 	@echo "make run        the whole stack in the foreground on 127.0.0.1:\$$PORT (8080)"
-	@echo "make start|stop the same in the background (run/ holds pids and logs)"
+	@echo "make start|stop the same in the background (run/: s6 service dirs, logs)"
 	@echo "make reload     auth re-reads AUTH_TOKENS_FILE (SIGHUP), no restart"
 	@echo "make run TLS=1  HTTPS on 127.0.0.1:\$$TLS_PORT (8443) too, self-signed certificate"
 	@echo "make test       unit + integration tests, ends with 'N passed, N failed'"

@@ -179,7 +179,9 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 			[ "$want" = 401 ] && unexpected="n/a (401 expected)"
 			fa=""
 			case "$name" in
-			ours*) fa=${name#ours }; fa=${fa% (cache on)}; fa=$(med "FastAPI ${fa% (HTTPS)}" "$c" 1) ;;
+			ours*)
+				fa=${name#ours }; fa=${fa% (cache on)}; fa=${fa% (HTTPS)}
+				fa=$(med "FastAPI ${fa% (no failed-login limit)}" "$c" 1) ;;
 			esac
 			printf '| %s | %s | %.0f | %.2f | %.2f | %s | %s | %.1f%% | %s |\n' "$name" "$c" \
 			    "$rps" "$(med "$name" "$c" 2)" "$(med "$name" "$c" 3)" "$(sum "$name" "$c" 4)" \
@@ -193,6 +195,15 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 	for c in $CONNS; do
 		a=$(med "ours GET /info (HTTPS)" "$c" 1)
 		b=$(med "ours GET /info" "$c" 1)
+		printf '| | %s | %.0f | %.0f | %.2f |\n' "$c" "$a" "$b" \
+		    "$(awk -v a="$a" -v b="$b" 'BEGIN { print (b > 0 ? a / b : 0) }')"
+	done
+	echo
+	echo "| POST /login/, failed-login limit on vs off (same run) | conns | on req/s | off req/s | ratio |"
+	echo "|---|---|---|---|---|"
+	for c in $CONNS; do
+		a=$(med "ours POST /login/" "$c" 1)
+		b=$(med "ours POST /login/ (no failed-login limit)" "$c" 1)
 		printf '| | %s | %.0f | %.0f | %.2f |\n' "$c" "$a" "$b" \
 		    "$(awk -v a="$a" -v b="$b" 'BEGIN { print (b > 0 ? a / b : 0) }')"
 	done
