@@ -169,6 +169,7 @@ main(void)
 	    (app.guard = guard_new(err)) == NULL ||
 	    tokens_load(&ts, err) == -1) {
 		log_event("error", "%s", err);
+		guard_free(app.guard);
 		return 1;
 	}
 	log_event("info",
