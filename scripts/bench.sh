@@ -86,6 +86,20 @@ targets=(
 	"FastAPI GET /info (no token)|GETANON|http://127.0.0.1:$fa_info/info|401"
 )
 
+# ratio_table TITLE A_LABEL B_LABEL A_TARGET B_TARGET: per connection
+# count, the two targets' median req/s from the same run and A/B.
+ratio_table() {
+	local c a b
+	echo "| $1 (same run) | conns | $2 req/s | $3 req/s | ratio |"
+	echo "|---|---|---|---|---|"
+	for c in $CONNS; do
+		a=$(med "$4" "$c" 1)
+		b=$(med "$5" "$c" 1)
+		printf '| | %s | %.0f | %.0f | %.2f |\n' "$c" "$a" "$b" \
+		    "$(awk -v a="$a" -v b="$b" 'BEGIN { print (b > 0 ? a / b : 0) }')"
+	done
+}
+
 # ms from wrk's "123.45us" / "1.23ms" / "1.02s".
 to_ms() {
 	awk -v v="$1" 'BEGIN {
@@ -190,23 +204,11 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 		done
 	done
 	echo
-	echo "| GET /info, HTTPS vs plain HTTP (same run) | conns | HTTPS req/s | HTTP req/s | ratio |"
-	echo "|---|---|---|---|---|"
-	for c in $CONNS; do
-		a=$(med "ours GET /info (HTTPS)" "$c" 1)
-		b=$(med "ours GET /info" "$c" 1)
-		printf '| | %s | %.0f | %.0f | %.2f |\n' "$c" "$a" "$b" \
-		    "$(awk -v a="$a" -v b="$b" 'BEGIN { print (b > 0 ? a / b : 0) }')"
-	done
+	ratio_table "GET /info, HTTPS vs plain HTTP" HTTPS HTTP \
+	    "ours GET /info (HTTPS)" "ours GET /info"
 	echo
-	echo "| POST /login/, failed-login limit on vs off (same run) | conns | on req/s | off req/s | ratio |"
-	echo "|---|---|---|---|---|"
-	for c in $CONNS; do
-		a=$(med "ours POST /login/" "$c" 1)
-		b=$(med "ours POST /login/ (no failed-login limit)" "$c" 1)
-		printf '| | %s | %.0f | %.0f | %.2f |\n' "$c" "$a" "$b" \
-		    "$(awk -v a="$a" -v b="$b" 'BEGIN { print (b > 0 ? a / b : 0) }')"
-	done
+	ratio_table "POST /login/, failed-login limit on vs off" on off \
+	    "ours POST /login/" "ours POST /login/ (no failed-login limit)"
 	echo
 	echo "| process (after the load) | RSS | PSS | private |"
 	echo "|---|---|---|---|"

@@ -55,16 +55,13 @@ auth_login(struct svc_req *r, const void *app)
 {
 	const struct auth_app *a = app;
 	const char            *tok, *client = auth_client(r);
-	char                   extra[48];
 	size_t                 len;
 	long long              wait_ms;
 	int                    ok = 0;
 
 	/* Throttled: refused before the token is looked at. */
 	if ((wait_ms = guard_check(a->guard, client, svc_now_ms())) > 0) {
-		snprintf(extra, sizeof(extra), "Retry-After: %lld\r\n",
-		    (wait_ms + 999) / 1000);
-		resp_error(r, 429, extra, "Too Many Requests");
+		resp_retry(r, 429, wait_ms, "Too Many Requests");
 		return;
 	}
 	if (tokens_extract(svc_param(r, "HTTP_AUTHORIZATION"), &tok, &len) ==

@@ -34,18 +34,6 @@ static const enum info_call info_call_of[AUTHC_N] = {
 
 static const char info_answer[] = "{\"info\":\"The answer is 42.\"}";
 
-/* Answers 503/504 with a Retry-After of at least one second. */
-static void
-info_unavailable(struct svc_req *r, int status, long long retry_ms,
-    const char *detail)
-{
-	char extra[48];
-
-	snprintf(extra, sizeof(extra), "Retry-After: %lld\r\n",
-	    retry_ms <= 1000 ? 1 : (retry_ms + 999) / 1000);
-	resp_error(r, status, extra, detail);
-}
-
 static void
 info_log_change(enum breaker_change ch, const struct breaker *b)
 {
@@ -109,7 +97,6 @@ info_answer_call(const struct info_app *a, struct info_pending *k,
     enum authc_outcome out, const char *why, long retry_s)
 {
 	struct svc_req *r = k->r;
-	char            extra[48];
 
 	info_log_change(breaker_record(a->breaker,
 			    out != AUTHC_TIMEOUT && out != AUTHC_UNAVAILABLE,
@@ -130,18 +117,17 @@ info_answer_call(const struct info_app *a, struct info_pending *k,
 		break;
 	case AUTHC_THROTTLED:
 		/* The client's address failed too often: auth's answer. */
-		snprintf(extra, sizeof(extra), "Retry-After: %ld\r\n", retry_s);
-		resp_error(r, 429, extra, "Too Many Requests");
+		resp_retry(r, 429, retry_s * 1000LL, "Too Many Requests");
 		break;
 	case AUTHC_TIMEOUT:
 		log_event("warn", "auth call timed out (request %s): %s",
 		    r->reqid ? r->reqid : "-", why);
-		info_unavailable(r, 504, 0, "auth service timed out");
+		resp_retry(r, 504, 0, "auth service timed out");
 		break;
 	default:
 		log_event("warn", "auth call failed (request %s): %s",
 		    r->reqid ? r->reqid : "-", why);
-		info_unavailable(r, 503, 0, "auth service unavailable");
+		resp_retry(r, 503, 0, "auth service unavailable");
 		break;
 	}
 }
@@ -187,7 +173,7 @@ info_get(struct svc_req *r, const void *app)
 	v = breaker_allow(a->breaker, svc_now_ms(), &retry_ms);
 	if (v == BREAKER_REJECT) {
 		info_count(a, INFO_CALL_BREAKER_OPEN);
-		info_unavailable(r, 503, retry_ms, "auth service unavailable");
+		resp_retry(r, 503, retry_ms, "auth service unavailable");
 		return;
 	}
 	/* svc gives a thread at most INFO_INFLIGHT requests: a slot is free. */
@@ -197,7 +183,7 @@ info_get(struct svc_req *r, const void *app)
 		log_event("error", "cannot start a call to auth");
 		/* Auth was not asked: the breaker learns nothing. */
 		breaker_cancel(a->breaker, v);
-		info_unavailable(r, 503, 0, "auth service unavailable");
+		resp_retry(r, 503, 0, "auth service unavailable");
 		return;
 	}
 	k->app = a;

@@ -120,6 +120,17 @@ resp_error(struct svc_req *r, int status, const char *extra, const char *detail)
 }
 
 int
+resp_retry(struct svc_req *r, int status, long long retry_ms,
+    const char *detail)
+{
+	char extra[48];
+
+	snprintf(extra, sizeof(extra), "Retry-After: %lld\r\n",
+	    retry_ms <= 1000 ? 1 : (retry_ms + 999) / 1000);
+	return resp_error(r, status, extra, detail);
+}
+
+int
 resp_unauthorized(struct svc_req *r)
 {
 	return resp_error(r, 401, "WWW-Authenticate: Bearer\r\n",

@@ -39,6 +39,14 @@ int resp_send(struct svc_req *r, int status, const char *ctype,
  */
 int resp_unauthorized(struct svc_req *r);
 
+/*
+ * An error that ends: detail with Retry-After, retry_ms rounded up to whole
+ * seconds, at least one (429 throttled, 503 unavailable, 504 timed out).
+ * Returns as resp_json.
+ */
+int resp_retry(struct svc_req *r, int status, long long retry_ms,
+    const char *detail);
+
 /* Answers r with status and {"detail": detail}.  Returns as resp_json. */
 int resp_error(struct svc_req *r, int status, const char *extra,
     const char *detail);

@@ -280,8 +280,7 @@ worker_expire(struct worker *w)
 			    "request %s deferred over %ld ms: "
 			    "answered 504",
 			    r->reqid ? r->reqid : "-", w->def->defer_ms);
-			resp_error(r, 504, "Retry-After: 1\r\n",
-			    "Gateway Timeout");
+			resp_retry(r, 504, 0, "Gateway Timeout");
 			FCGX_FFlush(r->fcgx.out);
 			r->expired = 1;
 			continue;
