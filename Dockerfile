@@ -57,15 +57,18 @@ USER app
 CMD ["spawn-fcgi", "-n", "-a", "0.0.0.0", "-p", "9000", "--", "/usr/local/bin/info.fcgi"]
 
 # The gateway: Debian's nginx with the same template as make run, rendered
-# at start from the environment by the same nginx/render.sh.
+# at start from the environment by the same nginx/render.sh.  Its Lua module
+# (and lua-nginx-dns) runs nginx/peers.lua, which follows the replicas that
+# Docker's DNS names while keeping connections to them.
 FROM debian:bookworm-slim AS gateway
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nginx gettext-base \
+    libnginx-mod-http-lua lua-nginx-dns \
  && rm -rf /var/lib/apt/lists/* \
  && mkdir -p /run/gateway \
  && chown www-data:www-data /run/gateway
-COPY nginx/gateway.conf.template nginx/render.sh docker/gateway-start.sh \
-    docker/http-health.sh /etc/gateway/
+COPY nginx/gateway.conf.template nginx/render.sh nginx/peers.lua \
+    docker/gateway-start.sh docker/http-health.sh /etc/gateway/
 # /openapi.json and Swagger UI (/docs), made on the host by `make www`
 # (scripts/www.sh, from npm's swagger-ui-dist); without it both are 404.
 # Outside RUN_DIR, so that RUN_DIR can be a fresh writable volume under a

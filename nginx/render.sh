@@ -11,8 +11,8 @@
 # internal listener always may), LOGIN_RATE (10r/s, or off), LOGIN_BURST (20),
 # NGINX_USER (www-data when run as root, else none), RESOLVER (none: the
 # upstreams' names are resolved once at start; an address, such as Docker's
-# 127.0.0.11: resolved per request, cached 1 s, so replicas that come and go
-# are followed), TLS_LISTEN (none: no HTTPS; an address:port or port to serve
+# 127.0.0.11: each nginx worker re-resolves them every second, nginx/peers.lua,
+# so replicas that come and go are followed), TLS_LISTEN (none: no HTTPS; an address:port or port to serve
 # HTTPS and HTTP/2 on, with TLS_CERT and TLS_KEY, PEM files nginx's master
 # reads at start).
 set -eu
@@ -74,30 +74,51 @@ esac
 case $INTERNAL_PORT in
 *[!0-9]*) die "INTERNAL_LISTEN: expected unix:/path, port or address:port, got '$INTERNAL_LISTEN'" ;;
 esac
-# How nginx finds auth and info.  Without a resolver: upstream blocks,
-# resolved once.  With one: a variable in fastcgi_pass makes nginx resolve
-# the name when a request needs it (cached for 1 s), spreading requests over
-# every address the name has.
+# How nginx finds auth and info.  Connections are kept either way, 32 idle
+# per nginx worker and service: svc (worker.c) never ties a thread to an
+# idle one, and saves the connect, accept and close of every request
+# (GET /info: ~+25 %, docs/architecture.md).  Without a resolver: upstream
+# blocks, the names resolved once at start.  With one (containers): every
+# worker re-resolves each name once a second and balances over all its
+# addresses (nginx/peers.lua, Debian's nginx Lua module), so replicas that
+# come and go are followed without a reload.
+MODULES=''
 if [ -z "${RESOLVER:-}" ]; then
-	# Connections are kept, 32 idle per nginx worker and service: svc (worker.c)
-	# never ties a thread to an idle one, and saves the connect, accept
-	# and close of every request (GET /info: ~+25 %, docs/architecture.md).
 	UPSTREAMS="upstream auth { server $AUTH_UPSTREAM; keepalive 32; }
     upstream info { server $INFO_UPSTREAM; keepalive 32; }"
-	AUTH_PASS=auth
-	INFO_PASS=info
-	KEEP_CONN='fastcgi_keep_conn on;'
 else
-	UPSTREAMS="resolver $RESOLVER valid=1s ipv6=off;
-    resolver_timeout 1s;
-    map \$host \$auth_addr { default $AUTH_UPSTREAM; }
-    map \$host \$info_addr { default $INFO_UPSTREAM; }"
-	# shellcheck disable=SC2016  # nginx variables, not the shell's
-	AUTH_PASS='$auth_addr'
-	# shellcheck disable=SC2016
-	INFO_PASS='$info_addr'
-	# No upstream block, so no pool of kept connections.
-	KEEP_CONN=''
+	case $RESOLVER in
+	*[!0-9.]* | '') die "RESOLVER: expected an IPv4 address such as 127.0.0.11, got '$RESOLVER'" ;;
+	esac
+	for v in AUTH_UPSTREAM INFO_UPSTREAM; do
+		eval "u=\$$v"
+		# shellcheck disable=SC2154  # set by the eval
+		case ${u%:*}:${u##*:} in
+		*[!A-Za-z0-9.:-]* | :* | *: | *:*[!0-9]*) die "$v: with RESOLVER, expected host:port, got '$u'" ;;
+		esac
+	done
+	# lua_package_path names this directory, unquoted by nginx's rules.
+	PEERS_DIR=$here
+	plain_path PEERS_DIR
+	MODULES="load_module /usr/lib/nginx/modules/ndk_http_module.so;
+load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;"
+	# peers.lua picks each request's address; the server line is a
+	# placeholder that is never connected to.
+	UPSTREAMS="lua_package_path \"$here/?.lua;;\";
+    init_by_lua_block {
+        require(\"peers\").init(\"$RESOLVER\", { auth = \"$AUTH_UPSTREAM\", info = \"$INFO_UPSTREAM\" })
+    }
+    init_worker_by_lua_block { require(\"peers\").start() }
+    upstream auth {
+        server 0.0.0.1:9;
+        balancer_by_lua_block { require(\"peers\").pick(\"auth\") }
+        keepalive 32;
+    }
+    upstream info {
+        server 0.0.0.1:9;
+        balancer_by_lua_block { require(\"peers\").pick(\"info\") }
+        keepalive 32;
+    }"
 fi
 METRICS_GEO=''
 for a in $METRICS_ALLOW; do
@@ -140,10 +161,9 @@ NGINX_USER_LINE=''
 
 export LISTEN INTERNAL_LISTEN INTERNAL_PORT AUTH_UPSTREAM INFO_UPSTREAM RUN_DIR \
     ACCESS_LOG ERROR_LOG NGINX_WORKERS NGINX_USER_LINE LOGIN_RATE LOGIN_BURST \
-    LOGIN_LIMIT CLIENT_TIMEOUT UPSTREAMS AUTH_PASS INFO_PASS METRICS_GEO \
-    KEEP_CONN TLS
+    LOGIN_LIMIT CLIENT_TIMEOUT UPSTREAMS METRICS_GEO MODULES TLS
 # shellcheck disable=SC2016  # the names are for envsubst, not the shell
 envsubst '${LISTEN} ${INTERNAL_LISTEN} ${INTERNAL_PORT} ${UPSTREAMS}
-${AUTH_PASS} ${INFO_PASS} ${RUN_DIR} ${ACCESS_LOG} ${ERROR_LOG} ${NGINX_WORKERS}
-${NGINX_USER_LINE} ${LOGIN_RATE} ${LOGIN_LIMIT} ${CLIENT_TIMEOUT}
-${METRICS_GEO} ${KEEP_CONN} ${TLS}' < "$here/gateway.conf.template"
+${RUN_DIR} ${ACCESS_LOG} ${ERROR_LOG} ${NGINX_WORKERS} ${NGINX_USER_LINE}
+${LOGIN_RATE} ${LOGIN_LIMIT} ${CLIENT_TIMEOUT} ${METRICS_GEO} ${MODULES}
+${TLS}' < "$here/gateway.conf.template"

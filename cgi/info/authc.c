@@ -23,8 +23,11 @@
 
 struct authc {
 	CURL *h;
-	/* Content-Type:, Expect:, Authorization, X-Request-ID, X-Client-Addr. */
-	struct curl_slist hdr[5];
+	/*
+	 * Content-Type:, Expect:, Authorization, X-Request-ID, X-Client-Addr,
+	 * X-Log-Sampled.
+	 */
+	struct curl_slist hdr[6];
 	char              authz[AUTHC_AUTHZ_MAX + 32];
 	char              rid[AUTHC_REQID_LINE];
 	char              client[AUTHC_CLIENT_MAX + 32];
@@ -240,7 +243,7 @@ authc_map(CURLcode rc, long status, long long clen, const char *body,
 
 CURL *
 authc_begin(struct authc *c, const char *authorization, const char *reqid,
-    const char *client)
+    const char *client, int sampled)
 {
 	struct curl_slist *last = &c->hdr[1];
 
@@ -263,6 +266,9 @@ authc_begin(struct authc *c, const char *authorization, const char *reqid,
 		    client);
 		last = last->next = &c->hdr[4];
 	}
+	c->hdr[5].data = (char *)(sampled ? "X-Log-Sampled: 1"
+					  : "X-Log-Sampled: 0");
+	last = last->next = &c->hdr[5];
 	last->next = NULL;
 	c->hdr[0].next = &c->hdr[1];
 	return c->h;

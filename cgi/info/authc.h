@@ -69,7 +69,8 @@ void          authc_free(struct authc *c);
 /*
  * One call asking auth whether authorization (NULL: none sent) is valid,
  * sending reqid (NULL: none) as X-Request-ID and client (the client's
- * address, NULL: none) as X-Client-Addr, within cfg's deadlines.
+ * address, NULL: none) as X-Client-Addr and sampled (whether this request
+ * is logged: reqlog.h) as X-Log-Sampled, within cfg's deadlines.
  * authc_begin() sets it up and returns c's easy handle, to be added to a
  * curl multi handle; once curl says it is done with result rc, authc_end()
  * gives the outcome and wipes the token.  On an outcome other than OK,
@@ -77,7 +78,7 @@ void          authc_free(struct authc *c);
  * token).  c serves one call at a time; not thread-safe.
  */
 CURL *authc_begin(struct authc *c, const char *authorization, const char *reqid,
-    const char *client);
+    const char *client, int sampled);
 enum authc_outcome authc_end(struct authc *c, CURLcode rc, const char **why);
 
 /* After authc_end() said THROTTLED: auth's Retry-After, in seconds (>= 1). */

@@ -156,7 +156,7 @@ authmux_free(struct authmux *q)
 
 void *
 authmux_start(struct authmux *q, const char *authorization, const char *reqid,
-    const char *client)
+    const char *client, int sampled)
 {
 	struct authmux_slot *s = q->free;
 	const char          *why;
@@ -166,7 +166,7 @@ authmux_start(struct authmux *q, const char *authorization, const char *reqid,
 		return NULL;
 	if (s->c == NULL && (s->c = authc_new(q->cfg)) == NULL)
 		return NULL;
-	h = authc_begin(s->c, authorization, reqid, client);
+	h = authc_begin(s->c, authorization, reqid, client, sampled);
 	if (curl_easy_setopt(h, CURLOPT_PRIVATE, s) != CURLE_OK ||
 	    curl_multi_add_handle(q->multi, h) != CURLM_OK) {
 		/* Wipes the token authc_begin() copied. */

@@ -43,7 +43,7 @@ void            authmux_free(struct authmux *q);
  * never called.
  */
 void *authmux_start(struct authmux *q, const char *authorization,
-    const char *reqid, const char *client);
+    const char *reqid, const char *client, int sampled);
 
 /* Readable when authmux_run() has work. */
 int authmux_fd(const struct authmux *q);

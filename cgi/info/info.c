@@ -178,8 +178,9 @@ info_get(struct svc_req *r, const void *app)
 	}
 	/* svc gives a thread at most INFO_INFLIGHT requests: a slot is free. */
 	/* The gateway's X-Client-Addr: auth counts failures by address. */
+	/* And whether this request is logged, so that auth's line agrees. */
 	if ((k = authmux_start(t->q, authz, r->reqid,
-		 svc_param(r, "HTTP_X_CLIENT_ADDR"))) == NULL) {
+		 svc_param(r, "HTTP_X_CLIENT_ADDR"), r->sampled)) == NULL) {
 		log_event("error", "cannot start a call to auth");
 		/* Auth was not asked: the breaker learns nothing. */
 		breaker_cancel(a->breaker, v);

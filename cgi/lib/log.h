@@ -9,6 +9,7 @@
 #define LOG_H
 
 #include <stddef.h>
+#include <time.h>
 
 /* Longest line written; longer fields are cut, never the JSON structure. */
 #define LOG_LINE_MAX 1024
@@ -39,6 +40,9 @@ void log_event(const char *level, const char *fmt, ...)
  * written.  Pure; shared with the response helpers' tests.
  */
 size_t log_json_escape(char *dst, size_t cap, const char *src, size_t srcmax);
+
+/* Milliseconds since t0 on the monotonic clock: a request's duration. */
+double log_ms_since(const struct timespec *t0);
 
 /* Room for log_strerror()'s message. */
 #define LOG_ERRNO_MAX 128

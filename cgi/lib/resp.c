@@ -10,6 +10,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "log.h"
+
 /* Room for the status line and the fixed headers beside the caller's extra. */
 #define RESP_HEAD_MAX 512
 
@@ -58,14 +60,19 @@ resp_send(struct svc_req *r, int status, const char *ctype, const char *extra,
 	/* One answer per request (svc may have answered a late one). */
 	if (r->status != 0)
 		return -1;
+	/* Whether this request gets its log lines, here and at the gateway. */
+	r->logged = r->reqlog == NULL ||
+	    reqlog_keep(r->reqlog, r->sampled, status, log_ms_since(&r->t0));
 	n = snprintf(buf, RESP_HEAD_MAX,
 	    "Status: %d %s\r\n"
 	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
+	    "X-Logged: %d\r\n"
 	    "%s\r\n",
-	    status, resp_reason(status), ctype, len, extra ? extra : "");
+	    status, resp_reason(status), ctype, len, r->logged,
+	    extra ? extra : "");
 	if (n < 0 || n >= RESP_HEAD_MAX)
 		return -1;
 	if (r->head)

@@ -62,7 +62,7 @@ svc_cfg_load(struct svc_cfg *cfg, long threads_default, char err[CFG_ERR_MAX])
 	if (cfg_long("SHUTDOWN_GRACE_MS", 5000, 0, 600000, &cfg->grace_ms,
 		err) == -1)
 		return -1;
-	return 0;
+	return reqlog_load(&cfg->log, err);
 }
 
 const char *
@@ -291,6 +291,11 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 		close(ep);
 		return 1;
 	}
+	/* The policy's counters live with the workers' shared state. */
+	svc_shared.log.rate = cfg->log.rate;
+	svc_shared.log.slow_ms = cfg->log.slow_ms;
+	atomic_init(&svc_shared.log.window, -1);
+	atomic_init(&svc_shared.log.used, 0);
 	for (i = 0; i < (long)def->nroutes; i++)
 		metrics_route_name(&metrics, (size_t)i, def->routes[i].method,
 		    def->routes[i].path);

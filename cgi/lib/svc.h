@@ -17,6 +17,7 @@
 
 #include "cfg.h"
 #include "metrics.h"
+#include "reqlog.h"
 
 struct svc_def;
 
@@ -36,6 +37,9 @@ struct svc_req {
 	int             expired;  /* answered by svc past defer_ms */
 	size_t          route;    /* index in def->routes, or nroutes */
 	struct timespec t0;       /* when it was read */
+	struct reqlog  *reqlog;   /* the process's log policy */
+	int             sampled;  /* reqlog_sample()'s decision */
+	int             logged;   /* its line is written (X-Logged) */
 	void           *worker;
 };
 
@@ -88,8 +92,9 @@ struct svc_def {
 };
 
 struct svc_cfg {
-	long threads;  /* SVC_THREADS */
-	long grace_ms; /* SHUTDOWN_GRACE_MS */
+	long          threads;  /* SVC_THREADS */
+	long          grace_ms; /* SHUTDOWN_GRACE_MS */
+	struct reqlog log;      /* LOG_REQUESTS, LOG_SLOW_MS */
 };
 
 /*
@@ -100,7 +105,8 @@ struct svc_cfg {
 
 /*
  * Loads SVC_THREADS (unset or empty: threads_default, or
- * SVC_THREADS_AUTO) and SHUTDOWN_GRACE_MS.  Returns 0, or -1 and err.
+ * SVC_THREADS_AUTO), SHUTDOWN_GRACE_MS and the request log policy
+ * (reqlog_load()).  Returns 0, or -1 and err.
  */
 int
 svc_cfg_load(struct svc_cfg *cfg, long threads_default, char err[CFG_ERR_MAX]);

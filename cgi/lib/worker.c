@@ -25,6 +25,7 @@
 
 #include "log.h"
 #include "reqid.h"
+#include "reqlog.h"
 #include "resp.h"
 #include "route.h"
 
@@ -32,16 +33,6 @@
 #define WORKER_DRAIN_MAX    ((size_t)64 * 1024)
 /* Most connections one worker accepts at a time: see worker_accept(). */
 #define WORKER_ACCEPT_BATCH 64
-
-static double
-worker_ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
 
 /*
  * Routes r and answers it; every path through here sets r->status.
@@ -66,6 +57,11 @@ worker_dispatch(const struct svc_def *def, struct svc_req *r)
 	r->status = 0;
 	r->deferred = 0;
 	r->expired = 0;
+	r->logged = 0;
+	/* The caller's decision (info's call to auth), else this process's. */
+	r->sampled = reqlog_sample(r->reqlog,
+	    FCGX_GetParam("HTTP_X_LOG_SAMPLED", r->fcgx.envp),
+	    (long long)r->t0.tv_sec * 1000 + r->t0.tv_nsec / 1000000);
 
 	rt = route_find(def, r->method, r->path, &allowed, &r->head);
 	if (rt != NULL)
@@ -188,7 +184,7 @@ static void
 worker_end(struct worker *w, struct svc_req *r)
 {
 	char   method[16], path[256], reqid[REQID_MAX + 1];
-	int    status, have_id;
+	int    status, have_id, logged;
 	double ms;
 
 	worker_drain(r);
@@ -199,6 +195,7 @@ worker_end(struct worker *w, struct svc_req *r)
 	if (have_id)
 		snprintf(reqid, sizeof(reqid), "%s", r->reqid);
 	status = r->status;
+	logged = r->logged;
 	/*
 	 * libfcgi's close lingers: shutdown(SHUT_WR), then select() and
 	 * read() until the gateway closes its side, holding the thread for
@@ -212,10 +209,12 @@ worker_end(struct worker *w, struct svc_req *r)
 	FCGX_Finish_r(&r->fcgx);
 	r->fcgx.detached = 0;
 	worker_keep(w, r);
-	ms = worker_ms_since(&r->t0);
+	ms = log_ms_since(&r->t0);
 	metrics_end(w->metrics, r->route, status, ms);
 	w->idle[w->nidle++] = r;
-	log_request(have_id ? reqid : NULL, method, path, status, ms);
+	/* The answer said whether (X-Logged); a slow end is logged anyway. */
+	if (logged || reqlog_keep(&w->sh->log, 0, status, ms))
+		log_request(have_id ? reqid : NULL, method, path, status, ms);
 }
 
 /* Reads and answers (or defers) one request on connection fd. */
@@ -274,7 +273,7 @@ worker_expire(struct worker *w)
 		r = &w->req[i];
 		if (!r->deferred || r->expired)
 			continue;
-		age = worker_ms_since(&r->t0);
+		age = log_ms_since(&r->t0);
 		if (age >= (double)w->def->defer_ms) {
 			log_event("error",
 			    "request %s deferred over %ld ms: "
@@ -383,6 +382,7 @@ worker_init(struct worker *w, const struct svc_def *def,
 		w->req[i].def = def;
 		w->req[i].metrics = metrics;
 		w->req[i].worker = w;
+		w->req[i].reqlog = &sh->log;
 		FCGX_InitRequest(&w->req[i].fcgx, 0, 0);
 		w->idle[w->nidle++] = &w->req[i];
 	}

@@ -18,6 +18,7 @@ struct worker_shared {
 	pthread_mutex_t lock;
 	pthread_cond_t  done;  /* signalled as each exits */
 	int             alive; /* under lock */
+	struct reqlog   log;   /* svc_cfg.log, shared by every request */
 };
 
 struct worker {
