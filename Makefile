@@ -205,7 +205,7 @@ token-hash:
 # docker compose on a real engine (scripts/docker-engine.sh starts a private
 # one where none runs): build, up, curl session, faults, scale, down.
 test-compose:
-	@scripts/deps.sh docker.io debootstrap docker-compose
+	@scripts/deps.sh docker.io debootstrap docker-compose wrk
 	@scripts/test.sh integration tests/compose
 
 # A real multi-node Docker Swarm here (scripts/swarm.sh): three dockerds in
@@ -229,7 +229,7 @@ run-sanitize: $(NODE)
 
 # Needs wrk and the FastAPI reference's Debian packages.
 bench: all $(NODE)
-	@scripts/deps.sh wrk python3-fastapi python3-uvicorn python3-requests
+	@scripts/deps.sh wrk python3-fastapi python3-uvicorn python3-requests docker.io debootstrap docker-compose
 	@scripts/bench.sh
 
 clean:

@@ -30,7 +30,7 @@ local DNS_TRIES = 2
 
 local nameserver
 -- name -> { host = "auth", port = 9000, addrs = { "10.0.0.3", ... },
---          next = 1 (round robin), failing = false (lookups fail now),
+--          next = 1 (round robin), fails = 0 (lookups failed in a row),
 --          down = { ["10.0.0.3"] = time it may be tried again } }
 local services = {}
 
@@ -46,19 +46,15 @@ local function same(a, b)
 	return true
 end
 
--- A failed lookup is logged once per episode, not once a second per worker.
-local function failed(s, why)
-	if not s.failing then
-		ngx.log(ngx.WARN, "peers: ", s.host, ": ", why, ": keeping the last set")
-		s.failing = true
-	end
-end
+-- Lookups in a row that may fail before the set is dropped.  Docker's DNS
+-- answers the names it knows at once; a name it does not know (a stopped
+-- service) it forwards, which may time out rather than say NXDOMAIN.  A
+-- set kept past that would send every request into a connect timeout to
+-- an address that is gone; an empty set answers 502 at once.
+local FAILS_MAX = 3
 
+-- Makes addrs (sorted here) s's set, logging a change.
 local function set_addrs(s, addrs)
-	if s.failing then
-		ngx.log(ngx.WARN, "peers: ", s.host, ": resolved again")
-		s.failing = false
-	end
 	table.sort(addrs)
 	if same(addrs, s.addrs) then
 		return
@@ -91,39 +87,56 @@ local function seed(s)
 	set_addrs(s, addrs)
 end
 
-local function lookup(s)
+-- s's addresses from the DNS server: a list (empty for NXDOMAIN: no
+-- replica at all), or nil and why the lookup failed.
+local function query(s)
 	local r, err = resolver:new({
 		nameservers = { nameserver },
 		retrans = DNS_TRIES,
 		timeout = DNS_TIMEOUT_MS,
 	})
 	if not r then
-		ngx.log(ngx.ERR, "peers: resolver: ", err)
-		return
+		return nil, err
 	end
 	local answers, qerr = r:query(s.host, { qtype = r.TYPE_A })
 	if not answers then
-		-- No answer at all: keep the last set (a DNS hiccup must not
-		-- take a service away; a gone replica fails to connect and the
-		-- request moves on).
-		failed(s, qerr)
-		return
+		return nil, qerr
 	end
 	local addrs = {}
 	if answers.errcode == 3 then
-		-- NXDOMAIN: no replica at all (compose stop, scale 0).
-		set_addrs(s, addrs)
-		return
+		return addrs
 	elseif answers.errcode then
-		failed(s, answers.errstr)
-		return
+		return nil, answers.errstr
 	end
 	for _, a in ipairs(answers) do
 		if a.type == r.TYPE_A then
 			addrs[#addrs + 1] = a.address
 		end
 	end
-	set_addrs(s, addrs)
+	return addrs
+end
+
+-- One lookup of s.  A failure keeps the last set (a DNS hiccup must not
+-- take a service away) up to FAILS_MAX in a row, and is logged once per
+-- episode, not once a second per worker.
+local function lookup(s)
+	local addrs, err = query(s)
+	if addrs then
+		if s.fails > 0 then
+			ngx.log(ngx.WARN, "peers: ", s.host, ": resolved again")
+			s.fails = 0
+		end
+		set_addrs(s, addrs)
+		return
+	end
+	s.fails = s.fails + 1
+	if s.fails == 1 then
+		ngx.log(ngx.WARN, "peers: ", s.host, ": ", err, ": keeping the last set")
+	elseif s.fails == FAILS_MAX and #s.addrs > 0 then
+		ngx.log(ngx.WARN, "peers: ", s.host, ": ", FAILS_MAX,
+		    " lookups failed: no address until it resolves again")
+		set_addrs(s, {})
+	end
 end
 
 local function refresh(premature)
@@ -144,7 +157,7 @@ function M.init(ns, list)
 		assert(host, "peers: " .. name .. ": expected host:port, got " .. hostport)
 		services[name] = {
 			host = host, port = tonumber(port), addrs = {}, next = 1,
-			failing = false, down = {},
+			fails = 0, down = {},
 		}
 		seed(services[name])
 	end

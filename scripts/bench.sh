@@ -4,6 +4,12 @@
 # per round, rounds repeated) so that machine drift hits all alike.  Prints a
 # table and writes it, with the machine, to docs/benchmarks.md.
 #
+# docker compose up is measured beside them (BENCH_COMPOSE=0 skips it): the
+# same images as make test-compose, on a Docker engine (scripts/docker-engine.sh
+# starts a private one where none runs), reached at the gateway container's
+# own address and through the published port.  The README's figures are
+# rewritten from this run's table (between its bench markers).
+#
 # BENCH_SECS (3) per run, BENCH_ROUNDS (3), BENCH_CONNS ("1 8 32 128").
 set -eu
 
@@ -12,6 +18,8 @@ SECS=${BENCH_SECS:-3}
 ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNS:-1 8 32 128}
 OUT=${BENCH_OUT:-$here/docs/benchmarks.md}
+README=${BENCH_README:-$here/README.md}
+COMPOSE=${BENCH_COMPOSE:-1}
 # Debian's python3, which has python3-fastapi (not a pyenv or venv one).
 PY=/usr/bin/python3
 work=$(mktemp -d /tmp/cgi-bench.XXXXXX)
@@ -25,6 +33,10 @@ cleanup() {
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	RUN_DIR=$work/run "$here/scripts/stack.sh" stop || true
 	RUN_DIR=$work/run-cache "$here/scripts/stack.sh" stop || true
+	if [ -n "${COMPOSE_PROJECT_NAME:-}" ]; then
+		(cd "$here" && docker-compose down -t 10 >/dev/null 2>&1) || true
+	fi
+	[ "${own_engine:-0}" = 1 ] && "$here/scripts/docker-engine.sh" down
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -54,6 +66,28 @@ PORT_CACHE=$("$here/scripts/free-port.sh")
 LOGIN_RATE=off AUTH_FAIL_LIMIT=0 AUTH_CACHE_TTL_MS=5000 RUN_DIR=$work/run-cache PORT=$PORT_CACHE \
     "$here/scripts/stack.sh" start
 cached=http://127.0.0.1:$PORT_CACHE
+
+# docker compose up, as a user meets it (the failed-login limit on, as in
+# the first stack; no login rate limit, for wrk's one address).
+compose_ip=''
+if [ "$COMPOSE" != 0 ]; then
+	own_engine=0
+	docker info >/dev/null 2>&1 || own_engine=1
+	eval "$("$here/scripts/docker-engine.sh" up)"
+	"$here/scripts/images.sh" >/dev/null
+	export COMPOSE_PROJECT_NAME=cgibench$$
+	GATEWAY_PORT=$("$here/scripts/free-port.sh")
+	export GATEWAY_PORT LOGIN_RATE=off
+	(cd "$here" && docker-compose up -d --no-build >/dev/null 2>&1)
+	for _ in $(seq 300); do
+		[ "$(docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" \
+		    --filter health=healthy | wc -l)" -ge 3 ] && break
+		sleep 0.2
+	done
+	compose_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' \
+	    "$(cd "$here" && docker-compose ps -q gateway)")
+	unset LOGIN_RATE
+fi
 
 # The tutorial's pair under uvicorn, one worker each, as the tutorial runs it.
 fa_auth=$("$here/scripts/free-port.sh")
@@ -85,6 +119,13 @@ targets=(
 	"FastAPI GET /info|GET|http://127.0.0.1:$fa_info/info|200"
 	"FastAPI GET /info (no token)|GETANON|http://127.0.0.1:$fa_info/info|401"
 )
+if [ -n "$compose_ip" ]; then
+	targets+=(
+		"compose POST /login/|POST|http://$compose_ip:8080/login/|200"
+		"compose GET /info|GET|http://$compose_ip:8080/info|200"
+		"compose GET /info (published port)|GET|http://127.0.0.1:$GATEWAY_PORT/info|200"
+	)
+fi
 
 # ratio_table TITLE A_LABEL B_LABEL A_TARGET B_TARGET: per connection
 # count, the two targets' median req/s from the same run and A/B.
@@ -193,8 +234,9 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 			[ "$want" = 401 ] && unexpected="n/a (401 expected)"
 			fa=""
 			case "$name" in
-			ours*)
-				fa=${name#ours }; fa=${fa% (cache on)}; fa=${fa% (HTTPS)}
+			ours* | compose*)
+				fa=${name#* }; fa=${fa% (cache on)}; fa=${fa% (HTTPS)}
+				fa=${fa% (published port)}
 				fa=$(med "FastAPI ${fa% (no failed-login limit)}" "$c" 1) ;;
 			esac
 			printf '| %s | %s | %.0f | %.2f | %.2f | %s | %s | %.1f%% | %s |\n' "$name" "$c" \
@@ -209,6 +251,27 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 	echo
 	ratio_table "POST /login/, failed-login limit on vs off" on off \
 	    "ours POST /login/" "ours POST /login/ (no failed-login limit)"
+	if [ -n "$compose_ip" ]; then
+		echo
+		ratio_table "GET /info, docker compose (container address) vs make run" compose "make run" \
+		    "compose GET /info" "ours GET /info"
+		echo
+		ratio_table "POST /login/, docker compose (container address) vs make run" compose "make run" \
+		    "compose POST /login/" "ours POST /login/"
+		echo
+		ratio_table "GET /info, docker compose (published port) vs make run" compose "make run" \
+		    "compose GET /info (published port)" "ours GET /info"
+	fi
+	echo
+	# /info crosses the gateway twice (the client's request, then info's
+	# call to auth), so its bound is half of login's share of the ceiling.
+	echo "| GET /info vs its two-hop bound (same run) | conns | /info of the ceiling | /login/ of the ceiling | /info of its bound (2 x /info / /login/) |"
+	echo "|---|---|---|---|---|"
+	for c in $CONNS; do
+		awk -v c="$c" -v i="$(med "ours GET /info" "$c" 1)" -v l="$(med "ours POST /login/" "$c" 1)" \
+		    -v t="$(med ceiling "$c" 1)" 'BEGIN {
+			printf "| | %s | %.1f%% | %.1f%% | %.1f%% |\n", c, 100 * i / t, 100 * l / t, 200 * i / l }'
+	done
 	echo
 	echo "| process (after the load) | RSS | PSS | private |"
 	echo "|---|---|---|---|"
@@ -246,7 +309,43 @@ cat "$work/table.md"
 	echo "  TLS 1.3, HTTP/1.1 as wrk speaks it); wrk keeps its connections, so the handshake is"
 	echo "  paid once per connection and the cost is the record encryption."
 	echo "- FastAPI: bench/reference/, the tutorial's two services, each one uvicorn worker."
+	echo "- compose: \`docker compose up\` with the images of make test-compose, defaults but"
+	echo "  LOGIN_RATE=off, on a Docker engine on the same machine; \"container address\" is the"
+	echo "  gateway container's own address on the compose network, \"published port\" adds"
+	echo "  Docker's port publishing (docker-proxy, as this engine runs without iptables)."
+	echo "  Its containers' log lines go through Docker's json-file driver."
+	echo "- Request logs: every process writes at most LOG_REQUESTS=100/s request lines"
+	echo "  (errors and slow requests always), in every row (docs/operations.md)."
 	echo
 	cat "$work/table.md"
 } > "$OUT"
 echo "written to $OUT" >&2
+
+# The README's figures, from this run's medians at 32 connections.
+c=32
+summary=$(
+	i=$(med "ours GET /info" $c 1)
+	echo "Last run ($(date -u +%Y-%m-%d), written by make bench) on $(nproc) shared cores, $c connections:"
+	awk -v i="$i" -v f="$(med "FastAPI GET /info" $c 1)" -v t="$(med ceiling $c 1)" \
+	    -v l="$(med "ours POST /login/" $c 1)" -v p="$(med "ours GET /info" $c 3)" 'BEGIN {
+		printf "make run GET /info %.1fk req/s vs FastAPI'"'"'s %.2fk (%.1fx; %.1f %% of nginx'"'"'s own\n", i / 1000, f / 1000, i / f, 100 * i / t
+		printf "`return 200`, %.1fk), p99 %.1f ms; POST /login/ %.1fk (%.1f %%).\n", t / 1000, p, l / 1000, 100 * l / t }'
+	if [ -n "$compose_ip" ]; then
+		awk -v ci="$(med "compose GET /info" $c 1)" -v cl="$(med "compose POST /login/" $c 1)" \
+		    -v cp="$(med "compose GET /info (published port)" $c 1)" -v i="$i" \
+		    -v l="$(med "ours POST /login/" $c 1)" 'BEGIN {
+			printf "docker compose, at the gateway container'"'"'s address: GET /info %.1fk (%.2f of make\n", ci / 1000, ci / i
+			printf "run'"'"'s in the same run), POST /login/ %.1fk (%.2f); through the published port\n", cl / 1000, cl / l
+			printf "GET /info %.1fk (%.2f).\n", cp / 1000, cp / i }'
+	fi
+	echo "Memory after the load (RSS / PSS): auth.fcgi $(cut -d'|' -f1,2 <<<"$mem_auth" | sed 's/ MB |/ \//; s/ *$//'),"
+	echo "info.fcgi $(cut -d'|' -f1,2 <<<"$mem_info" | sed 's/ MB |/ \//; s/ *$//')."
+)
+if grep -q '^<!-- bench:start -->$' "$README"; then
+	awk -v s="$summary" '
+		/^<!-- bench:start -->$/ { print; print s; skip = 1; next }
+		/^<!-- bench:end -->$/ { skip = 0 }
+		!skip' "$README" > "$work/README.md"
+	cat "$work/README.md" > "$README"
+	echo "README's figures rewritten" >&2
+fi

@@ -147,6 +147,49 @@ served() {
 	assert_equal "$STATUS" 200
 }
 
+@test "under load, info scaled 1 -> 3 -> 1 and auth 1 -> 2 -> 1: 0 failed requests, 0 non-2xx" {
+	local wrk_pid
+	# Bounded: 8 connections for 40 s, on this machine's loopback.
+	wrk -t2 -c8 -d40s -H 'Authorization: merixstudio' "$BASE/info" \
+	    > "$BATS_TEST_TMPDIR/wrk" 2>&1 &
+	wrk_pid=$!
+	sleep 2
+	docker-compose up -d --no-build --no-recreate --scale info=3 --scale auth=2 >&2
+	wait_healthy 5
+	# Every gateway worker has asked the DNS again (each second).
+	sleep 2
+	docker-compose up -d --no-build --no-recreate --scale info=1 --scale auth=1 >&2
+	sleep 2
+	kill -0 "$wrk_pid" || fail "the load ended before the scaling did"
+	wait "$wrk_pid"
+	cat "$BATS_TEST_TMPDIR/wrk" >&3
+	run grep -E 'Non-2xx|Socket errors' "$BATS_TEST_TMPDIR/wrk"
+	assert_failure
+	grep -Eq '^ +[0-9]+ requests in' "$BATS_TEST_TMPDIR/wrk"
+	run docker-compose ps -q info
+	assert_equal "${#lines[@]}" 1
+}
+
+# conns SERVICE STATE: how many TCP connections on SERVICE's port 9000 are in
+# STATE (01 established, 06 TIME_WAIT), read in its own network namespace.
+conns() {
+	docker-compose exec -T "$1" cat /proc/net/tcp |
+	    awk -v st="$2" '$2 ~ /:2328$/ && $4 == st' | wc -l
+}
+
+@test "the gateway keeps its connections to auth and info: a few kept, not one per request" {
+	local s
+	wrk -t1 -c4 -d2s -H 'Authorization: merixstudio' "$BASE/info" > "$BATS_TEST_TMPDIR/wrk"
+	grep -E 'requests in' "$BATS_TEST_TMPDIR/wrk" >&3
+	for s in auth info; do
+		echo "# $s: $(conns "$s" 01) established, $(conns "$s" 06) in TIME_WAIT" >&3
+		# A connection the service closes after each request (none
+		# kept) would leave thousands in TIME_WAIT on its side.
+		[ "$(conns "$s" 01)" -ge 1 ] || fail "$s: no kept connection"
+		[ "$(conns "$s" 06)" -lt 100 ] || fail "$s: $(conns "$s" 06) in TIME_WAIT"
+	done
+}
+
 @test "--scale info=3 auth=2: the gateway spreads requests over every replica" {
 	local i n
 	docker-compose up -d --no-build --no-recreate --scale info=3 --scale auth=2 >&2
