@@ -27,7 +27,7 @@ export PORT
 export TLS TLS_PORT TLS_CERT TLS_KEY
 
 
-.PHONY: all deps www images up run run-sanitize start stop reload test lint unit integration test-sanitize test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench token-hash clean help
+.PHONY: all deps www images up run run-sanitize start stop reload test lint unit integration test-sanitize test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench bench-swarm token-hash clean help
 
 all: $(B)/auth.fcgi $(B)/info.fcgi
 
@@ -55,7 +55,8 @@ help:
 	@echo "                prints DOCKER_HOST and GATEWAY to eval (needs root)"
 	@echo "make swarm-down remove everything swarm-up made"
 	@echo "make test-swarm the swarm suite: deploy, scale, rolling update, node loss"
-	@echo "make bench      our stack vs the nginx ceiling vs the FastAPI original (wrk)"
+	@echo "make bench      make run and compose vs the nginx ceiling vs the FastAPI original (wrk)"
+	@echo "make bench-swarm  the same with the 3-node swarm stack beside compose"
 	@echo "make clean      remove build, build-san and build-fuzz"
 
 # Missing Debian packages are installed (as root) or named (otherwise).
@@ -227,10 +228,20 @@ run-sanitize: $(NODE)
 	@BIN_DIR=$(CURDIR)/build-san ASAN_OPTIONS=detect_leaks=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1 scripts/stack.sh run
 
-# Needs wrk and the FastAPI reference's Debian packages.
+# Needs wrk, the FastAPI reference's Debian packages and a Docker engine
+# (scripts/docker-engine.sh starts one) for the compose rows.
+BENCH_DEPS := wrk python3-fastapi python3-uvicorn python3-requests docker.io debootstrap docker-compose
 bench: all $(NODE)
-	@scripts/deps.sh wrk python3-fastapi python3-uvicorn python3-requests docker.io debootstrap docker-compose
+	@scripts/deps.sh $(BENCH_DEPS)
 	@scripts/bench.sh
+
+# The same, with the swarm stack on the 3-node swarm of make swarm-up beside
+# compose, at 32 connections, into docs/benchmarks-swarm.md (the README's
+# figures are make bench's).
+bench-swarm: all $(NODE)
+	@scripts/deps.sh $(BENCH_DEPS) systemd
+	@BENCH_SWARM=1 BENCH_CONNS=32 BENCH_OUT=$(CURDIR)/docs/benchmarks-swarm.md \
+	    BENCH_README=/dev/null scripts/bench.sh
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -31,7 +31,8 @@ local DNS_TRIES = 2
 local nameserver
 -- name -> { host = "auth", port = 9000, addrs = { "10.0.0.3", ... },
 --          next = 1 (round robin), fails = 0 (lookups failed in a row),
---          down = { ["10.0.0.3"] = time it may be tried again } }
+--          down = { ["10.0.0.3"] = time it may be tried again },
+--          dead = { ["10.0.0.3"] = true: the last probe failed } }
 local services = {}
 
 local function same(a, b)
@@ -61,11 +62,11 @@ local function set_addrs(s, addrs)
 	end
 	ngx.log(ngx.WARN, "peers: ", s.host, " now has ", #addrs,
 	    " address(es): ", table.concat(addrs, " "))
-	local down = {}
+	local down, dead = {}, {}
 	for _, a in ipairs(addrs) do
-		down[a] = s.down[a]
+		down[a], dead[a] = s.down[a], s.dead[a]
 	end
-	s.addrs, s.down = addrs, down
+	s.addrs, s.down, s.dead = addrs, down, dead
 end
 
 -- getent, from init_by_lua (the master, before any request; cosockets
@@ -139,12 +140,44 @@ local function lookup(s)
 	end
 end
 
+-- Each second every address is also asked for a TCP connection (closed at
+-- once; svc drops a connection that brings no request).  One that does not
+-- take it within PROBE_TIMEOUT_MS is not picked until it does: a node cut
+-- off the network is still in the DNS for ~10 s (the swarm's own failure
+-- detection), and a kept connection into it would hold each request for
+-- the whole fastcgi_read_timeout.
+local PROBE_TIMEOUT_MS = 250
+
+local function probe(s, addr)
+	local sock = ngx.socket.tcp()
+	sock:settimeout(PROBE_TIMEOUT_MS)
+	local ok, err = sock:connect(addr, s.port)
+	if ok then
+		sock:close()
+	end
+	if not ok and not s.dead[addr] then
+		ngx.log(ngx.WARN, "peers: ", s.host, " ", addr, ":", s.port, ": ", err,
+		    ": not picked until it takes connections")
+	elseif ok and s.dead[addr] then
+		ngx.log(ngx.WARN, "peers: ", s.host, " ", addr, ":", s.port,
+		    ": takes connections again")
+	end
+	s.dead[addr] = not ok or nil
+end
+
 local function refresh(premature)
 	if premature then
 		return
 	end
+	local threads = {}
 	for _, s in pairs(services) do
 		lookup(s)
+		for _, a in ipairs(s.addrs) do
+			threads[#threads + 1] = ngx.thread.spawn(probe, s, a)
+		end
+	end
+	for _, t in ipairs(threads) do
+		ngx.thread.wait(t)
 	end
 end
 
@@ -157,7 +190,7 @@ function M.init(ns, list)
 		assert(host, "peers: " .. name .. ": expected host:port, got " .. hostport)
 		services[name] = {
 			host = host, port = tonumber(port), addrs = {}, next = 1,
-			fails = 0, down = {},
+			fails = 0, down = {}, dead = {},
 		}
 		seed(services[name])
 	end
@@ -177,14 +210,15 @@ end
 -- next lookup.
 local DOWN_SECS = 2 * INTERVAL
 
--- The index of the next address of s from i on (round robin) that is not
--- marked down, or i itself when every one is.
+-- The index of the next address of s from i on (round robin) that is
+-- neither marked down nor dead, or i itself when every one is.
 local function usable(s, i)
 	local n, now = #s.addrs, ngx.now()
 	for k = 0, n - 1 do
 		local j = (i - 1 + k) % n + 1
-		local until_ = s.down[s.addrs[j]]
-		if until_ == nil or until_ <= now then
+		local a = s.addrs[j]
+		local until_ = s.down[a]
+		if not s.dead[a] and (until_ == nil or until_ <= now) then
 			return j
 		end
 	end

@@ -10,6 +10,14 @@
 # own address and through the published port.  The README's figures are
 # rewritten from this run's table (between its bench markers).
 #
+# BENCH_SWARM=1 (make bench-swarm) adds the swarm stack on the 3-node swarm
+# of scripts/swarm.sh, reached three ways, so that the test rig's hops are
+# measured apart from the product's: through the host port (the rig's
+# systemd-socket-proxyd, then the node's docker-proxy), from inside node 1's
+# network namespace through its published port (docker-proxy only), and
+# there at node 1's gateway container's own address (the product alone:
+# gateway, overlay network, replicas on any node).
+#
 # BENCH_SECS (3) per run, BENCH_ROUNDS (3), BENCH_CONNS ("1 8 32 128").
 set -eu
 
@@ -20,6 +28,7 @@ CONNS=${BENCH_CONNS:-1 8 32 128}
 OUT=${BENCH_OUT:-$here/docs/benchmarks.md}
 README=${BENCH_README:-$here/README.md}
 COMPOSE=${BENCH_COMPOSE:-1}
+SWARM=${BENCH_SWARM:-0}
 # Debian's python3, which has python3-fastapi (not a pyenv or venv one).
 PY=/usr/bin/python3
 work=$(mktemp -d /tmp/cgi-bench.XXXXXX)
@@ -36,6 +45,7 @@ cleanup() {
 	if [ -n "${COMPOSE_PROJECT_NAME:-}" ]; then
 		(cd "$here" && docker-compose down -t 10 >/dev/null 2>&1) || true
 	fi
+	[ "$SWARM" = 1 ] && "$here/scripts/swarm.sh" down
 	[ "${own_engine:-0}" = 1 ] && "$here/scripts/docker-engine.sh" down
 	rm -rf "$work"
 }
@@ -89,6 +99,21 @@ if [ "$COMPOSE" != 0 ]; then
 	unset LOGIN_RATE
 fi
 
+# The swarm stack (scripts/swarm.sh up builds the nodes and deploys it; its
+# DOCKER_HOST is node 1's, kept apart from the compose engine's).
+swarm_ip=''
+if [ "$SWARM" = 1 ]; then
+	swarm_env=$(LOGIN_RATE=off "$here/scripts/swarm.sh" up)
+	swarm_gw=$(sed -n 's/^export GATEWAY=//p' <<<"$swarm_env")
+	swarm_docker=$(sed -n 's/^export DOCKER_HOST=//p' <<<"$swarm_env")
+	# Node 1's gateway container, on the node's docker_gwbridge.
+	cid=$(DOCKER_HOST=$swarm_docker docker ps -q --no-trunc --filter name=cgi_gateway)
+	swarm_ip=$(DOCKER_HOST=$swarm_docker docker network inspect docker_gwbridge \
+	    -f '{{range $id, $c := .Containers}}{{$id}} {{$c.IPv4Address}}{{"\n"}}{{end}}' |
+	    awk -v id="$cid" '$1 == id { sub("/.*", "", $2); print $2 }')
+	[ -n "$swarm_ip" ] || { echo "bench: node 1's gateway has no docker_gwbridge address" >&2; exit 1; }
+fi
+
 # The tutorial's pair under uvicorn, one worker each, as the tutorial runs it.
 fa_auth=$("$here/scripts/free-port.sh")
 fa_info=$("$here/scripts/free-port.sh")
@@ -124,6 +149,14 @@ if [ -n "$compose_ip" ]; then
 		"compose POST /login/|POST|http://$compose_ip:8080/login/|200"
 		"compose GET /info|GET|http://$compose_ip:8080/info|200"
 		"compose GET /info (published port)|GET|http://127.0.0.1:$GATEWAY_PORT/info|200"
+	)
+fi
+if [ -n "$swarm_ip" ]; then
+	targets+=(
+		"swarm POST /login/ (node 1's gateway container)|POST|http://$swarm_ip:8080/login/|200|cgisw-1"
+		"swarm GET /info (node 1's gateway container)|GET|http://$swarm_ip:8080/info|200|cgisw-1"
+		"swarm GET /info (node 1's published port, docker-proxy)|GET|http://127.0.0.1:8080/info|200|cgisw-1"
+		"swarm GET /info (host port: socket-proxyd + docker-proxy)|GET|$swarm_gw/info|200"
 	)
 fi
 
@@ -168,14 +201,18 @@ settle() {
 	echo "#  (the machine did not settle to 90 % idle within 5 s)" >&2
 }
 
-run_wrk() {	# run_wrk METHOD URL CONNS: prints "rps p50 p99 errors"
+# run_wrk METHOD URL CONNS [NETNS]: prints "rps p50 p99 errors non2xx";
+# wrk runs in network namespace NETNS when one is named (the swarm's nodes).
+run_wrk() {
 	local method=$1 url=$2 c=$3 t out rps p50 p99 err non2xx
+	local -a in_ns=()
+	[ -n "${4:-}" ] && in_ns=(nsenter "--net=/var/run/netns/$4")
 	t=$((c < 2 ? 1 : 2))
 	settle
 	case "$method" in
-	POST) out=$(wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/post.lua" "$url") ;;
-	GET) out=$(wrk -t"$t" -c"$c" -d"${SECS}s" --latency -H 'Authorization: merixstudio' "$url") ;;
-	*) out=$(wrk -t"$t" -c"$c" -d"${SECS}s" --latency "$url") ;;
+	POST) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/post.lua" "$url") ;;
+	GET) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -H 'Authorization: merixstudio' "$url") ;;
+	*) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency "$url") ;;
 	esac
 	rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
 	p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
@@ -192,8 +229,8 @@ echo "# wrk ${SECS}s x $ROUNDS rounds, interleaved; connections: $CONNS" >&2
 for c in $CONNS; do
 	for ((r = 1; r <= ROUNDS; r++)); do
 		for tg in "${targets[@]}"; do
-			IFS='|' read -r name method url want <<<"$tg"
-			res=$(run_wrk "$method" "$url" "$c")
+			IFS='|' read -r name method url want ns <<<"$tg"
+			res=$(run_wrk "$method" "$url" "$c" "$ns")
 			RES["$name|$c"]+="$res;"
 			echo "#  c=$c round $r $name: $res" >&2
 		done
@@ -228,7 +265,7 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 	for c in $CONNS; do
 		ceil=$(med ceiling "$c" 1)
 		for tg in "${targets[@]}"; do
-			IFS='|' read -r name method url want <<<"$tg"
+			IFS='|' read -r name method url want _ <<<"$tg"
 			rps=$(med "$name" "$c" 1)
 			unexpected=$(sum "$name" "$c" 5)
 			[ "$want" = 401 ] && unexpected="n/a (401 expected)"
@@ -238,6 +275,9 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 				fa=${name#* }; fa=${fa% (cache on)}; fa=${fa% (HTTPS)}
 				fa=${fa% (published port)}
 				fa=$(med "FastAPI ${fa% (no failed-login limit)}" "$c" 1) ;;
+			swarm*)
+				fa=${name#swarm }
+				fa=$(med "FastAPI ${fa% (*}" "$c" 1) ;;
 			esac
 			printf '| %s | %s | %.0f | %.2f | %.2f | %s | %s | %.1f%% | %s |\n' "$name" "$c" \
 			    "$rps" "$(med "$name" "$c" 2)" "$(med "$name" "$c" 3)" "$(sum "$name" "$c" 4)" \
@@ -261,6 +301,17 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 		echo
 		ratio_table "GET /info, docker compose (published port) vs make run" compose "make run" \
 		    "compose GET /info (published port)" "ours GET /info"
+	fi
+	if [ -n "$swarm_ip" ]; then
+		echo
+		ratio_table "GET /info, swarm (node 1's gateway container) vs compose (container address)" swarm compose \
+		    "swarm GET /info (node 1's gateway container)" "compose GET /info"
+		echo
+		ratio_table "POST /login/, swarm (node 1's gateway container) vs compose (container address)" swarm compose \
+		    "swarm POST /login/ (node 1's gateway container)" "compose POST /login/"
+		echo
+		ratio_table "GET /info, swarm through the rig's host port vs node 1's gateway container" "host port" container \
+		    "swarm GET /info (host port: socket-proxyd + docker-proxy)" "swarm GET /info (node 1's gateway container)"
 	fi
 	echo
 	# /info crosses the gateway twice (the client's request, then info's

@@ -73,3 +73,21 @@ print(json.dumps(eval(sys.argv[2]), sort_keys=True))' "$RENDERED" "$1"
 	assert_output '[["info", 2, 8, {"averageUtilization": 70, "type": "Utilization"}]]'
 }
 
+
+@test "the gateway's ConfigMap renders plain upstream blocks: its empty RESOLVER overrides the image's Docker DNS" {
+	local env
+	# The image's ENV first (the Dockerfile), then the ConfigMap over it,
+	# as a pod gets them.
+	run q '[k + "=" + v for c in by("ConfigMap") for k, v in sorted(c["data"].items())]'
+	assert_success
+	env=$(python3 -c 'import json, sys; print("\n".join(json.loads(sys.argv[1])))' "$output")
+	run env -i PATH="$PATH" LISTEN=8080 INTERNAL_LISTEN=8081 RESOLVER=127.0.0.11 \
+	    AUTH_UPSTREAM=x:1 INFO_UPSTREAM=y:1 RUN_DIR=/run/gateway \
+	    ACCESS_LOG=/dev/stdout ERROR_LOG=stderr NGINX_USER= \
+	    $env "$ROOT/nginx/render.sh"
+	assert_success
+	assert_output --partial 'upstream auth { server auth:9000; keepalive 32; }'
+	assert_output --partial 'upstream info { server info:9000; keepalive 32; }'
+	refute_output --partial 'balancer_by_lua_block'
+	refute_output --partial 'load_module /usr'
+}
