@@ -27,7 +27,7 @@ export PORT
 export TLS TLS_PORT TLS_CERT TLS_KEY
 
 
-.PHONY: all deps www images up run run-sanitize start stop reload test lint unit integration test-sanitize test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench bench-swarm token-hash clean help
+.PHONY: all deps www images up run run-sanitize start stop reload test lint unit integration test-sanitize test-tsan test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench bench-swarm token-hash clean help
 
 all: $(B)/auth.fcgi $(B)/info.fcgi
 
@@ -45,6 +45,7 @@ help:
 	@echo "make unit       the C unit tests only"
 	@echo "make integration  the bats suites only"
 	@echo "make test-sanitize  the bats suites against the ASan/UBSan/LSan build"
+	@echo "make test-tsan  the threaded bats suites against the ThreadSanitizer build"
 	@echo "make fuzz-smoke every fuzzer for 20 s (CI)"
 	@echo "make fuzz       every libFuzzer harness for FUZZ_SECS (60) seconds"
 	@echo "make token-hash the sha256: line for AUTH_TOKENS_FILE (token on stdin)"
@@ -82,7 +83,7 @@ $(B)/info.fcgi: $(B)/cgi/info/main.o $(INFO_OBJ) $(LIB_OBJ)
 T_OBJ_authc   := cgi/info/authc.o cgi/lib/cfg.o cgi/lib/wipe.o
 T_LIB_authc   := -lcurl -lcjson
 T_OBJ_breaker := cgi/info/breaker.o
-T_OBJ_guard   := cgi/auth/guard.o cgi/lib/cfg.o
+T_OBJ_guard   := cgi/auth/guard.o cgi/lib/cfg.o cgi/lib/wipe.o
 T_OBJ_cache   := cgi/info/cache.o cgi/lib/cfg.o cgi/lib/sha256.o cgi/lib/wipe.o
 T_OBJ_cfg     := cgi/lib/cfg.o
 T_OBJ_metrics := cgi/lib/metrics.o
@@ -179,6 +180,18 @@ test-sanitize: $(NODE)
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    scripts/test.sh integration tests/integration
 
+# The threaded suites against services built with ThreadSanitizer: kept
+# connections, deferral and stop (core, keepalive, faults), token reloads
+# under load (reload), the failed-login guard (guard) and info's cache
+# (cache).  Any report fails it but those tests/tsan.supp explains.
+TSAN_SUITES := core keepalive faults reload guard cache
+test-tsan: $(NODE)
+	@$(MAKE) -s B=build-tsan SAN="-fsanitize=thread" OPT="-O1 -g" build-tsan/auth.fcgi build-tsan/info.fcgi
+	@rm -rf build-tsan/reports
+	@BIN_DIR=$(CURDIR)/build-tsan SANITIZE_DIR=$(CURDIR)/build-tsan/reports \
+	    TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=0" \
+	    scripts/test.sh integration $(TSAN_SUITES:%=tests/integration/%.bats)
+
 # libFuzzer harnesses (tests/fuzz/) for every parser of outside input, built
 # with clang, ASan and UBSan.  make fuzz runs each FUZZ_SECS seconds;
 # make fuzz-smoke (CI) a short run of each.
@@ -244,7 +257,7 @@ bench-swarm: all $(NODE)
 	    BENCH_README=/dev/null scripts/bench.sh
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-tsan build-fuzz
 
 .SECONDARY:
 

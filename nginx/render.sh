@@ -98,12 +98,15 @@ else
 		esac
 	done
 	# lua_package_path names this directory, unquoted by nginx's rules.
+	# shellcheck disable=SC2034  # read by plain_path's eval
 	PEERS_DIR=$here
 	plain_path PEERS_DIR
 	MODULES="load_module /usr/lib/nginx/modules/ndk_http_module.so;
 load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;"
 	# peers.lua picks each request's address; the server line is a
-	# placeholder that is never connected to.
+	# placeholder that is never connected to.  The quotes are nginx's
+	# (text for envsubst, not words for the shell).
+	# shellcheck disable=SC2089
 	UPSTREAMS="lua_package_path \"$here/?.lua;;\";
     init_by_lua_block {
         require(\"peers\").init(\"$RESOLVER\", { auth = \"$AUTH_UPSTREAM\", info = \"$INFO_UPSTREAM\" })
@@ -159,6 +162,7 @@ fi
 NGINX_USER_LINE=''
 [ -n "$NGINX_USER" ] && NGINX_USER_LINE="user $NGINX_USER;"
 
+# shellcheck disable=SC2090  # UPSTREAMS: text for envsubst
 export LISTEN INTERNAL_LISTEN INTERNAL_PORT AUTH_UPSTREAM INFO_UPSTREAM RUN_DIR \
     ACCESS_LOG ERROR_LOG NGINX_WORKERS NGINX_USER_LINE LOGIN_RATE LOGIN_BURST \
     LOGIN_LIMIT CLIENT_TIMEOUT UPSTREAMS METRICS_GEO MODULES TLS

@@ -139,7 +139,19 @@ make_services() {
 	mkdir -p "$SVC"
 	for n in $SERVICES; do
 		mkdir -p "$SVC/$n"
-		printf '#!/bin/sh\nexec "%s" service-run %s\n' "$here/scripts/stack.sh" "$n" >"$SVC/$n/run"
+		if [ "$n" = auth ]; then
+			# auth's envdir (AUTH_TOKENS, when given), read by its run
+			# script alone: the tokens are in no other process's
+			# environment (s6-svscan, s6-supervise, nginx, info).
+			mkdir -m 0700 "$SVC/auth/env"
+			if [ -n "$auth_tokens" ]; then
+				(umask 077 && printf '%s\n' "$auth_tokens" >"$SVC/auth/env/AUTH_TOKENS")
+			fi
+			printf '#!/bin/sh\nexec s6-envdir "%s" "%s" service-run auth\n' \
+			    "$SVC/auth/env" "$here/scripts/stack.sh" >"$SVC/auth/run"
+		else
+			printf '#!/bin/sh\nexec "%s" service-run %s\n' "$here/scripts/stack.sh" "$n" >"$SVC/$n/run"
+		fi
 		printf '#!/bin/sh\nexec "%s" service-finish %s "$@"\n' "$here/scripts/stack.sh" "$n" >"$SVC/$n/finish"
 		chmod 0755 "$SVC/$n/run" "$SVC/$n/finish"
 		# The backoff sleeps in finish: give it the time.
@@ -273,8 +285,12 @@ start() {	# start MODE: "run" logs to the terminal, "start" to files
 
 	if [ -z "${AUTH_TOKENS:-}" ] && [ -z "${AUTH_TOKENS_FILE:-}" ]; then
 		# The tutorial's token, for the demo only.
-		export AUTH_TOKENS=merixstudio
+		AUTH_TOKENS=merixstudio
 	fi
+	# The tokens go to auth's envdir (make_services), not into the
+	# environment every process of the stack inherits.
+	auth_tokens=${AUTH_TOKENS:-}
+	unset AUTH_TOKENS
 	if [ -z "${AUTH_URL:-}" ]; then
 		# info.fcgi asks auth through the gateway's internal socket,
 		# which POST /login/'s rate limit does not count.
@@ -283,6 +299,8 @@ start() {	# start MODE: "run" logs to the terminal, "start" to files
 	fi
 	if scan_alive; then
 		echo "already running in $RUN_DIR (make stop)" >&2
+		# That stack is not ours: run's traps must not stop it.
+		trap - EXIT INT TERM
 		exit 1
 	fi
 	mkdir -p "$RUN_DIR/logs" "$RUN_DIR/tmp" "$RUN_DIR/conf.d"

@@ -2,7 +2,7 @@
 # Runs the unit tests (TAP from each binary) and the bats suites (TAP), and
 # ends with one line "N passed, N failed".  Exit status 0 only if none failed.
 #   test.sh unit BIN...            unit tests only
-#   test.sh integration DIR        bats files in DIR only
+#   test.sh integration PATH...    bats files in those directories or files
 #   test.sh all BIN...             unit tests, then tests/integration
 set -u
 
@@ -32,20 +32,21 @@ unit() {
 }
 
 integration() {
-	echo "# bats $1"
-	bats --tap "$1" 2>&1 | tee "$out" | grep -v '^ok ' || true
+	echo "# bats $*"
+	bats --tap "$@" 2>&1 | tee "$out" | grep -v '^ok ' || true
 	count "$out"
 	# bats reports a failed setup_file as "not ok" too; no result at all is a failure.
 	if ! grep -q '^ok \|^not ok ' "$out"; then
 		failed=$((failed + 1))
 	fi
-	# make test-sanitize: every sanitizer report in any service log fails.
+	# make test-sanitize, test-tsan: every sanitizer report in any service
+	# log fails.
 	if [ -n "${SANITIZE_DIR:-}" ]; then
-		local reports
-		reports=$(grep -rlE '(Address|Leak|UndefinedBehavior)Sanitizer|runtime error:' "$SANITIZE_DIR" || true)
+		local reports re='(Address|Leak|UndefinedBehavior|Thread)Sanitizer|runtime error:'
+		reports=$(grep -rlE "$re" "$SANITIZE_DIR" || true)
 		if [ -n "$reports" ]; then
 			echo "not ok - sanitizer reports in: $reports"
-			grep -rhE -A20 '(Address|Leak|UndefinedBehavior)Sanitizer|runtime error:' "$SANITIZE_DIR" | head -n 60
+			grep -rhE -A20 "$re" "$SANITIZE_DIR" | head -n 60
 			failed=$((failed + 1))
 		else
 			echo "ok - no sanitizer report in $(find "$SANITIZE_DIR" -name '*.log' | wc -l) service logs"
@@ -58,7 +59,7 @@ mode=$1
 shift
 case "$mode" in
 unit) unit "$@" ;;
-integration) integration "$1" ;;
+integration) integration "$@" ;;
 all) unit "$@"; integration "$here/tests/integration" ;;
 *) echo "usage: $0 unit|integration|all ..." >&2; exit 2 ;;
 esac

@@ -7,16 +7,22 @@
  * of its first failure is refused (429) until that window ends, whatever
  * it sends, the right token included: so the limit cannot be used to test
  * a guess.  A window with fewer failures simply ends.  The table has a
- * fixed number of slots (GUARD_SLOTS): an address whose slot holds another
- * address's live window shares that budget, which can only refuse sooner.
- * Thread-safe: a lock per group of slots.
+ * fixed number of slots (GUARD_SLOTS), each holding its address, in buckets
+ * chosen by a keyed hash with a random key per process: an address never
+ * shares another's budget, and nobody can aim at another's bucket.  When a
+ * bucket is full of live windows, a new failing address takes the slot of
+ * the one with the fewest failures, never a refused one while another is
+ * left (guard.c).  Thread-safe: a lock per group of buckets.
  */
 #ifndef GUARD_H
 #define GUARD_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "cfg.h"
 
-/* Addresses tracked at once; 16 bytes each. */
+/* Addresses tracked at once; 64 bytes each. */
 #define GUARD_SLOTS    4096
 /* Longest address kept: an IPv6 address in text, or "unix:". */
 #define GUARD_ADDR_MAX 46
@@ -42,5 +48,9 @@ long long guard_check(struct guard *g, const char *addr, long long now_ms);
 
 /* Counts a failed authentication of addr at now_ms. */
 void guard_fail(struct guard *g, const char *addr, long long now_ms);
+
+/* For the tests: addr's bucket, and SipHash-2-4 of data under key. */
+size_t   guard_bucket(const struct guard *g, const char *addr);
+uint64_t guard_siphash(const uint64_t key[2], const void *data, size_t len);
 
 #endif

@@ -230,7 +230,17 @@ authmux_run(struct authmux *q)
 		rc = m->data.result;
 		authmux_check(curl_multi_remove_handle(q->multi, h),
 		    "remove_handle");
-		curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&s);
+		if (curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&s) !=
+			CURLE_OK ||
+		    s == NULL) {
+			/*
+			 * Cannot happen (authmux_start() set it); if it did,
+			 * the call's request is answered by svc's own
+			 * deadline (svc_def.defer_ms), and its slot is lost.
+			 */
+			log_event("error", "a finished call has no slot");
+			continue;
+		}
 		/* authc_end() sets why: call it before anything reads why. */
 		out = authc_end(s->c, rc, &why);
 		q->done(s->ctx, out, why,

@@ -62,10 +62,13 @@ main(void)
 	}
 	if (authc_global_init() == -1) {
 		log_event("error", "libcurl failed to initialise");
+		cache_free(&cache);
 		return 1;
 	}
 	if ((app.breaker = breaker_new((int)failures, cooldown)) == NULL) {
 		log_event("error", "out of memory");
+		authc_global_cleanup();
+		cache_free(&cache);
 		return 1;
 	}
 	for (rc = 0; rc < INFO_CALL_N; rc++)

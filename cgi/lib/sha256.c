@@ -54,6 +54,9 @@ sha256_block(uint32_t h[8], const unsigned char b[64])
 	}
 	for (i = 0; i < 8; i++)
 		h[i] += v[i];
+	/* w holds the block's words (a token's, when one is hashed). */
+	wipe(w, sizeof(w));
+	wipe(v, sizeof(v));
 }
 
 void

@@ -19,6 +19,7 @@
  */
 #include "svc.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -83,6 +84,8 @@ svc_now_ms(void)
 void
 svc_defer(struct svc_req *r)
 {
+	/* Only a service with inflight has the requests to defer one. */
+	assert(r->def->inflight > 0);
 	r->deferred = 1;
 }
 
@@ -247,11 +250,11 @@ svc_start_workers(struct worker *w, const struct svc_def *def,
 }
 
 /*
- * Stops the started workers within the grace period and frees them.
- * Returns 0, or 1 when some were still busy at its end: they are left
- * running, with their state, for the process to exit under them.
+ * Stops the started workers within the grace period and frees them.  When
+ * some are still busy at its end it does not return: the process exits
+ * SVC_EXIT_GRACE.
  */
-static int
+static void
 svc_stop(struct worker *w, long started, long grace_ms)
 {
 	long i;
@@ -260,16 +263,22 @@ svc_stop(struct worker *w, long started, long grace_ms)
 	atomic_store(&svc_shared.stopping, 1);
 	left = svc_wait_workers(w, started, grace_ms);
 	if (left > 0) {
-		log_event("warn", "grace period over: %d workers still busy",
+		/*
+		 * Busy workers still use the metrics, the service's state and
+		 * libcurl's: returning would let the caller free them under
+		 * the workers.  The process ends here instead, as it would
+		 * have a moment later, unanswered requests and all.
+		 */
+		log_event("warn",
+		    "grace period over: %d workers still busy: exiting now",
 		    left);
-		return 1;
+		_exit(SVC_EXIT_GRACE);
 	}
 	for (i = 0; i < started; i++) {
 		pthread_join(w[i].tid, NULL);
 		worker_free(&w[i]);
 	}
 	free(w);
-	return 0;
 }
 
 int
@@ -279,7 +288,7 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 	struct metrics metrics;
 	sigset_t       stop;
 	long           i, started;
-	int            sig, ep, rc;
+	int            sig = 0, ep, rc;
 
 	log_init(def->name);
 	if (svc_signals(&stop) == -1 || (ep = svc_listen()) == -1)
@@ -307,8 +316,10 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 		    (long)getpid());
 		/* SIGHUP: reload (svc_def.reload), then wait again. */
 		while (sigwait(&stop, &sig) != 0 || sig == SIGHUP) {
-			if (sig != SIGHUP)
+			if (sig != SIGHUP) {
+				sig = 0; /* sigwait failed: sig is not set */
 				continue;
+			}
 			if (def->reload != NULL)
 				def->reload(def->app);
 			else
@@ -318,8 +329,7 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 		log_event("info", "%s: stopping, grace %ld ms",
 		    sig == SIGTERM ? "SIGTERM" : "SIGINT", cfg->grace_ms);
 	}
-	if (svc_stop(w, started, cfg->grace_ms) != 0)
-		return 1; /* NOLINT(clang-analyzer-unix.Malloc): busy workers keep w */
+	svc_stop(w, started, cfg->grace_ms);
 	metrics_free(&metrics);
 	/* Kept connections still idle in the set close with the process. */
 	close(ep);

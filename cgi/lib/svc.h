@@ -4,8 +4,10 @@
  * spawn-fcgi hands the listening socket in as fd 0.  svc_run() starts
  * SVC_THREADS worker threads that take connections with a request waiting,
  * route on method + path through the service's table, answer (at once, or
- * later for a deferred request) and log one line.  SIGTERM/SIGINT stop accepting, let in-flight requests finish within
- * SHUTDOWN_GRACE_MS, and return.
+ * later for a deferred request) and log one line (reqlog.h).  SIGTERM/SIGINT
+ * stop the loop: what already waits (the backlog, ready kept connections,
+ * deferred requests) is answered within SHUTDOWN_GRACE_MS, then svc_run()
+ * returns, or the process exits (svc_run()).
  */
 #ifndef SVC_H
 #define SVC_H
@@ -112,9 +114,17 @@ int
 svc_cfg_load(struct svc_cfg *cfg, long threads_default, char err[CFG_ERR_MAX]);
 
 /*
+ * The exit status of a process whose stop outlasted SHUTDOWN_GRACE_MS: not
+ * 1, which the supervisor takes for a configuration error at start.
+ */
+#define SVC_EXIT_GRACE 2
+
+/*
  * Serves until SIGTERM or SIGINT.  Returns the process exit status: 0 after a
- * clean stop, 1 when it cannot start or the grace period cut requests short.
- * Call once, from main, before any other thread exists.
+ * clean stop, 1 when it cannot start.  When the grace period ends with
+ * requests still being served it does not return: the process exits
+ * SVC_EXIT_GRACE at once (_exit), so that no caller frees what the workers
+ * still use.  Call once, from main, before any other thread exists.
  */
 int svc_run(const struct svc_def *def, const struct svc_cfg *cfg);
 

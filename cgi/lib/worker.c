@@ -12,6 +12,7 @@
 #define _GNU_SOURCE /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): accept4 */
 #include "worker.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -221,7 +222,11 @@ worker_end(struct worker *w, struct svc_req *r)
 static void
 worker_serve(struct worker *w, int fd)
 {
-	struct svc_req *r = w->idle[--w->nidle];
+	struct svc_req *r;
+
+	/* Callers check for an idle request; svc_defer() asserts inflight. */
+	assert(w->nidle > 0);
+	r = w->idle[--w->nidle];
 
 	/*
 	 * libfcgi reads the request from a connection already open:

@@ -101,6 +101,19 @@ ours() {
 	assert_status 200
 }
 
+@test "make run beside a running make start: it says so and exits 1, and the running stack still serves" {
+	stack_start
+	run env RUN_DIR="$RUN_DIR" PORT="$PORT" "$ROOT/scripts/stack.sh" run
+	assert_failure 1
+	assert_output "already running in $RUN_DIR (make stop)"
+	http GET /info -H 'Authorization: merixstudio'
+	assert_status 200
+	assert_body '{"info":"The answer is 42."}'
+	for n in gateway auth info; do
+		[ "$(s6-svstat -o up "$RUN_DIR/svc/$n")" = true ] || fail "$n is down"
+	done
+}
+
 @test "as root, a clone in a home of mode 0700 runs: the run directory moves under /run" {
 	local home clone port dir
 	[ "$(id -u)" -eq 0 ] || skip "the case is root's (www-data runs the services)"

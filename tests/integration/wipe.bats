@@ -9,6 +9,13 @@ setup() {
 	OBJ=${BIN_DIR:-$ROOT/build}/cgi
 }
 
+# A test that fails before its stack_stop leaves no stack behind.
+teardown() {
+	if [ -n "${RUN_DIR:-}" ] && [ -d "$RUN_DIR" ]; then
+		stack_stop || true
+	fi
+}
+
 # wipe_calls OBJECT: how many calls to wipe() the object's code makes (its
 # relocations against the symbol).
 wipe_calls() {
@@ -31,10 +38,12 @@ wipe_calls() {
 	[ "$(wipe_calls "$OBJ/auth/tokens.o")" -ge 3 ]
 }
 
-@test "info's copy of the Authorization header and the cache's digests are wiped; so is the tail of every hashed token" {
+@test "info's copy of the Authorization header and the cache's digests are wiped; so are every hashed token's tail and its message schedule" {
 	[ "$(wipe_calls "$OBJ/info/authc.o")" -ge 1 ]
 	[ "$(wipe_calls "$OBJ/info/cache.o")" -ge 1 ]
-	[ "$(wipe_calls "$OBJ/lib/sha256.o")" -ge 1 ]
+	# The last block's copy, and the schedule w[] and state v[] of every
+	# block (sha256_block, which may be inlined: its calls count here).
+	[ "$(wipe_calls "$OBJ/lib/sha256.o")" -ge 3 ]
 	# wipe() itself is explicit_bzero, not a memset that could go.
 	run bash -c "objdump -dr '$OBJ/lib/wipe.o' | grep -E 'R_X86_64_PLT32[[:space:]]+(explicit_bzero|__explicit_bzero_chk)'"
 	assert_success
@@ -50,4 +59,27 @@ wipe_calls() {
 	stack_stop
 	assert_equal "$STATUS" 200
 	assert_output 0
+}
+
+@test "AUTH_TOKENS is in the environment of no process the stack starts: s6, nginx and info included" {
+	local pids p n=0 master scan
+	stack_start AUTH_TOKENS=envsecret-one,merixstudio
+	BASE=http://127.0.0.1:$PORT
+	http GET /info -H 'Authorization: envsecret-one'
+	assert_equal "$STATUS" 200
+	master=$(s6-svstat -o pid "$RUN_DIR/svc/gateway")
+	scan=$(pgrep -f "s6-svscan $RUN_DIR/svc")
+	# s6-svscan and its s6-supervise children, nginx's master and workers,
+	# auth and info.
+	pids="$scan $(pgrep -P "$scan") $master $(pgrep -P "$master") \
+	    $(s6-svstat -o pid "$RUN_DIR/svc/auth") $(s6-svstat -o pid "$RUN_DIR/svc/info")"
+	for p in $pids; do
+		[ -r "/proc/$p/environ" ] || continue
+		n=$((n + 1))
+		! grep -q envsecret "/proc/$p/environ" ||
+		    fail "pid $p ($(tr '\0' ' ' < "/proc/$p/cmdline")) has the tokens in its environment"
+	done
+	stack_stop
+	# s6-svscan, 3 s6-supervise, nginx's master and a worker, auth, info.
+	[ "$n" -ge 8 ] || fail "only $n processes looked at"
 }

@@ -1,4 +1,6 @@
 /* Unit tests of guard: failed logins per client address, on a fake clock. */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "guard.h"
@@ -125,6 +127,93 @@ a_bad_limit_or_window_is_an_error_naming_it(void)
 	unsetenv("AUTH_FAIL_WINDOW_MS");
 }
 
+/* Writes into out an address of the form 10.0.x.y in a's bucket, not a. */
+static void
+same_bucket(const struct guard *g, const char *a, int skip, char out[32])
+{
+	int i;
+
+	for (i = 0; i < 1 << 16; i++) {
+		snprintf(out, 32, "10.0.%d.%d", i >> 8, i & 0xff);
+		if (strcmp(out, a) != 0 &&
+		    guard_bucket(g, out) == guard_bucket(g, a) && skip-- == 0)
+			return;
+	}
+	out[0] = '\0';
+}
+
+static void
+siphash_is_the_reference_function(void)
+{
+	/* The SipHash paper's vector: key 00..0f, message 00..0e. */
+	uint64_t      key[2] = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL };
+	unsigned char msg[15];
+	size_t        i;
+
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (unsigned char)i;
+	T_CHECK(guard_siphash(key, msg, sizeof(msg)) == 0xa129ca6149be45e5ULL,
+	    "SipHash-2-4 of 15 bytes");
+}
+
+static void
+an_address_in_the_bucket_of_a_refused_one_is_not_refused(void)
+{
+	struct guard *g = three_per_second();
+	char          victim[32];
+	int           i;
+
+	same_bucket(g, "192.0.2.1", 0, victim);
+	T_CHECK(victim[0] != '\0', "an address in the same bucket");
+	for (i = 0; i < 3; i++)
+		guard_fail(g, "192.0.2.1", 1000);
+	T_CHECK(guard_check(g, "192.0.2.1", 1001) > 0, "the attacker refused");
+	T_CHECK(guard_check(g, victim, 1001) == 0,
+	    "its bucket's other address not");
+	guard_fail(g, victim, 1002);
+	T_CHECK(guard_check(g, victim, 1003) == 0, "one failure of its own");
+	guard_free(g);
+}
+
+static void
+the_bucket_of_an_address_depends_on_a_random_key_per_guard(void)
+{
+	struct guard *a = three_per_second(), *b = three_per_second();
+	char          addr[32];
+	int           i, differ = 0;
+
+	/* 64 addresses in the same buckets of two keys: 1 in 1024^64. */
+	for (i = 0; i < 64; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%d", i);
+		differ += guard_bucket(a, addr) != guard_bucket(b, addr);
+	}
+	T_CHECK(differ > 0, "the two guards place them apart");
+	guard_free(a);
+	guard_free(b);
+}
+
+static void
+a_full_bucket_keeps_its_refused_address(void)
+{
+	struct guard *g = three_per_second();
+	char          other[32];
+	int           i;
+
+	for (i = 0; i < 3; i++)
+		guard_fail(g, "192.0.2.7", 1000);
+	/* Ten more addresses of that bucket fail, once each (4 slots). */
+	for (i = 0; i < 10; i++) {
+		same_bucket(g, "192.0.2.7", i, other);
+		T_CHECK(other[0] != '\0', "another address of the bucket");
+		guard_fail(g, other, 1010 + i);
+	}
+	T_CHECK(guard_check(g, "192.0.2.7", 1100) > 0,
+	    "the refused address is still refused");
+	T_CHECK(guard_check(g, "192.0.2.7", 2001) == 0,
+	    "until its window ends");
+	guard_free(g);
+}
+
 int
 main(void)
 {
@@ -136,5 +225,9 @@ main(void)
 	T_RUN(a_window_that_ends_below_the_limit_starts_over);
 	T_RUN(limit_0_refuses_nothing);
 	T_RUN(a_bad_limit_or_window_is_an_error_naming_it);
+	T_RUN(siphash_is_the_reference_function);
+	T_RUN(an_address_in_the_bucket_of_a_refused_one_is_not_refused);
+	T_RUN(the_bucket_of_an_address_depends_on_a_random_key_per_guard);
+	T_RUN(a_full_bucket_keeps_its_refused_address);
 	return T_DONE();
 }
