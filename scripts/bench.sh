@@ -42,8 +42,11 @@ cleanup() {
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	RUN_DIR=$work/run "$here/scripts/stack.sh" stop || true
 	RUN_DIR=$work/run-cache "$here/scripts/stack.sh" stop || true
+	RUN_DIR=$work/run-logall "$here/scripts/stack.sh" stop || true
 	if [ -n "${COMPOSE_PROJECT_NAME:-}" ]; then
 		(cd "$here" && docker-compose down -t 10 >/dev/null 2>&1) || true
+		(cd "$here" && COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME}all \
+		    docker-compose down -t 10 >/dev/null 2>&1) || true
 	fi
 	[ "$SWARM" = 1 ] && "$here/scripts/swarm.sh" down
 	[ "${own_engine:-0}" = 1 ] && "$here/scripts/docker-engine.sh" down
@@ -76,26 +79,44 @@ PORT_CACHE=$("$here/scripts/free-port.sh")
 LOGIN_RATE=off AUTH_FAIL_LIMIT=0 AUTH_CACHE_TTL_MS=5000 RUN_DIR=$work/run-cache PORT=$PORT_CACHE \
     "$here/scripts/stack.sh" start
 cached=http://127.0.0.1:$PORT_CACHE
+# The first stack again with a request line for every request
+# (LOG_REQUESTS=all, the default is 100/s): what the logs cost.
+PORT_LOGALL=$("$here/scripts/free-port.sh")
+LOGIN_RATE=off LOG_REQUESTS=all RUN_DIR=$work/run-logall PORT=$PORT_LOGALL \
+    "$here/scripts/stack.sh" start
+logall=http://127.0.0.1:$PORT_LOGALL
 
 # docker compose up, as a user meets it (the failed-login limit on, as in
 # the first stack; no login rate limit, for wrk's one address).
 compose_ip=''
 if [ "$COMPOSE" != 0 ]; then
+	# An engine that answers already (the machine's, or the private one of
+	# an earlier "up") is left running.
 	own_engine=0
-	docker info >/dev/null 2>&1 || own_engine=1
+	docker info >/dev/null 2>&1 ||
+	    DOCKER_HOST=unix://${DOCKER_DIR:-/var/tmp/cgi-docker}/docker.sock \
+	    docker info >/dev/null 2>&1 || own_engine=1
 	eval "$("$here/scripts/docker-engine.sh" up)"
 	"$here/scripts/images.sh" >/dev/null
 	export COMPOSE_PROJECT_NAME=cgibench$$
 	GATEWAY_PORT=$("$here/scripts/free-port.sh")
 	export GATEWAY_PORT LOGIN_RATE=off
 	(cd "$here" && docker-compose up -d --no-build >/dev/null 2>&1)
+	# The same with LOG_REQUESTS=all, not published, idle while the
+	# others run.
+	(cd "$here" && COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME}all LOG_REQUESTS=all \
+	    GATEWAY_PORT=$("$here/scripts/free-port.sh") docker-compose up -d --no-build >/dev/null 2>&1)
 	for _ in $(seq 300); do
 		[ "$(docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" \
+		    --filter health=healthy | wc -l)" -ge 3 ] &&
+		    [ "$(docker ps -q --filter "label=com.docker.compose.project=${COMPOSE_PROJECT_NAME}all" \
 		    --filter health=healthy | wc -l)" -ge 3 ] && break
 		sleep 0.2
 	done
 	compose_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' \
 	    "$(cd "$here" && docker-compose ps -q gateway)")
+	compose_all_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' \
+	    "$(cd "$here" && COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME}all docker-compose ps -q gateway)")
 	unset LOGIN_RATE
 fi
 
@@ -103,7 +124,9 @@ fi
 # DOCKER_HOST is node 1's, kept apart from the compose engine's).
 swarm_ip=''
 if [ "$SWARM" = 1 ]; then
-	swarm_env=$(LOGIN_RATE=off "$here/scripts/swarm.sh" up)
+	# Port 8080 on every node (compose's free GATEWAY_PORT is not the
+	# swarm's: the rig's proxies go to each node's 8080).
+	swarm_env=$(GATEWAY_PORT=8080 LOGIN_RATE=off "$here/scripts/swarm.sh" up)
 	swarm_gw=$(sed -n 's/^export GATEWAY=//p' <<<"$swarm_env")
 	swarm_docker=$(sed -n 's/^export DOCKER_HOST=//p' <<<"$swarm_env")
 	# Node 1's gateway container, on the node's docker_gwbridge.
@@ -140,6 +163,7 @@ targets=(
 	"ours GET /info (HTTPS)|GET|$ours_tls/info|200"
 	"ours GET /info (no token)|GETANON|$cached/info|401"
 	"ours GET /info (cache on)|GET|$cached/info|200"
+	"ours GET /info (LOG_REQUESTS=all)|GET|$logall/info|200"
 	"FastAPI POST /login/|POST|http://127.0.0.1:$fa_auth/login/|200"
 	"FastAPI GET /info|GET|http://127.0.0.1:$fa_info/info|200"
 	"FastAPI GET /info (no token)|GETANON|http://127.0.0.1:$fa_info/info|401"
@@ -149,6 +173,7 @@ if [ -n "$compose_ip" ]; then
 		"compose POST /login/|POST|http://$compose_ip:8080/login/|200"
 		"compose GET /info|GET|http://$compose_ip:8080/info|200"
 		"compose GET /info (published port)|GET|http://127.0.0.1:$GATEWAY_PORT/info|200"
+		"compose GET /info (LOG_REQUESTS=all)|GET|http://$compose_all_ip:8080/info|200"
 	)
 fi
 if [ -n "$swarm_ip" ]; then
@@ -273,7 +298,7 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 			case "$name" in
 			ours* | compose*)
 				fa=${name#* }; fa=${fa% (cache on)}; fa=${fa% (HTTPS)}
-				fa=${fa% (published port)}
+				fa=${fa% (published port)}; fa=${fa% (LOG_REQUESTS=all)}
 				fa=$(med "FastAPI ${fa% (no failed-login limit)}" "$c" 1) ;;
 			swarm*)
 				fa=${name#swarm }
@@ -291,7 +316,13 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 	echo
 	ratio_table "POST /login/, failed-login limit on vs off" on off \
 	    "ours POST /login/" "ours POST /login/ (no failed-login limit)"
+	echo
+	ratio_table "GET /info, make run: LOG_REQUESTS=all vs the default 100/s" all 100/s \
+	    "ours GET /info (LOG_REQUESTS=all)" "ours GET /info"
 	if [ -n "$compose_ip" ]; then
+		echo
+		ratio_table "GET /info, docker compose: LOG_REQUESTS=all vs the default 100/s" all 100/s \
+		    "compose GET /info (LOG_REQUESTS=all)" "compose GET /info"
 		echo
 		ratio_table "GET /info, docker compose (container address) vs make run" compose "make run" \
 		    "compose GET /info" "ours GET /info"
@@ -366,7 +397,8 @@ cat "$work/table.md"
 	echo "  Docker's port publishing (docker-proxy, as this engine runs without iptables)."
 	echo "  Its containers' log lines go through Docker's json-file driver."
 	echo "- Request logs: every process writes at most LOG_REQUESTS=100/s request lines"
-	echo "  (errors and slow requests always), in every row (docs/operations.md)."
+	echo "  (errors and slow requests always), in every row (docs/operations.md) but the"
+	echo "  LOG_REQUESTS=all ones: the same stacks logging every request."
 	echo
 	cat "$work/table.md"
 } > "$OUT"

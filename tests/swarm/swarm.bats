@@ -209,6 +209,24 @@ converged_counts() {
 	done
 }
 
+@test "info's calls to auth spread over every node's gateway: they follow the gateway's replicas" {
+	local n c lines
+	# nginx closes a kept connection after 1000 requests
+	# (keepalive_requests); info then connects again to an address of
+	# "gateway" looked up anew: ~10,000 calls renew each connection ~10 times.
+	wrk -t2 -c8 -d8s -H 'Authorization: merixstudio' "$(gw 1)/info" > "$BATS_TEST_TMPDIR/wrk"
+	grep -E 'requests in' "$BATS_TEST_TMPDIR/wrk" >&3
+	for n in 1 2 3; do
+		c=$(DOCKER_HOST=unix:///run/cgi-swarm/$n/docker.sock docker ps -q --filter name=cgi_gateway)
+		# info's calls on the internal listener: POST /login/ from an
+		# address of the overlay network (not the node's docker-proxy).
+		lines=$(DOCKER_HOST=unix:///run/cgi-swarm/$n/docker.sock docker logs --since 30s "$c" 2>/dev/null |
+		    grep -c '"method":"POST","uri":"/login/"' || true)
+		echo "# node $n's gateway: $lines logged calls from info" >&3
+		[ "$lines" -ge 1 ] || fail "node $n's gateway got no call from info"
+	done
+}
+
 @test "a rolling update of info and auth under load: 0 failed requests, 0 non-2xx" {
 	local wrk_pid s i t0 ids_before
 	ids_before=$(docker service ps -q --filter desired-state=running "${STACK}_info" "${STACK}_auth" | sort)
