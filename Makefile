@@ -183,10 +183,14 @@ test-sanitize: $(NODE)
 # The threaded suites against services built with ThreadSanitizer: kept
 # connections, deferral and stop (core, keepalive, faults), token reloads
 # under load (reload), the failed-login guard (guard) and info's cache
-# (cache).  Any report fails it but those tests/tsan.supp explains.
+# (cache); and the guard's unit tests (8 threads at once) built with it.
+# Any report fails it but those tests/tsan.supp explains.
 TSAN_SUITES := core keepalive faults reload guard cache
+TSAN_UNIT   := guard
 test-tsan: $(NODE)
-	@$(MAKE) -s B=build-tsan SAN="-fsanitize=thread" OPT="-O1 -g" build-tsan/auth.fcgi build-tsan/info.fcgi
+	@$(MAKE) -s B=build-tsan SAN="-fsanitize=thread" OPT="-O1 -g" build-tsan/auth.fcgi build-tsan/info.fcgi \
+	    $(TSAN_UNIT:%=build-tsan/tests/test_%)
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" scripts/test.sh unit $(TSAN_UNIT:%=build-tsan/tests/test_%)
 	@rm -rf build-tsan/reports
 	@BIN_DIR=$(CURDIR)/build-tsan SANITIZE_DIR=$(CURDIR)/build-tsan/reports \
 	    TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=0" \

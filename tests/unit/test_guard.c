@@ -1,4 +1,5 @@
 /* Unit tests of guard: failed logins per client address, on a fake clock. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,6 +215,61 @@ a_full_bucket_keeps_its_refused_address(void)
 	guard_free(g);
 }
 
+/* Threads of the stress test: each fails every address 100 times. */
+#define STRESS_THREADS 8
+#define STRESS_ADDRS   16
+
+static struct guard *stress_g;
+
+static void *
+stress_fail(void *arg)
+{
+	char addr[32];
+	int  i, a;
+
+	(void)arg;
+	for (i = 0; i < 100; i++)
+		for (a = 0; a < STRESS_ADDRS; a++) {
+			snprintf(addr, sizeof(addr), "203.0.113.%d", a);
+			guard_fail(stress_g, addr, 1000);
+			(void)guard_check(stress_g, addr, 1000);
+		}
+	return NULL;
+}
+
+static void
+eight_threads_failing_at_once_lose_no_failure(void)
+{
+	pthread_t t[STRESS_THREADS];
+	char      addr[32], err[CFG_ERR_MAX];
+	int       i, a, refused = 0;
+
+	setenv("AUTH_FAIL_LIMIT", "1000", 1);
+	setenv("AUTH_FAIL_WINDOW_MS", "1000000", 1);
+	stress_g = guard_new(err);
+	for (i = 0; i < STRESS_THREADS; i++)
+		pthread_create(&t[i], NULL, stress_fail, NULL);
+	for (i = 0; i < STRESS_THREADS; i++)
+		pthread_join(t[i], NULL);
+	/* 800 failures each: 199 more leave them one short of 1000. */
+	for (a = 0; a < STRESS_ADDRS; a++) {
+		snprintf(addr, sizeof(addr), "203.0.113.%d", a);
+		for (i = 0; i < 199; i++)
+			guard_fail(stress_g, addr, 2000);
+		refused += guard_check(stress_g, addr, 2000) > 0;
+	}
+	T_CHECK(refused == 0, "999 failures each: none refused yet");
+	for (a = 0; a < STRESS_ADDRS; a++) {
+		snprintf(addr, sizeof(addr), "203.0.113.%d", a);
+		guard_fail(stress_g, addr, 2000);
+		refused += guard_check(stress_g, addr, 2000) > 0;
+	}
+	T_CHECK(refused == STRESS_ADDRS, "the 1000th refuses every one");
+	guard_free(stress_g);
+	unsetenv("AUTH_FAIL_LIMIT");
+	unsetenv("AUTH_FAIL_WINDOW_MS");
+}
+
 int
 main(void)
 {
@@ -229,5 +285,6 @@ main(void)
 	T_RUN(an_address_in_the_bucket_of_a_refused_one_is_not_refused);
 	T_RUN(the_bucket_of_an_address_depends_on_a_random_key_per_guard);
 	T_RUN(a_full_bucket_keeps_its_refused_address);
+	T_RUN(eight_threads_failing_at_once_lose_no_failure);
 	return T_DONE();
 }
