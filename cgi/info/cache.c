@@ -11,20 +11,15 @@
 
 #include "wipe.h"
 
-int
-cache_init(struct cache *c, char err[CFG_ERR_MAX])
+static int
+cache_alloc(struct cache *c, long ttl_ms, size_t size, char err[CFG_ERR_MAX])
 {
-	long size;
-	int  i;
+	int i;
 
-	memset(c, 0, sizeof(*c));
-	if (cfg_long("AUTH_CACHE_TTL_MS", 0, 0, 3600000, &c->ttl_ms, err) ==
-		-1 ||
-	    cfg_long("AUTH_CACHE_SIZE", 1024, 1, 1048576, &size, err) == -1)
-		return -1;
+	c->ttl_ms = ttl_ms;
 	if (c->ttl_ms == 0)
 		return 0;
-	c->size = (size_t)size;
+	c->size = size;
 	if ((c->slot = calloc(c->size, sizeof(*c->slot))) == NULL) {
 		snprintf(err, CFG_ERR_MAX, "AUTH_CACHE_SIZE: out of memory");
 		return -1;
@@ -32,6 +27,26 @@ cache_init(struct cache *c, char err[CFG_ERR_MAX])
 	for (i = 0; i < CACHE_STRIPES; i++)
 		pthread_mutex_init(&c->lock[i], NULL);
 	return 0;
+}
+
+int
+cache_init(struct cache *c, char err[CFG_ERR_MAX])
+{
+	long ttl_ms, size;
+
+	memset(c, 0, sizeof(*c));
+	if (cfg_long("AUTH_CACHE_TTL_MS", 0, 0, 3600000, &ttl_ms, err) == -1 ||
+	    cfg_long("AUTH_CACHE_SIZE", 1024, 1, 1048576, &size, err) == -1)
+		return -1;
+	return cache_alloc(c, ttl_ms, (size_t)size, err);
+}
+
+int
+cache_init_like(struct cache *c, const struct cache *like,
+    char err[CFG_ERR_MAX])
+{
+	memset(c, 0, sizeof(*c));
+	return cache_alloc(c, like->ttl_ms, like->size, err);
 }
 
 void
@@ -50,12 +65,27 @@ cache_free(struct cache *c)
 }
 
 void
-cache_key(const char *authorization, unsigned char key[SHA256_LEN])
+cache_addr_key(const char *addr, unsigned char key[SHA256_LEN])
 {
+	if (addr == NULL)
+		addr = "";
+	sha256(addr, strlen(addr), key);
+}
+
+void
+cache_key(const char *addr, const char *authorization,
+    unsigned char key[SHA256_LEN])
+{
+	unsigned char both[2 * SHA256_LEN];
+
 	/* No header and an empty one are the same key; neither is ever a yes. */
 	if (authorization == NULL)
 		authorization = "";
-	sha256(authorization, strlen(authorization), key);
+	/* Digests of fixed length side by side: no two pairs meet. */
+	cache_addr_key(addr, both);
+	sha256(authorization, strlen(authorization), both + SHA256_LEN);
+	sha256(both, sizeof(both), key);
+	wipe(both, sizeof(both));
 }
 
 static size_t
@@ -69,20 +99,22 @@ cache_index(const struct cache *c, const unsigned char key[SHA256_LEN])
 	return (size_t)(h % c->size);
 }
 
-int
+long long
 cache_hit(struct cache *c, const unsigned char key[SHA256_LEN],
     long long now_ms)
 {
 	struct cache_entry *e;
 	size_t              i;
-	int                 hit;
+	long long           hit;
 
 	if (c->ttl_ms == 0)
 		return 0;
 	i = cache_index(c, key);
 	e = &c->slot[i];
 	pthread_mutex_lock(&c->lock[i % CACHE_STRIPES]);
-	hit = e->expires_ms > now_ms && memcmp(e->key, key, SHA256_LEN) == 0;
+	hit = e->expires_ms > now_ms && memcmp(e->key, key, SHA256_LEN) == 0
+	    ? e->expires_ms
+	    : 0;
 	pthread_mutex_unlock(&c->lock[i % CACHE_STRIPES]);
 	return hit;
 }
@@ -90,6 +122,13 @@ cache_hit(struct cache *c, const unsigned char key[SHA256_LEN],
 void
 cache_put(struct cache *c, const unsigned char key[SHA256_LEN],
     long long now_ms)
+{
+	cache_put_until(c, key, now_ms + c->ttl_ms);
+}
+
+void
+cache_put_until(struct cache *c, const unsigned char key[SHA256_LEN],
+    long long expires_ms)
 {
 	struct cache_entry *e;
 	size_t              i;
@@ -100,6 +139,6 @@ cache_put(struct cache *c, const unsigned char key[SHA256_LEN],
 	e = &c->slot[i];
 	pthread_mutex_lock(&c->lock[i % CACHE_STRIPES]);
 	memcpy(e->key, key, SHA256_LEN);
-	e->expires_ms = now_ms + c->ttl_ms;
+	e->expires_ms = expires_ms;
 	pthread_mutex_unlock(&c->lock[i % CACHE_STRIPES]);
 }

@@ -82,7 +82,8 @@ struct info_pending {
 	struct svc_req        *r;
 	enum breaker_verdict   v;
 	int                    cacheable;
-	unsigned char          key[SHA256_LEN];
+	unsigned char          key[SHA256_LEN];  /* address and token */
+	unsigned char          akey[SHA256_LEN]; /* address */
 };
 
 /* A worker thread's state: its calls in flight. */
@@ -116,7 +117,12 @@ info_answer_call(const struct info_app *a, struct info_pending *k,
 		resp_error(r, 403, NULL, "Forbidden");
 		break;
 	case AUTHC_THROTTLED:
-		/* The client's address failed too often: auth's answer. */
+		/* The client's address failed too often: auth's answer.  With
+		 * the cache on, kept until Retry-After, so that its cached
+		 * tokens get the same answer (info_get()). */
+		if (k->cacheable)
+			cache_put_until(a->throttled, k->akey,
+			    svc_now_ms() + retry_s * 1000LL);
 		resp_retry(r, 429, retry_s * 1000LL, "Too Many Requests");
 		break;
 	case AUTHC_TIMEOUT:
@@ -148,13 +154,15 @@ info_get(struct svc_req *r, const void *app)
 	const struct info_app *a = app;
 	struct info_thread    *t = r->state;
 	struct info_pending   *k;
-	const char            *authz;
+	const char            *authz, *addr;
 	enum breaker_verdict   v;
-	long long              retry_ms = 0;
-	unsigned char          key[SHA256_LEN];
+	long long              retry_ms = 0, now_ms, until_ms;
+	unsigned char          key[SHA256_LEN], akey[SHA256_LEN];
 	int                    cacheable;
 
 	authz = svc_param(r, "HTTP_AUTHORIZATION");
+	/* The gateway's X-Client-Addr: auth counts failures by address. */
+	addr = svc_param(r, "HTTP_X_CLIENT_ADDR");
 	/* Not worth a round trip: auth would refuse it too. */
 	if (authz != NULL && !info_header_ok(authz)) {
 		resp_unauthorized(r);
@@ -162,8 +170,17 @@ info_get(struct svc_req *r, const void *app)
 	}
 	cacheable = a->cache->ttl_ms > 0 && authz != NULL;
 	if (cacheable) {
-		cache_key(authz, key);
-		if (cache_hit(a->cache, key, svc_now_ms())) {
+		/* Throttled by auth: its 429 holds for cached tokens too. */
+		now_ms = svc_now_ms();
+		cache_addr_key(addr, akey);
+		if ((until_ms = cache_hit(a->throttled, akey, now_ms)) > 0) {
+			info_count(a, INFO_CALL_THROTTLED);
+			resp_retry(r, 429, until_ms - now_ms,
+			    "Too Many Requests");
+			return;
+		}
+		cache_key(addr, authz, key);
+		if (cache_hit(a->cache, key, now_ms)) {
 			info_count(a, INFO_CALL_CACHED);
 			resp_json(r, 200, NULL, info_answer,
 			    sizeof(info_answer) - 1);
@@ -177,10 +194,10 @@ info_get(struct svc_req *r, const void *app)
 		return;
 	}
 	/* svc gives a thread at most INFO_INFLIGHT requests: a slot is free. */
-	/* The gateway's X-Client-Addr: auth counts failures by address. */
-	/* And whether this request is logged, so that auth's line agrees. */
-	if ((k = authmux_start(t->q, authz, r->reqid,
-		 svc_param(r, "HTTP_X_CLIENT_ADDR"), r->sampled)) == NULL) {
+	/* With the client's address, and whether this request is logged,
+	 * so that auth's line agrees. */
+	if ((k = authmux_start(t->q, authz, r->reqid, addr, r->sampled)) ==
+	    NULL) {
 		log_event("error", "cannot start a call to auth");
 		/* Auth was not asked: the breaker learns nothing. */
 		breaker_cancel(a->breaker, v);
@@ -191,8 +208,10 @@ info_get(struct svc_req *r, const void *app)
 	k->r = r;
 	k->v = v;
 	k->cacheable = cacheable;
-	if (cacheable)
+	if (cacheable) {
 		memcpy(k->key, key, sizeof(k->key));
+		memcpy(k->akey, akey, sizeof(k->akey));
+	}
 	svc_defer(r);
 }
 

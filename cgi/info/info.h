@@ -29,7 +29,8 @@ enum info_call {
 	INFO_CALL_UNAVAILABLE,
 	INFO_CALL_BREAKER_OPEN, /* not made: the breaker refused */
 	INFO_CALL_CACHED,       /* not made: a "yes" from the cache */
-	INFO_CALL_THROTTLED,    /* auth said 429: too many failures */
+	INFO_CALL_THROTTLED,    /* auth said 429 (with the cache on: or said it
+				 * for this address within its Retry-After) */
 	INFO_CALL_N,
 };
 
@@ -43,10 +44,12 @@ enum info_call {
 
 /* The service's state, shared by every thread (svc_def.app). */
 struct info_app {
-	struct authc_cfg            authc;
-	struct breaker             *breaker; /* mutable, atomic */
-	struct cache               *cache;   /* mutable, locked */
-	_Atomic unsigned long long *calls;   /* [INFO_CALL_N] */
+	struct authc_cfg authc;
+	struct breaker  *breaker; /* mutable, atomic */
+	struct cache    *cache;   /* mutable, locked */
+	/* With the cache on: addresses auth answered 429, until Retry-After. */
+	struct cache               *throttled; /* mutable, locked */
+	_Atomic unsigned long long *calls;     /* [INFO_CALL_N] */
 };
 
 /* GET /info (and HEAD). */

@@ -30,7 +30,7 @@ main(void)
 {
 	struct svc_cfg             cfg;
 	struct info_app            app;
-	struct cache               cache;
+	struct cache               cache = { 0 }, throttled = { 0 };
 	_Atomic unsigned long long calls[INFO_CALL_N];
 	struct svc_def             def = {
 			    .name = "info",
@@ -56,25 +56,30 @@ main(void)
 	    cfg_long("AUTH_CB_FAILURES", 5, 0, 1000, &failures, err) == -1 ||
 	    cfg_long("AUTH_CB_COOLDOWN_MS", 2000, 1, 600000, &cooldown, err) ==
 		-1 ||
-	    cache_init(&cache, err) == -1) {
+	    cache_init(&cache, err) == -1 ||
+	    cache_init_like(&throttled, &cache, err) == -1) {
 		log_event("error", "%s", err);
+		cache_free(&cache);
 		return 1;
 	}
 	if (authc_global_init() == -1) {
 		log_event("error", "libcurl failed to initialise");
 		cache_free(&cache);
+		cache_free(&throttled);
 		return 1;
 	}
 	if ((app.breaker = breaker_new((int)failures, cooldown)) == NULL) {
 		log_event("error", "out of memory");
 		authc_global_cleanup();
 		cache_free(&cache);
+		cache_free(&throttled);
 		return 1;
 	}
 	for (rc = 0; rc < INFO_CALL_N; rc++)
 		atomic_init(&calls[rc], 0);
 	app.calls = calls;
 	app.cache = &cache;
+	app.throttled = &throttled;
 	/* A URL with user:password@ is not logged: that part is a secret. */
 	log_event("info",
 	    "auth at %s%s%s, deadlines %ld/%ld ms, breaker "
@@ -93,6 +98,7 @@ main(void)
 	rc = svc_run(&def, &cfg);
 	breaker_free(app.breaker);
 	cache_free(&cache);
+	cache_free(&throttled);
 	authc_global_cleanup();
 	return rc;
 }

@@ -1,4 +1,8 @@
-/* Unit tests of breaker: closed → open → half-open → closed, on a fake clock. */
+/* Unit tests of breaker: closed → open → half-open → closed, on a fake clock,
+ * and what 8 threads at once see of it. */
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "breaker.h"
 #include "t.h"
 
@@ -144,6 +148,88 @@ free_takes_null(void)
 	T_CHECK(1, "no crash");
 }
 
+/* 8 threads, started together at a barrier, each doing one thing many
+ * times; what they saw is summed in the counters. */
+#define STRESS_THREADS 8
+#define STRESS_ROUNDS  5000
+static struct breaker   *stress_b;
+static pthread_barrier_t stress_start;
+static atomic_int stress_opened, stress_probes, stress_rejects, stress_closed;
+
+static void *
+stress_fail(void *arg)
+{
+	int i;
+
+	(void)arg;
+	pthread_barrier_wait(&stress_start);
+	for (i = 0; i < STRESS_ROUNDS; i++)
+		if (breaker_record(stress_b, 0, BREAKER_PASS, 100) ==
+		    BREAKER_OPENED)
+			atomic_fetch_add(&stress_opened, 1);
+	return NULL;
+}
+
+static void *
+stress_allow(void *arg)
+{
+	enum breaker_verdict v;
+	int                  i;
+
+	(void)arg;
+	pthread_barrier_wait(&stress_start);
+	for (i = 0; i < STRESS_ROUNDS; i++) {
+		v = breaker_allow(stress_b, 2000, NULL);
+		if (v == BREAKER_PROBE) {
+			atomic_fetch_add(&stress_probes, 1);
+			if (breaker_record(stress_b, 1, v, 2000) ==
+			    BREAKER_CLOSED)
+				atomic_fetch_add(&stress_closed, 1);
+		} else if (v == BREAKER_REJECT)
+			atomic_fetch_add(&stress_rejects, 1);
+	}
+	return NULL;
+}
+
+static void
+stress_run(void *(*fn)(void *))
+{
+	pthread_t t[STRESS_THREADS];
+	int       i;
+
+	pthread_barrier_init(&stress_start, NULL, STRESS_THREADS);
+	for (i = 0; i < STRESS_THREADS; i++)
+		pthread_create(&t[i], NULL, fn, NULL);
+	for (i = 0; i < STRESS_THREADS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&stress_start);
+}
+
+static void
+eight_threads_failing_at_once_open_it_once(void)
+{
+	stress_b = breaker_new(3, 1000);
+	stress_run(stress_fail);
+	T_CHECK(atomic_load(&stress_opened) == 1, "one OPENED among 40000");
+	T_CHECK(breaker_is_open(stress_b), "open");
+	breaker_free(stress_b);
+}
+
+static void
+eight_threads_past_the_cooldown_make_one_probe_that_closes_it_once(void)
+{
+	stress_b = opened();
+	stress_run(stress_allow);
+	/* One probe; its success closes the breaker, and every later call
+	 * passes: no second probe, no reject after the close. */
+	T_CHECK(atomic_load(&stress_probes) == 1, "one probe");
+	T_CHECK(atomic_load(&stress_closed) == 1, "one close");
+	T_CHECK(!breaker_is_open(stress_b), "closed");
+	T_CHECK(atomic_load(&stress_rejects) < STRESS_THREADS * STRESS_ROUNDS,
+	    "the calls after the close passed");
+	breaker_free(stress_b);
+}
+
 int
 main(void)
 {
@@ -158,5 +244,8 @@ main(void)
 	T_RUN(cancelling_a_pass_changes_nothing);
 	T_RUN(threshold_0_never_opens);
 	T_RUN(free_takes_null);
+	T_RUN(eight_threads_failing_at_once_open_it_once);
+	T_RUN(
+	    eight_threads_past_the_cooldown_make_one_probe_that_closes_it_once);
 	return T_DONE();
 }

@@ -1,4 +1,5 @@
-/* Unit tests of cache: off by default, TTL, keys, bounded slots. */
+/* Unit tests of cache: off by default, TTL, keys, bounded slots, threads. */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "cache.h"
@@ -33,7 +34,7 @@ off_by_default_it_takes_no_memory_and_remembers_nothing(void)
 	unset();
 	T_CHECK(cache_init(&c, err) == 0 && c.ttl_ms == 0 && c.slot == NULL,
 	    "no slots");
-	cache_key("merixstudio", a);
+	cache_key("127.0.0.1", "merixstudio", a);
 	cache_put(&c, a, 1000);
 	T_CHECK(!cache_hit(&c, a, 1000), "nothing remembered");
 	cache_free(&c);
@@ -50,7 +51,7 @@ a_yes_is_remembered_within_the_ttl_and_forgotten_after(void)
 	setenv("AUTH_CACHE_TTL_MS", "500", 1);
 	T_CHECK(cache_init(&c, err) == 0 && c.ttl_ms == 500 && c.size == 1024,
 	    "on, with 1024 slots");
-	cache_key("merixstudio", a);
+	cache_key("127.0.0.1", "merixstudio", a);
 	T_CHECK(!cache_hit(&c, a, 1000), "an unknown key is a miss");
 	cache_put(&c, a, 1000);
 	T_CHECK(cache_hit(&c, a, 1000) && cache_hit(&c, a, 1499), "within");
@@ -69,14 +70,122 @@ the_key_is_the_whole_header_values_digest_never_the_token(void)
 	unset();
 	setenv("AUTH_CACHE_TTL_MS", "500", 1);
 	cache_init(&c, err);
-	cache_key("merixstudio", a);
-	cache_key("Bearer merixstudio", b);
+	cache_key("127.0.0.1", "merixstudio", a);
+	cache_key("127.0.0.1", "Bearer merixstudio", b);
 	T_CHECK(memcmp(a, b, SHA256_LEN) != 0, "two values, two keys");
 	cache_put(&c, a, 1000);
 	T_CHECK(!cache_hit(&c, b, 1001), "another value misses");
 	T_CHECK(!contains(c.slot, c.size * sizeof(*c.slot), "merixstudio"),
 	    "no token in the slots");
 	cache_free(&c);
+	unset();
+}
+
+static void
+the_key_covers_the_address_a_yes_for_one_is_none_for_another(void)
+{
+	struct cache  c;
+	unsigned char a[SHA256_LEN], b[SHA256_LEN], n[SHA256_LEN];
+	char          err[CFG_ERR_MAX];
+
+	unset();
+	setenv("AUTH_CACHE_TTL_MS", "500", 1);
+	cache_init(&c, err);
+	cache_key("127.0.0.1", "merixstudio", a);
+	cache_key("127.0.0.2", "merixstudio", b);
+	cache_key(NULL, "merixstudio", n);
+	T_CHECK(memcmp(a, b, SHA256_LEN) != 0 && memcmp(a, n, SHA256_LEN) != 0,
+	    "three addresses, three keys");
+	cache_put(&c, a, 1000);
+	T_CHECK(cache_hit(&c, a, 1001) && !cache_hit(&c, b, 1001) &&
+		!cache_hit(&c, n, 1001),
+	    "only the address auth said yes to hits");
+	/* The pair is hashed as two digests: no shift of bytes between the
+	 * address and the header makes the same key. */
+	cache_key("127.0.0.1m", "erixstudio", b);
+	T_CHECK(memcmp(a, b, SHA256_LEN) != 0, "no ambiguity at the seam");
+	cache_free(&c);
+	unset();
+}
+
+static void
+an_entry_put_until_a_time_hits_until_then_and_says_when(void)
+{
+	struct cache  c, like;
+	unsigned char k[SHA256_LEN];
+	char          err[CFG_ERR_MAX];
+
+	unset();
+	setenv("AUTH_CACHE_TTL_MS", "500", 1);
+	setenv("AUTH_CACHE_SIZE", "8", 1);
+	cache_init(&like, err);
+	T_CHECK(cache_init_like(&c, &like, err) == 0 && c.ttl_ms == 500 &&
+		c.size == 8 && c.slot != like.slot,
+	    "a table of its own, the same shape");
+	cache_addr_key("203.0.113.9", k);
+	cache_put_until(&c, k, 4000);
+	T_CHECK(cache_hit(&c, k, 1000) == 4000, "the expiry, past the TTL");
+	T_CHECK(cache_hit(&c, k, 3999) == 4000 && cache_hit(&c, k, 4000) == 0,
+	    "gone at it");
+	cache_free(&c);
+	cache_free(&like);
+	unset();
+	cache_init(&like, err);
+	T_CHECK(cache_init_like(&c, &like, err) == 0 && c.slot == NULL,
+	    "off like its model");
+	cache_put_until(&c, k, 4000);
+	T_CHECK(cache_hit(&c, k, 1000) == 0, "and remembers nothing");
+	cache_free(&c);
+}
+
+/* 8 threads put and read keys of their own, with their own expiries, into
+ * a table small enough that they keep replacing each other's. */
+#define STRESS_THREADS 8
+#define STRESS_ROUNDS  20000
+static struct cache stress_c;
+static int          stress_torn[STRESS_THREADS];
+
+static void *
+stress_put_hit(void *arg)
+{
+	int           id = (int)(long)arg, i;
+	unsigned char k[SHA256_LEN];
+	char          tok[32];
+	long long     e;
+
+	for (i = 0; i < STRESS_ROUNDS; i++) {
+		snprintf(tok, sizeof(tok), "t%d-%d", id, i % 64);
+		cache_key("127.0.0.1", tok, k);
+		/* Thread id's expiries are id mod STRESS_THREADS. */
+		cache_put_until(&stress_c, k,
+		    1000000 + (long long)i * STRESS_THREADS + id);
+		e = cache_hit(&stress_c, k, 1);
+		if (e != 0 && e % STRESS_THREADS != id)
+			stress_torn[id]++;
+	}
+	return NULL;
+}
+
+static void
+eight_threads_at_once_never_see_a_key_with_anothers_expiry(void)
+{
+	pthread_t t[STRESS_THREADS];
+	char      err[CFG_ERR_MAX];
+	long      i;
+	int       torn = 0;
+
+	unset();
+	setenv("AUTH_CACHE_TTL_MS", "500", 1);
+	setenv("AUTH_CACHE_SIZE", "16", 1);
+	cache_init(&stress_c, err);
+	for (i = 0; i < STRESS_THREADS; i++)
+		pthread_create(&t[i], NULL, stress_put_hit, (void *)i);
+	for (i = 0; i < STRESS_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		torn += stress_torn[i];
+	}
+	T_CHECK(torn == 0, "no entry with one key and another's expiry");
+	cache_free(&stress_c);
 	unset();
 }
 
@@ -94,13 +203,13 @@ auth_cache_size_bounds_the_slots(void)
 	T_CHECK(cache_init(&c, err) == 0 && c.size == 4, "4 slots");
 	for (i = 0; i < 100; i++) {
 		snprintf(tok, sizeof(tok), "token-%d", i);
-		cache_key(tok, k);
+		cache_key("127.0.0.1", tok, k);
 		cache_put(&c, k, 1000);
 	}
 	for (i = 0, hits = 0; i < 100; i++) {
 		snprintf(tok, sizeof(tok), "token-%d", i);
-		cache_key(tok, k);
-		hits += cache_hit(&c, k, 1001);
+		cache_key("127.0.0.1", tok, k);
+		hits += cache_hit(&c, k, 1001) > 0;
 	}
 	T_CHECK(hits >= 1 && hits <= 4, "100 keys: at most 4 remembered");
 	cache_free(&c);
@@ -132,6 +241,9 @@ main(void)
 	T_RUN(off_by_default_it_takes_no_memory_and_remembers_nothing);
 	T_RUN(a_yes_is_remembered_within_the_ttl_and_forgotten_after);
 	T_RUN(the_key_is_the_whole_header_values_digest_never_the_token);
+	T_RUN(the_key_covers_the_address_a_yes_for_one_is_none_for_another);
+	T_RUN(an_entry_put_until_a_time_hits_until_then_and_says_when);
+	T_RUN(eight_threads_at_once_never_see_a_key_with_anothers_expiry);
 	T_RUN(auth_cache_size_bounds_the_slots);
 	T_RUN(a_ttl_over_an_hour_or_zero_slots_are_refused);
 	return T_DONE();
