@@ -18,7 +18,7 @@ INFO_SRC := cgi/info/authc.c cgi/info/authmux.c cgi/info/breaker.c cgi/info/cach
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 AUTH_OBJ := $(AUTH_SRC:%.c=$(B)/%.o)
 INFO_OBJ := $(INFO_SRC:%.c=$(B)/%.o)
-UNIT     := cfg metrics reqid reqlog resp route svc sha256 tokens guard authc breaker cache
+UNIT     := cfg metrics reqid reqlog resp route svc sha256 tokens guard authc breaker cache serve
 UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 
 PORT ?= 8080
@@ -97,6 +97,8 @@ T_OBJ_svc     := cgi/lib/svc.o cgi/lib/worker.o cgi/lib/route.o cgi/lib/resp.o \
                  cgi/lib/log.o cgi/lib/metrics.o cgi/lib/reqid.o cgi/lib/reqlog.o \
                  cgi/lib/cfg.o
 T_LIB_svc     := -lfcgi -lcjson
+T_OBJ_serve   := $(T_OBJ_svc)
+T_LIB_serve   := $(T_LIB_svc)
 T_OBJ_tokens  := cgi/auth/tokens.o cgi/lib/cfg.o cgi/lib/log.o cgi/lib/sha256.o cgi/lib/wipe.o
 .SECONDEXPANSION:
 $(B)/tests/test_%: $(B)/tests/unit/test_%.o $$(addprefix $(B)/,$$(T_OBJ_$$*))
@@ -173,7 +175,10 @@ test: lint all $(UNIT_BIN) $(NODE)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 test-sanitize: $(NODE)
 	@$(KUBECTL)
-	@$(MAKE) -s B=build-san SAN="$(SAN_FLAGS)" OPT="-O1 -g" build-san/auth.fcgi build-san/info.fcgi
+	@$(MAKE) -s B=build-san SAN="$(SAN_FLAGS)" OPT="-O1 -g" build-san/auth.fcgi build-san/info.fcgi \
+	    $(UNIT:%=build-san/tests/test_%)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    scripts/test.sh unit $(UNIT:%=build-san/tests/test_%)
 	@# Reports of an earlier run would fail this one.
 	@rm -rf build-san/reports
 	@BIN_DIR=$(CURDIR)/build-san SANITIZE_DIR=$(CURDIR)/build-san/reports \
@@ -186,11 +191,11 @@ test-sanitize: $(NODE)
 # (cache); and the guard's unit tests (8 threads at once) built with it.
 # Any report fails it but those tests/tsan.supp explains.
 TSAN_SUITES := core keepalive faults reload guard cache
-TSAN_UNIT   := guard cache breaker
+TSAN_UNIT   := guard cache breaker serve
 test-tsan: $(NODE)
 	@$(MAKE) -s B=build-tsan SAN="-fsanitize=thread" OPT="-O1 -g" build-tsan/auth.fcgi build-tsan/info.fcgi \
 	    $(TSAN_UNIT:%=build-tsan/tests/test_%)
-	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" scripts/test.sh unit $(TSAN_UNIT:%=build-tsan/tests/test_%)
+	@TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1 exitcode=66" scripts/test.sh unit $(TSAN_UNIT:%=build-tsan/tests/test_%)
 	@rm -rf build-tsan/reports
 	@BIN_DIR=$(CURDIR)/build-tsan SANITIZE_DIR=$(CURDIR)/build-tsan/reports \
 	    TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=0" \
