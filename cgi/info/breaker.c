@@ -70,8 +70,24 @@ breaker_allow(struct breaker *b, long long now_ms, long long *retry_ms)
 	if (until == 0)
 		return BREAKER_PASS;
 	if (now_ms >= until &&
-	    atomic_compare_exchange_strong(&b->probing, &idle, 1))
-		return BREAKER_PROBE;
+	    atomic_compare_exchange_strong(&b->probing, &idle, 1)) {
+		/*
+		 * The probe before this one may have closed the breaker (and
+		 * freed the probe) since until was read, or failures opened
+		 * it again: then this is a plain call, or none.  Without
+		 * this, a second probe could pass after the close and, its
+		 * success changing nothing, keep the probe taken for ever,
+		 * so that the next open would never end (the 8-thread test
+		 * found it under TSan).
+		 */
+		until = atomic_load(&b->open_until);
+		if (until == 0 || now_ms < until) {
+			atomic_store(&b->probing, 0);
+			if (until == 0)
+				return BREAKER_PASS;
+		} else
+			return BREAKER_PROBE;
+	}
 	if (retry_ms != NULL)
 		*retry_ms = until > now_ms ? until - now_ms : 0;
 	return BREAKER_REJECT;
@@ -93,6 +109,9 @@ breaker_record(struct breaker *b, int ok, enum breaker_verdict v,
 			atomic_store(&b->probing, 0);
 			return BREAKER_CLOSED;
 		}
+		/* A probe always hands the probe back. */
+		if (v == BREAKER_PROBE)
+			atomic_store(&b->probing, 0);
 		return BREAKER_SAME;
 	}
 	if (v == BREAKER_PROBE) {

@@ -218,6 +218,8 @@ eight_threads_failing_at_once_open_it_once(void)
 static void
 eight_threads_past_the_cooldown_make_one_probe_that_closes_it_once(void)
 {
+	int i;
+
 	stress_b = opened();
 	stress_run(stress_allow);
 	/* One probe; its success closes the breaker, and every later call
@@ -227,6 +229,11 @@ eight_threads_past_the_cooldown_make_one_probe_that_closes_it_once(void)
 	T_CHECK(!breaker_is_open(stress_b), "closed");
 	T_CHECK(atomic_load(&stress_rejects) < STRESS_THREADS * STRESS_ROUNDS,
 	    "the calls after the close passed");
+	/* And no probe is left taken: the next open still ends in one. */
+	for (i = 0; i < 3; i++)
+		breaker_record(stress_b, 0, BREAKER_PASS, 3000);
+	T_CHECK(breaker_allow(stress_b, 4000, NULL) == BREAKER_PROBE,
+	    "the next open's cooldown ends in a probe");
 	breaker_free(stress_b);
 }
 
