@@ -1,7 +1,10 @@
 /*
  * auth.fcgi: says whether the Authorization header holds a valid token.
  *
- *   POST /login/  200 {"authenticated":true}, or 401 with a JSON detail
+ *   POST /login/  200 {"authenticated":true}, or 401 with a JSON detail; on
+ *                 the gateway's internal listener (info's calls) the 200
+ *                 is the DTO, {"authenticated":true,"sub":..,"scopes":[..]},
+ *                 with X-Auth-Subject and X-Auth-Scopes headers
  *   any  /login   307 to /login/ (FastAPI's redirect_slashes)
  *   GET  /healthz 200 {"status":"ok"} (never touches the tokens)
  *   GET  /metrics Prometheus text: requests by route and status, latency
@@ -50,11 +53,37 @@ auth_client(const struct svc_req *r)
 	return a != NULL ? a : "";
 }
 
+/*
+ * A yes.  The identity goes to the services behind the gateway only: it
+ * marks their calls (GATEWAY_LISTENER, a FastCGI param no client can set),
+ * and the public answer stays the tutorial's, byte for byte.
+ */
+static void
+auth_yes(struct svc_req *r, const struct ident *id)
+{
+	const char *l = svc_param(r, "GATEWAY_LISTENER");
+	char        body[IDENT_JSON_MAX], extra[2 * IDENT_SCOPES_TEXT];
+	size_t      len;
+
+	memcpy(r->sub, id->sub, sizeof(r->sub));
+	if (l == NULL || strcmp(l, "internal") != 0 ||
+	    (len = ident_json(id, body, sizeof(body))) == 0) {
+		resp_json(r, 200, NULL, auth_ok, sizeof(auth_ok) - 1);
+		return;
+	}
+	snprintf(extra, sizeof(extra), "X-Auth-Subject: %s\r\n%s%s%s", id->sub,
+	    id->scopes[0] ? "X-Auth-Scopes: " : "", id->scopes,
+	    id->scopes[0] ? "\r\n" : "");
+	resp_json(r, 200, extra, body, len);
+}
+
 static void
 auth_login(struct svc_req *r, const void *app)
 {
 	const struct auth_app *a = app;
 	const char            *tok, *client = auth_client(r);
+	const struct token    *t;
+	struct ident           id;
 	size_t                 len;
 	long long              wait_ms;
 	int                    ok = 0;
@@ -67,11 +96,15 @@ auth_login(struct svc_req *r, const void *app)
 	if (tokens_extract(svc_param(r, "HTTP_AUTHORIZATION"), &tok, &len) ==
 	    0) {
 		pthread_rwlock_rdlock(a->lock);
-		ok = tokens_match(a->ts, tok, len);
+		/* Copied under the lock: a reload may free the entry. */
+		if ((t = tokens_find(a->ts, tok, len)) != NULL) {
+			tokens_ident(t, &id);
+			ok = 1;
+		}
 		pthread_rwlock_unlock(a->lock);
 	}
 	if (ok) {
-		resp_json(r, 200, NULL, auth_ok, sizeof(auth_ok) - 1);
+		auth_yes(r, &id);
 		return;
 	}
 	guard_fail(a->guard, client, svc_now_ms());

@@ -58,17 +58,78 @@ tokens_parse_hash(const char *s, size_t len, unsigned char h[SHA256_LEN])
 }
 
 /*
+ * Parses the attributes a[0..n) (blank-separated) into t.  Returns 0, or -1
+ * with err naming the attribute and where, never its value.
+ */
+static int
+tokens_attrs(struct token *t, const char *a, size_t n, const char *where,
+    char err[CFG_ERR_MAX])
+{
+	char        scopes[IDENT_SCOPES_TEXT];
+	const char *e = a + n, *w;
+	size_t      k;
+	int         have_sub = 0;
+
+	for (;;) {
+		while (a < e && tokens_blank(*a))
+			a++;
+		if (a == e)
+			return 0;
+		for (w = a; w < e && !tokens_blank(*w); w++)
+			;
+		k = (size_t)(w - a);
+		if (k >= 4 && memcmp(a, "sub=", 4) == 0 && !have_sub) {
+			if (!ident_sub_ok(a + 4, k - 4)) {
+				snprintf(err, CFG_ERR_MAX,
+				    "%s: sub= must be 1-%d characters of "
+				    "[A-Za-z0-9._@-]",
+				    where, IDENT_SUB_MAX);
+				return -1;
+			}
+			memcpy(t->sub, a + 4, k - 4);
+			t->sub[k - 4] = '\0';
+			have_sub = 1;
+		} else if (k >= 6 && memcmp(a, "scope=", 6) == 0 &&
+		    t->scopes == NULL) {
+			if (ident_scopes_parse(a + 6, k - 6, ',', scopes) ==
+			    -1) {
+				snprintf(err, CFG_ERR_MAX,
+				    "%s: scope= must be 1-%d scopes, "
+				    "comma-separated, each 1-%d characters "
+				    "of [A-Za-z0-9._:-]",
+				    where, IDENT_SCOPES_MAX, IDENT_SCOPE_MAX);
+				return -1;
+			}
+			if ((t->scopes = strdup(scopes)) == NULL) {
+				snprintf(err, CFG_ERR_MAX, "%s: out of memory",
+				    where);
+				return -1;
+			}
+		} else {
+			snprintf(err, CFG_ERR_MAX,
+			    "%s: an attribute that is not sub= or scope=, "
+			    "or given twice",
+			    where);
+			return -1;
+		}
+		a = w;
+	}
+}
+
+/*
  * Adds s[0..len) after trimming blanks; empty after trimming is skipped.
  * A "sha256:<hex>" entry is taken as the digest itself; anything else is a
  * plaintext token, hashed here, so the store never holds a token's text.
+ * With attrs, what follows the entry's first blank are its attributes.
  */
 static int
-tokens_add(struct tokens *ts, const char *s, size_t len, const char *where,
-    char err[CFG_ERR_MAX])
+tokens_add(struct tokens *ts, const char *s, size_t len, int attrs,
+    const char *where, char err[CFG_ERR_MAX])
 {
-	struct token *t;
+	struct token *t, one;
 	unsigned char h[SHA256_LEN];
-	size_t        i;
+	const char   *a = NULL;
+	size_t        i, alen = 0;
 
 	while (len > 0 && tokens_blank(*s)) {
 		s++;
@@ -78,6 +139,13 @@ tokens_add(struct tokens *ts, const char *s, size_t len, const char *where,
 		len--;
 	if (len == 0)
 		return 0;
+	for (i = 0; attrs && i < len; i++)
+		if (tokens_blank(s[i])) {
+			a = s + i;
+			alen = len - i;
+			len = i;
+			break;
+		}
 	if (len >= TOKENS_HASH_PREFIX_LEN &&
 	    memcmp(s, TOKENS_HASH_PREFIX, TOKENS_HASH_PREFIX_LEN) == 0) {
 		if (tokens_parse_hash(s, len, h) == -1) {
@@ -110,12 +178,21 @@ tokens_add(struct tokens *ts, const char *s, size_t len, const char *where,
 		    TOKENS_COUNT_MAX);
 		return -1;
 	}
+	memset(&one, 0, sizeof(one));
+	memcpy(one.h, h, SHA256_LEN);
+	wipe(h, sizeof(h));
+	snprintf(one.sub, sizeof(one.sub), "token-%zu", ts->n + 1);
+	if (a != NULL && tokens_attrs(&one, a, alen, where, err) == -1) {
+		free(one.scopes);
+		return -1;
+	}
 	if ((t = realloc(ts->t, (ts->n + 1) * sizeof(*t))) == NULL) {
 		snprintf(err, CFG_ERR_MAX, "%s: out of memory", where);
+		free(one.scopes);
 		return -1;
 	}
 	ts->t = t;
-	memcpy(ts->t[ts->n++].h, h, SHA256_LEN);
+	ts->t[ts->n++] = one;
 	return 0;
 }
 
@@ -127,7 +204,7 @@ tokens_parse_list(struct tokens *ts, const char *list, char err[CFG_ERR_MAX])
 	for (;;) {
 		comma = strchr(p, ',');
 		if (tokens_add(ts, p, comma ? (size_t)(comma - p) : strlen(p),
-			"AUTH_TOKENS", err) == -1)
+			0, "AUTH_TOKENS", err) == -1)
 			return -1;
 		if (comma == NULL)
 			return 0;
@@ -164,7 +241,7 @@ tokens_parse_file(struct tokens *ts, const char *text, size_t len,
 			while (i < n && tokens_blank(p[i]))
 				i++;
 			if (i == n || p[i] != '#')
-				if (tokens_add(ts, p, n, where, err) == -1)
+				if (tokens_add(ts, p, n, 1, where, err) == -1)
 					return -1;
 		}
 		if (nl == NULL)
@@ -264,6 +341,10 @@ tokens_load(struct tokens *ts, char err[CFG_ERR_MAX])
 void
 tokens_free(struct tokens *ts)
 {
+	size_t i;
+
+	for (i = 0; i < ts->n; i++)
+		free(ts->t[i].scopes);
 	if (ts->t != NULL)
 		wipe(ts->t, ts->n * sizeof(*ts->t));
 	free(ts->t);
@@ -305,16 +386,15 @@ tokens_extract(const char *header, const char **tok, size_t *len)
 	return 0;
 }
 
-int
-tokens_match(const struct tokens *ts, const char *tok, size_t len)
+const struct token *
+tokens_find(const struct tokens *ts, const char *tok, size_t len)
 {
 	unsigned char cand[SHA256_LEN];
-	size_t        i, k;
-	int           found = 0;
+	size_t        i, k, found = 0, mask;
 
 	/* A candidate's length is not a secret; the store's contents are. */
 	if (len == 0 || len > TOKEN_MAX)
-		return 0;
+		return NULL;
 	sha256(tok, len, cand);
 	for (k = 0; k < ts->n; k++) {
 		/* volatile keeps the compiler from ending the loop early. */
@@ -322,7 +402,24 @@ tokens_match(const struct tokens *ts, const char *tok, size_t len)
 
 		for (i = 0; i < SHA256_LEN; i++)
 			diff |= ts->t[k].h[i] ^ cand[i];
-		found |= diff == 0;
+		/* All ones on a match: the index is kept without a branch. */
+		mask = (size_t)0 - (size_t)(diff == 0);
+		found = (found & ~mask) | ((k + 1) & mask);
 	}
-	return found;
+	wipe(cand, sizeof(cand));
+	return found ? &ts->t[found - 1] : NULL;
+}
+
+int
+tokens_match(const struct tokens *ts, const char *tok, size_t len)
+{
+	return tokens_find(ts, tok, len) != NULL;
+}
+
+void
+tokens_ident(const struct token *t, struct ident *id)
+{
+	snprintf(id->sub, sizeof(id->sub), "%s", t->sub);
+	snprintf(id->scopes, sizeof(id->scopes), "%s",
+	    t->scopes ? t->scopes : "");
 }

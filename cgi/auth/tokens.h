@@ -4,7 +4,13 @@
  * Tokens come from AUTH_TOKENS (comma-separated) or AUTH_TOKENS_FILE (one per
  * line, '#' comments).  Each entry is a token (1..TOKEN_MAX visible ASCII
  * characters without ',') or "sha256:" and the 64 hex digits of a token's
- * SHA-256, so that a file need not hold secrets.  The store keeps digests
+ * SHA-256, so that a file need not hold secrets.  In the file, the entry
+ * may be followed, after blanks, by attributes (ident.h's rules), each at
+ * most once, separated by blanks: "sub=<subject>" and "scope=<a,b,...>".
+ * An entry without sub= has the subject "token-<N>", N its place among the
+ * entries (1 for the first): stable while the entries keep their order,
+ * and a function of no part of the token, so a subject read in a log or a
+ * header gives nothing to test a guess against.  The store keeps digests
  * only: matching hashes the candidate and compares it with every digest, all
  * bytes every time.  A store is only read once built; auth.fcgi swaps in a
  * new one on SIGHUP under a lock (main.c).
@@ -15,6 +21,7 @@
 #include <stddef.h>
 
 #include "cfg.h"
+#include "ident.h"
 #include "sha256.h"
 
 /* Longest token: far above any bearer token in use, small enough to scan. */
@@ -32,6 +39,8 @@
 
 struct token {
 	unsigned char h[SHA256_LEN]; /* SHA-256 of the token */
+	char          sub[IDENT_SUB_MAX + 1];
+	char         *scopes; /* space-separated, owned; NULL: none */
 };
 
 struct tokens {
@@ -78,5 +87,15 @@ int tokens_extract(const char *header, const char **tok, size_t *len);
  * store's content or on where a candidate differs from it.
  */
 int tokens_match(const struct tokens *ts, const char *tok, size_t len);
+
+/*
+ * As tokens_match(), in the same time, but returns the entry that matched
+ * (the last, if the store holds it twice), or NULL.  Valid while ts is.
+ */
+const struct token *
+tokens_find(const struct tokens *ts, const char *tok, size_t len);
+
+/* The token's identity (subject and scopes) into id. */
+void tokens_ident(const struct token *t, struct ident *id);
 
 #endif

@@ -33,6 +33,7 @@ struct authc {
 	char              client[AUTHC_CLIENT_MAX + 32];
 	char              body[AUTHC_BODY_MAX];
 	size_t            len;
+	struct ident      id; /* a yes's identity (authc_map()) */
 	int               overflow;
 	int               wipe; /* authz holds a token */
 	char              errbuf[CURL_ERROR_SIZE];
@@ -198,13 +199,52 @@ authc_free(struct authc *c)
 	free(c);
 }
 
+/*
+ * The identity in a yes's DTO into id: "sub" a string and "scopes" an
+ * array of strings, each by ident.h's rules, both optional.  Returns 0, or
+ * -1 when either is there and wrong (the answer is then garbage).
+ */
+static int
+authc_ident_parse(const cJSON *o, struct ident *id)
+{
+	const cJSON *sub = cJSON_GetObjectItemCaseSensitive(o, "sub");
+	const cJSON *sc = cJSON_GetObjectItemCaseSensitive(o, "scopes");
+	const cJSON *e;
+	size_t       used = 0, k, n = 0;
+
+	if (sub != NULL) {
+		if (!cJSON_IsString(sub) ||
+		    !ident_sub_ok(sub->valuestring, strlen(sub->valuestring)))
+			return -1;
+		memcpy(id->sub, sub->valuestring, strlen(sub->valuestring) + 1);
+	}
+	if (sc == NULL)
+		return 0;
+	if (!cJSON_IsArray(sc))
+		return -1;
+	cJSON_ArrayForEach(e, sc)
+	{
+		if (!cJSON_IsString(e) || ++n > IDENT_SCOPES_MAX ||
+		    !ident_scope_ok(e->valuestring,
+			(k = strlen(e->valuestring))))
+			return -1;
+		if (used > 0)
+			id->scopes[used++] = ' ';
+		memcpy(id->scopes + used, e->valuestring, k + 1);
+		used += k;
+	}
+	return 0;
+}
+
 enum authc_outcome
 authc_map(CURLcode rc, long status, long long clen, const char *body,
-    size_t len)
+    size_t len, struct ident *id)
 {
 	cJSON             *o;
 	enum authc_outcome out = AUTHC_UNAVAILABLE;
 
+	id->sub[0] = '\0';
+	id->scopes[0] = '\0';
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		return AUTHC_TIMEOUT;
 	if (rc != CURLE_OK)
@@ -223,8 +263,15 @@ authc_map(CURLcode rc, long status, long long clen, const char *body,
 			return clen == 0 ? AUTHC_OK : AUTHC_UNAVAILABLE;
 		o = cJSON_ParseWithLength(body, len);
 		if (cJSON_IsTrue(
-			cJSON_GetObjectItemCaseSensitive(o, "authenticated")))
-			out = AUTHC_OK;
+			cJSON_GetObjectItemCaseSensitive(o, "authenticated"))) {
+			/* A DTO that breaks the rules is garbage too. */
+			if (authc_ident_parse(o, id) == 0)
+				out = AUTHC_OK;
+			else {
+				id->sub[0] = '\0';
+				id->scopes[0] = '\0';
+			}
+		}
 		cJSON_Delete(o);
 		return out;
 	case 401:
@@ -288,7 +335,7 @@ authc_end(struct authc *c, CURLcode rc, const char **why)
 	if (c->wipe)
 		wipe(c->authz, sizeof(c->authz));
 	c->wipe = 0;
-	out = authc_map(rc, status, (long long)clen, c->body, c->len);
+	out = authc_map(rc, status, (long long)clen, c->body, c->len, &c->id);
 	if (out == AUTHC_TIMEOUT || out == AUTHC_UNAVAILABLE) {
 		if (c->overflow)
 			snprintf(c->why, sizeof(c->why),
@@ -301,11 +348,18 @@ authc_end(struct authc *c, CURLcode rc, const char **why)
 		else
 			snprintf(c->why, sizeof(c->why), "status %ld%s", status,
 			    status == 200 ? " with a body that is not "
-					    "{\"authenticated\":true}"
+					    "{\"authenticated\":true} "
+					    "(with a valid sub and scopes)"
 					  : "");
 		*why = c->why;
 	}
 	return out;
+}
+
+const struct ident *
+authc_ident(const struct authc *c)
+{
+	return &c->id;
 }
 
 long

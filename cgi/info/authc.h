@@ -7,9 +7,10 @@
  * runs, many at once (authmux).
  * Every call has a connect and a total deadline; no redirects, http/https
  * only.  What auth answers is mapped to an outcome by authc_map(), a pure
- * function: a yes is a 200 whose body is {"authenticated": true} (ours) or
- * empty with Content-Length: 0 (the tutorial's auth service); any other 200
- * is not.
+ * function: a yes is a 200 whose body is {"authenticated": true} (ours,
+ * with the identity: "sub" and "scopes", ident.h's rules) or empty with
+ * Content-Length: 0 (the tutorial's auth service: no identity); any other
+ * 200 is not, nor is a DTO whose sub or scopes break the rules.
  */
 #ifndef AUTHC_H
 #define AUTHC_H
@@ -19,13 +20,15 @@
 #include <curl/curl.h>
 
 #include "cfg.h"
+#include "ident.h"
 
 /* Longest AUTH_URL. */
 #define AUTHC_URL_MAX   2048
 /* Longest Authorization value forwarded; nginx's header buffers are 8k. */
 #define AUTHC_AUTHZ_MAX 4096
-/* Most of auth's answer body read; a longer one is garbage. */
-#define AUTHC_BODY_MAX  1024
+/* Most of auth's answer body read (the largest DTO fits); a longer one is
+ * garbage. */
+#define AUTHC_BODY_MAX  (IDENT_JSON_MAX + 64)
 
 enum authc_outcome {
 	AUTHC_OK,           /* auth said 200 and authenticated */
@@ -81,6 +84,9 @@ CURL *authc_begin(struct authc *c, const char *authorization, const char *reqid,
     const char *client, int sampled);
 enum authc_outcome authc_end(struct authc *c, CURLcode rc, const char **why);
 
+/* After authc_end() said OK: the identity auth answered (empty: none). */
+const struct ident *authc_ident(const struct authc *c);
+
 /* After authc_end() said THROTTLED: auth's Retry-After, in seconds (>= 1). */
 long authc_retry_after(struct authc *c);
 
@@ -90,9 +96,10 @@ CURL *authc_handle(struct authc *c);
 /*
  * Maps a finished transfer to an outcome: rc is curl's result, status the
  * HTTP status, clen the Content-Length auth declared (-1: none), body/len
- * what it sent.  Pure.
+ * what it sent.  On OK, id holds the DTO's identity (empty parts: none);
+ * else it is empty.  Pure.
  */
 enum authc_outcome authc_map(CURLcode rc, long status, long long clen,
-    const char *body, size_t len);
+    const char *body, size_t len, struct ident *id);
 
 #endif

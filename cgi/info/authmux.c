@@ -244,7 +244,8 @@ authmux_run(struct authmux *q)
 		/* authc_end() sets why: call it before anything reads why. */
 		out = authc_end(s->c, rc, &why);
 		q->done(s->ctx, out, why,
-		    out == AUTHC_THROTTLED ? authc_retry_after(s->c) : 0);
+		    out == AUTHC_THROTTLED ? authc_retry_after(s->c) : 0,
+		    out == AUTHC_OK ? authc_ident(s->c) : NULL);
 		s->next = q->free;
 		q->free = s;
 	}

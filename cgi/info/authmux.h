@@ -21,10 +21,12 @@ struct authmux;
 
 /*
  * A finished call: ctx as authmux_start() gave it; why as authc_end()'s;
- * retry_s auth's Retry-After when out is AUTHC_THROTTLED, else 0.
+ * retry_s auth's Retry-After when out is AUTHC_THROTTLED, else 0; id the
+ * identity auth answered when out is AUTHC_OK (valid during the call),
+ * else NULL.
  */
 typedef void (*authmux_done)(void *ctx, enum authc_outcome out, const char *why,
-    long retry_s);
+    long retry_s, const struct ident *id);
 
 /*
  * slots calls at once, each with ctx_size bytes of context (aligned for

@@ -101,7 +101,7 @@ cache_index(const struct cache *c, const unsigned char key[SHA256_LEN])
 
 long long
 cache_hit(struct cache *c, const unsigned char key[SHA256_LEN],
-    long long now_ms)
+    long long now_ms, char sub[IDENT_SUB_MAX + 1])
 {
 	struct cache_entry *e;
 	size_t              i;
@@ -115,20 +115,22 @@ cache_hit(struct cache *c, const unsigned char key[SHA256_LEN],
 	hit = e->expires_ms > now_ms && memcmp(e->key, key, SHA256_LEN) == 0
 	    ? e->expires_ms
 	    : 0;
+	if (hit && sub != NULL)
+		memcpy(sub, e->sub, sizeof(e->sub));
 	pthread_mutex_unlock(&c->lock[i % CACHE_STRIPES]);
 	return hit;
 }
 
 void
 cache_put(struct cache *c, const unsigned char key[SHA256_LEN],
-    long long now_ms)
+    long long now_ms, const char *sub)
 {
-	cache_put_until(c, key, now_ms + c->ttl_ms);
+	cache_put_until(c, key, now_ms + c->ttl_ms, sub);
 }
 
 void
 cache_put_until(struct cache *c, const unsigned char key[SHA256_LEN],
-    long long expires_ms)
+    long long expires_ms, const char *sub)
 {
 	struct cache_entry *e;
 	size_t              i;
@@ -140,5 +142,6 @@ cache_put_until(struct cache *c, const unsigned char key[SHA256_LEN],
 	pthread_mutex_lock(&c->lock[i % CACHE_STRIPES]);
 	memcpy(e->key, key, SHA256_LEN);
 	e->expires_ms = expires_ms;
+	snprintf(e->sub, sizeof(e->sub), "%s", sub ? sub : "");
 	pthread_mutex_unlock(&c->lock[i % CACHE_STRIPES]);
 }

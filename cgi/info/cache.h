@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "cfg.h"
+#include "ident.h"
 #include "sha256.h"
 
 /* Lock stripes: enough that 256 threads rarely meet on one. */
@@ -28,7 +29,8 @@
 
 struct cache_entry {
 	unsigned char key[SHA256_LEN];
-	long long     expires_ms; /* 0: empty */
+	long long     expires_ms;             /* 0: empty */
+	char          sub[IDENT_SUB_MAX + 1]; /* the yes's subject, or "" */
 };
 
 struct cache {
@@ -64,18 +66,21 @@ void cache_key(const char *addr, const char *authorization,
 void cache_addr_key(const char *addr, unsigned char key[SHA256_LEN]);
 
 /*
- * When key holds an entry that expires after now_ms, that expiry (> 0);
- * else 0.
+ * When key holds an entry that expires after now_ms, that expiry (> 0),
+ * and its subject into sub (when not NULL); else 0.
  */
 long long cache_hit(struct cache *c, const unsigned char key[SHA256_LEN],
-    long long now_ms);
+    long long now_ms, char sub[IDENT_SUB_MAX + 1]);
 
-/* Remembers key from now_ms for the TTL.  Does nothing when off. */
+/*
+ * Remembers key, with subject sub (NULL: none), from now_ms for the TTL.
+ * Does nothing when off.
+ */
 void cache_put(struct cache *c, const unsigned char key[SHA256_LEN],
-    long long now_ms);
+    long long now_ms, const char *sub);
 
 /* Remembers key until expires_ms.  Does nothing when off. */
 void cache_put_until(struct cache *c, const unsigned char key[SHA256_LEN],
-    long long expires_ms);
+    long long expires_ms, const char *sub);
 
 #endif

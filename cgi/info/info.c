@@ -20,6 +20,7 @@ static const char *const info_call_names[INFO_CALL_N] = {
 	[INFO_CALL_BREAKER_OPEN] = "breaker_open",
 	[INFO_CALL_CACHED] = "cached",
 	[INFO_CALL_THROTTLED] = "throttled",
+	[INFO_CALL_SCOPE] = "insufficient_scope",
 };
 
 /* The call's outcome as a metric. */
@@ -92,10 +93,36 @@ struct info_thread {
 	struct authmux        *q;
 };
 
+/*
+ * A yes from auth: 200, or 403 when INFO_REQUIRED_SCOPE is set and the
+ * identity (none from the tutorial's auth) lacks it (RFC 6750 section 3.1).
+ */
+static void
+info_answer_yes(const struct info_app *a, struct info_pending *k,
+    const struct ident *id)
+{
+	struct svc_req *r = k->r;
+
+	if (id != NULL)
+		memcpy(r->sub, id->sub, sizeof(r->sub));
+	if (a->scope != NULL &&
+	    (id == NULL || !ident_has_scope(id, a->scope))) {
+		info_count(a, INFO_CALL_SCOPE);
+		resp_error(r, 403, a->scope_challenge, "Insufficient scope");
+		return;
+	}
+	info_count(a, INFO_CALL_OK);
+	/* Only a full yes is kept: the scope is the process's, fixed. */
+	if (k->cacheable)
+		cache_put(a->cache, k->key, svc_now_ms(), r->sub);
+	resp_json(r, 200, NULL, info_answer, sizeof(info_answer) - 1);
+}
+
 /* Answers k's request once auth's answer is known. */
 static void
 info_answer_call(const struct info_app *a, struct info_pending *k,
-    enum authc_outcome out, const char *why, long retry_s)
+    enum authc_outcome out, const char *why, long retry_s,
+    const struct ident *id)
 {
 	struct svc_req *r = k->r;
 
@@ -103,12 +130,11 @@ info_answer_call(const struct info_app *a, struct info_pending *k,
 			    out != AUTHC_TIMEOUT && out != AUTHC_UNAVAILABLE,
 			    k->v, svc_now_ms()),
 	    a->breaker);
-	info_count(a, info_call_of[out]);
+	if (out != AUTHC_OK)
+		info_count(a, info_call_of[out]);
 	switch (out) {
 	case AUTHC_OK:
-		if (k->cacheable)
-			cache_put(a->cache, k->key, svc_now_ms());
-		resp_json(r, 200, NULL, info_answer, sizeof(info_answer) - 1);
+		info_answer_yes(a, k, id);
 		break;
 	case AUTHC_UNAUTHORIZED:
 		resp_unauthorized(r);
@@ -122,7 +148,7 @@ info_answer_call(const struct info_app *a, struct info_pending *k,
 		 * tokens get the same answer (info_get()). */
 		if (k->cacheable)
 			cache_put_until(a->throttled, k->akey,
-			    svc_now_ms() + retry_s * 1000LL);
+			    svc_now_ms() + retry_s * 1000LL, NULL);
 		resp_retry(r, 429, retry_s * 1000LL, "Too Many Requests");
 		break;
 	case AUTHC_TIMEOUT:
@@ -140,11 +166,12 @@ info_answer_call(const struct info_app *a, struct info_pending *k,
 
 /* authmux's report that a call ended: answer its request, end it. */
 static void
-info_call_done(void *ctx, enum authc_outcome out, const char *why, long retry_s)
+info_call_done(void *ctx, enum authc_outcome out, const char *why, long retry_s,
+    const struct ident *id)
 {
 	struct info_pending *k = ctx;
 
-	info_answer_call(k->app, k, out, why, retry_s);
+	info_answer_call(k->app, k, out, why, retry_s, id);
 	svc_done(k->r);
 }
 
@@ -173,14 +200,15 @@ info_get(struct svc_req *r, const void *app)
 		/* Throttled by auth: its 429 holds for cached tokens too. */
 		now_ms = svc_now_ms();
 		cache_addr_key(addr, akey);
-		if ((until_ms = cache_hit(a->throttled, akey, now_ms)) > 0) {
+		if ((until_ms = cache_hit(a->throttled, akey, now_ms, NULL)) >
+		    0) {
 			info_count(a, INFO_CALL_THROTTLED);
 			resp_retry(r, 429, until_ms - now_ms,
 			    "Too Many Requests");
 			return;
 		}
 		cache_key(addr, authz, key);
-		if (cache_hit(a->cache, key, now_ms)) {
+		if (cache_hit(a->cache, key, now_ms, r->sub)) {
 			info_count(a, INFO_CALL_CACHED);
 			resp_json(r, 200, NULL, info_answer,
 			    sizeof(info_answer) - 1);

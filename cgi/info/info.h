@@ -4,7 +4,10 @@
  * info_get() answers from the cache or the breaker when it can, else starts
  * a call to auth on its thread's authmux and defers the request; the call's
  * end answers it:
- *     auth 200          → 200 {"info":"The answer is 42."}
+ *     auth 200          → 200 {"info":"The answer is 42."}, or 403
+ *                         {"detail":"Insufficient scope"} when
+ *                         INFO_REQUIRED_SCOPE is set and auth's identity
+ *                         lacks it
  *     auth 401 / 403    → the same status, JSON detail
  *     auth timed out    → 504, JSON detail, Retry-After
  *     anything else     → 503, JSON detail, Retry-After
@@ -31,6 +34,7 @@ enum info_call {
 	INFO_CALL_CACHED,       /* not made: a "yes" from the cache */
 	INFO_CALL_THROTTLED,    /* auth said 429 (with the cache on: or said it
 				 * for this address within its Retry-After) */
+	INFO_CALL_SCOPE, /* auth said yes, but without INFO_REQUIRED_SCOPE */
 	INFO_CALL_N,
 };
 
@@ -50,6 +54,9 @@ struct info_app {
 	/* With the cache on: addresses auth answered 429, until Retry-After. */
 	struct cache               *throttled; /* mutable, locked */
 	_Atomic unsigned long long *calls;     /* [INFO_CALL_N] */
+	/* INFO_REQUIRED_SCOPE, or NULL; and its 403's WWW-Authenticate line. */
+	const char *scope;
+	char        scope_challenge[IDENT_SCOPE_MAX + 96];
 };
 
 /* GET /info (and HEAD). */

@@ -25,6 +25,32 @@ static const struct svc_route info_routes[] = {
 	{ "GET", "/metrics", svc_metrics },
 };
 
+/* INFO_REQUIRED_SCOPE: empty (none) or one scope (ident.h's rules). */
+static int
+info_scope_load(struct info_app *app, char err[CFG_ERR_MAX])
+{
+	const char *s;
+
+	app->scope = NULL;
+	if (cfg_str("INFO_REQUIRED_SCOPE", "", IDENT_SCOPE_MAX, &s, err) == -1)
+		return -1;
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	if (!ident_scope_ok(s, strlen(s))) {
+		snprintf(err, CFG_ERR_MAX,
+		    "INFO_REQUIRED_SCOPE: must be 1-%d characters of "
+		    "[A-Za-z0-9._:-]",
+		    IDENT_SCOPE_MAX);
+		return -1;
+	}
+	app->scope = s;
+	snprintf(app->scope_challenge, sizeof(app->scope_challenge),
+	    "WWW-Authenticate: Bearer error=\"insufficient_scope\", "
+	    "scope=\"%s\"\r\n",
+	    s);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -56,7 +82,7 @@ main(void)
 	    cfg_long("AUTH_CB_FAILURES", 5, 0, 1000, &failures, err) == -1 ||
 	    cfg_long("AUTH_CB_COOLDOWN_MS", 2000, 1, 600000, &cooldown, err) ==
 		-1 ||
-	    cache_init(&cache, err) == -1 ||
+	    info_scope_load(&app, err) == -1 || cache_init(&cache, err) == -1 ||
 	    cache_init_like(&throttled, &cache, err) == -1) {
 		log_event("error", "%s", err);
 		cache_free(&cache);
@@ -88,6 +114,8 @@ main(void)
 				       : app.authc.url,
 	    app.authc.sock ? " via " : "", app.authc.sock ? app.authc.sock : "",
 	    app.authc.connect_ms, app.authc.total_ms, failures, cooldown);
+	if (app.scope != NULL)
+		log_event("info", "GET /info requires the scope %s", app.scope);
 	if (cache.ttl_ms > 0)
 		log_event("info",
 		    "auth cache on: a yes is kept %ld ms, %zu "

@@ -140,7 +140,7 @@ log_write(const char *line, int len)
 
 void
 log_request(const char *reqid, const char *method, const char *path, int status,
-    double duration_ms)
+    double duration_ms, const char *sub)
 {
 	char line[LOG_LINE_MAX], ts[32], m[32], p[LOG_FIELD_MAX * 6 / 4];
 	int  len;
@@ -151,8 +151,10 @@ log_request(const char *reqid, const char *method, const char *path, int status,
 	len = snprintf(line, sizeof(line),
 	    "{\"time\":\"%s\",\"service\":\"%s\","
 	    "\"level\":\"info\",\"request_id\":\"%s\",\"method\":\"%s\","
-	    "\"path\":\"%s\",\"status\":%d,\"duration_ms\":%.3f}\n",
-	    ts, log_service, reqid ? reqid : "-", m, p, status, duration_ms);
+	    "\"path\":\"%s\",\"status\":%d,\"duration_ms\":%.3f%s%s%s}\n",
+	    ts, log_service, reqid ? reqid : "-", m, p, status, duration_ms,
+	    /* A subject needs no escaping (ident.h's alphabet). */
+	    sub ? ",\"sub\":\"" : "", sub ? sub : "", sub ? "\"" : "");
 	log_write(line, len);
 }
 

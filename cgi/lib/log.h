@@ -18,10 +18,11 @@
 void log_init(const char *service);
 
 /*
- * Logs one finished request.  reqid may be NULL ("-").  Thread-safe.
+ * Logs one finished request.  reqid may be NULL ("-"); sub (the caller's
+ * subject, ident.h's alphabet) is NULL or a "sub" field.  Thread-safe.
  */
 void log_request(const char *reqid, const char *method, const char *path,
-    int status, double duration_ms);
+    int status, double duration_ms, const char *sub);
 
 /*
  * Logs one event (start, stop, breaker change...) at level "info", "warn" or

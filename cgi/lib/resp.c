@@ -5,6 +5,8 @@
  */
 #include "resp.h"
 
+#include "ident.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -13,7 +15,8 @@
 #include "log.h"
 
 /* Room for the status line and the fixed headers beside the caller's extra. */
-#define RESP_HEAD_MAX 512
+/* The status line and our headers, with room for the scopes (ident.h). */
+#define RESP_HEAD_MAX (512 + 2 * IDENT_SCOPES_TEXT)
 
 const char *
 resp_reason(int status)

@@ -18,6 +18,7 @@
 #include <fcgiapp.h>
 
 #include "cfg.h"
+#include "ident.h"
 #include "metrics.h"
 #include "reqlog.h"
 
@@ -42,7 +43,9 @@ struct svc_req {
 	struct reqlog  *reqlog;   /* the process's log policy */
 	int             sampled;  /* reqlog_sample()'s decision */
 	int             logged;   /* its line is written (X-Logged) */
-	void           *worker;
+	/* The caller's subject, set by the handler when known ("": none). */
+	char  sub[IDENT_SUB_MAX + 1];
+	void *worker;
 };
 
 /* Answers r; app is svc_def.app.  Must answer through resp_*(). */

@@ -59,6 +59,7 @@ worker_dispatch(const struct svc_def *def, struct svc_req *r)
 	r->deferred = 0;
 	r->expired = 0;
 	r->logged = 0;
+	r->sub[0] = '\0';
 	/* The caller's decision (info's call to auth), else this process's. */
 	r->sampled = reqlog_sample(r->reqlog,
 	    FCGX_GetParam("HTTP_X_LOG_SAMPLED", r->fcgx.envp),
@@ -185,6 +186,7 @@ static void
 worker_end(struct worker *w, struct svc_req *r)
 {
 	char   method[16], path[256], reqid[REQID_MAX + 1];
+	char   sub[IDENT_SUB_MAX + 1];
 	int    status, have_id, logged;
 	double ms;
 
@@ -197,6 +199,7 @@ worker_end(struct worker *w, struct svc_req *r)
 		snprintf(reqid, sizeof(reqid), "%s", r->reqid);
 	status = r->status;
 	logged = r->logged;
+	memcpy(sub, r->sub, sizeof(sub));
 	/*
 	 * libfcgi's close lingers: shutdown(SHUT_WR), then select() and
 	 * read() until the gateway closes its side, holding the thread for
@@ -215,7 +218,8 @@ worker_end(struct worker *w, struct svc_req *r)
 	w->idle[w->nidle++] = r;
 	/* The answer said whether (X-Logged); a slow end is logged anyway. */
 	if (logged || reqlog_keep(&w->sh->log, 0, status, ms))
-		log_request(have_id ? reqid : NULL, method, path, status, ms);
+		log_request(have_id ? reqid : NULL, method, path, status, ms,
+		    sub[0] ? sub : NULL);
 }
 
 /* Reads and answers (or defers) one request on connection fd. */

@@ -4,6 +4,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "authc.h"
 
@@ -23,6 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CURLcode           rc;
 	long               status;
 	enum authc_outcome o;
+	struct ident       id;
 
 	if (size < 3)
 		return 0;
@@ -37,8 +39,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    data[1] & 1       ? -1
 		: data[2] & 1 ? 0
 			      : (long long)size,
-	    (const char *)data + 3, size);
+	    (const char *)data + 3, size, &id);
 	if (o == AUTHC_OK && (rc != CURLE_OK || status != 200))
+		abort();
+	/* The identity obeys ident.h's rules, and is empty unless a yes. */
+	if ((id.sub[0] && !ident_sub_ok(id.sub, strlen(id.sub))) ||
+	    (o != AUTHC_OK && (id.sub[0] || id.scopes[0])))
 		abort();
 	if ((o == AUTHC_UNAUTHORIZED && status != 401) ||
 	    (o == AUTHC_FORBIDDEN && status != 403))

@@ -62,12 +62,82 @@ static const struct {
 static void
 every_answer_of_auth_maps_to_its_outcome(void)
 {
-	size_t i;
+	struct ident id;
+	size_t       i;
 
 	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		T_CHECK(authc_map(maps[i].rc, maps[i].status, maps[i].clen,
-			    maps[i].body, maps[i].len) == maps[i].want,
+			    maps[i].body, maps[i].len, &id) == maps[i].want,
 		    maps[i].what);
+}
+
+/* auth's answer body, its outcome and the identity taken from it. */
+static const struct {
+	const char        *body;
+	enum authc_outcome want;
+	const char        *sub, *scopes, *what;
+} dtos[] = {
+	{ "{\"authenticated\":true,\"sub\":\"alice\","
+	  "\"scopes\":[\"info:read\",\"admin\"]}",
+	    AUTHC_OK, "alice", "info:read admin", "the DTO: sub and scopes" },
+	{ "{\"authenticated\":true}", AUTHC_OK, "", "",
+	    "no identity: a yes with none" },
+	{ "{\"authenticated\":true,\"scopes\":[]}", AUTHC_OK, "", "",
+	    "no scopes" },
+	{ "{\"authenticated\":true,\"sub\":\"a b\"}", AUTHC_UNAVAILABLE, "", "",
+	    "a sub with a blank is garbage" },
+	{ "{\"authenticated\":true,\"sub\":\"\"}", AUTHC_UNAVAILABLE, "", "",
+	    "an empty sub is garbage" },
+	{ "{\"authenticated\":true,\"sub\":7}", AUTHC_UNAVAILABLE, "", "",
+	    "a sub that is not a string is garbage" },
+	{ "{\"authenticated\":true,\"scopes\":\"info:read\"}",
+	    AUTHC_UNAVAILABLE, "", "", "scopes that are not an array" },
+	{ "{\"authenticated\":true,\"scopes\":[\"info read\"]}",
+	    AUTHC_UNAVAILABLE, "", "", "a scope with a blank" },
+	{ "{\"authenticated\":true,\"scopes\":[1]}", AUTHC_UNAVAILABLE, "", "",
+	    "a scope that is not a string" },
+	{ "{\"authenticated\":false,\"sub\":\"alice\"}", AUTHC_UNAVAILABLE, "",
+	    "", "a no's identity is not taken" },
+};
+
+static void
+a_yes_carries_the_dtos_identity_and_a_bad_one_is_garbage(void)
+{
+	struct ident id;
+	size_t       i;
+
+	for (i = 0; i < sizeof(dtos) / sizeof(dtos[0]); i++) {
+		T_CHECK(authc_map(CURLE_OK, 200, -1, dtos[i].body,
+			    strlen(dtos[i].body), &id) == dtos[i].want &&
+			strcmp(id.sub, dtos[i].sub) == 0 &&
+			strcmp(id.scopes, dtos[i].scopes) == 0,
+		    dtos[i].what);
+	}
+}
+
+static void
+thirty_three_scopes_are_garbage_thirty_two_are_not(void)
+{
+	char         body[IDENT_JSON_MAX + 64];
+	struct ident id;
+	size_t       n;
+	int          i;
+
+	n = (size_t)snprintf(body, sizeof(body),
+	    "{\"authenticated\":true,"
+	    "\"scopes\":[\"s0\"");
+	for (i = 1; i < 32; i++)
+		n += (size_t)snprintf(body + n, sizeof(body) - n, ",\"s%d\"",
+		    i);
+	snprintf(body + n, sizeof(body) - n, "]}");
+	T_CHECK(authc_map(CURLE_OK, 200, -1, body, strlen(body), &id) ==
+		    AUTHC_OK &&
+		ident_has_scope(&id, "s31") && !ident_has_scope(&id, "s32"),
+	    "32 scopes: a yes, each one known");
+	snprintf(body + n, sizeof(body) - n, ",\"s32\"]}");
+	T_CHECK(authc_map(CURLE_OK, 200, -1, body, strlen(body), &id) ==
+		AUTHC_UNAVAILABLE,
+	    "33: garbage");
 }
 
 static void
@@ -149,6 +219,8 @@ int
 main(void)
 {
 	T_RUN(every_answer_of_auth_maps_to_its_outcome);
+	T_RUN(a_yes_carries_the_dtos_identity_and_a_bad_one_is_garbage);
+	T_RUN(thirty_three_scopes_are_garbage_thirty_two_are_not);
 	T_RUN(
 	    the_defaults_are_the_local_gateway_over_tcp_within_500_and_2000_ms);
 	T_RUN(auth_unix_socket_is_read_and_one_longer_than_sun_path_refused);

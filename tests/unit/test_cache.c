@@ -35,8 +35,8 @@ off_by_default_it_takes_no_memory_and_remembers_nothing(void)
 	T_CHECK(cache_init(&c, err) == 0 && c.ttl_ms == 0 && c.slot == NULL,
 	    "no slots");
 	cache_key("127.0.0.1", "merixstudio", a);
-	cache_put(&c, a, 1000);
-	T_CHECK(!cache_hit(&c, a, 1000), "nothing remembered");
+	cache_put(&c, a, 1000, NULL);
+	T_CHECK(!cache_hit(&c, a, 1000, NULL), "nothing remembered");
 	cache_free(&c);
 }
 
@@ -52,10 +52,11 @@ a_yes_is_remembered_within_the_ttl_and_forgotten_after(void)
 	T_CHECK(cache_init(&c, err) == 0 && c.ttl_ms == 500 && c.size == 1024,
 	    "on, with 1024 slots");
 	cache_key("127.0.0.1", "merixstudio", a);
-	T_CHECK(!cache_hit(&c, a, 1000), "an unknown key is a miss");
-	cache_put(&c, a, 1000);
-	T_CHECK(cache_hit(&c, a, 1000) && cache_hit(&c, a, 1499), "within");
-	T_CHECK(!cache_hit(&c, a, 1500), "forgotten at the TTL");
+	T_CHECK(!cache_hit(&c, a, 1000, NULL), "an unknown key is a miss");
+	cache_put(&c, a, 1000, NULL);
+	T_CHECK(cache_hit(&c, a, 1000, NULL) && cache_hit(&c, a, 1499, NULL),
+	    "within");
+	T_CHECK(!cache_hit(&c, a, 1500, NULL), "forgotten at the TTL");
 	cache_free(&c);
 	unset();
 }
@@ -73,8 +74,8 @@ the_key_is_the_whole_header_values_digest_never_the_token(void)
 	cache_key("127.0.0.1", "merixstudio", a);
 	cache_key("127.0.0.1", "Bearer merixstudio", b);
 	T_CHECK(memcmp(a, b, SHA256_LEN) != 0, "two values, two keys");
-	cache_put(&c, a, 1000);
-	T_CHECK(!cache_hit(&c, b, 1001), "another value misses");
+	cache_put(&c, a, 1000, NULL);
+	T_CHECK(!cache_hit(&c, b, 1001, NULL), "another value misses");
 	T_CHECK(!contains(c.slot, c.size * sizeof(*c.slot), "merixstudio"),
 	    "no token in the slots");
 	cache_free(&c);
@@ -96,9 +97,9 @@ the_key_covers_the_address_a_yes_for_one_is_none_for_another(void)
 	cache_key(NULL, "merixstudio", n);
 	T_CHECK(memcmp(a, b, SHA256_LEN) != 0 && memcmp(a, n, SHA256_LEN) != 0,
 	    "three addresses, three keys");
-	cache_put(&c, a, 1000);
-	T_CHECK(cache_hit(&c, a, 1001) && !cache_hit(&c, b, 1001) &&
-		!cache_hit(&c, n, 1001),
+	cache_put(&c, a, 1000, NULL);
+	T_CHECK(cache_hit(&c, a, 1001, NULL) && !cache_hit(&c, b, 1001, NULL) &&
+		!cache_hit(&c, n, 1001, NULL),
 	    "only the address auth said yes to hits");
 	/* The pair is hashed as two digests: no shift of bytes between the
 	 * address and the header makes the same key. */
@@ -113,7 +114,7 @@ an_entry_put_until_a_time_hits_until_then_and_says_when(void)
 {
 	struct cache  c, like;
 	unsigned char k[SHA256_LEN];
-	char          err[CFG_ERR_MAX];
+	char          err[CFG_ERR_MAX], sub[IDENT_SUB_MAX + 1];
 
 	unset();
 	setenv("AUTH_CACHE_TTL_MS", "500", 1);
@@ -123,9 +124,13 @@ an_entry_put_until_a_time_hits_until_then_and_says_when(void)
 		c.size == 8 && c.slot != like.slot,
 	    "a table of its own, the same shape");
 	cache_addr_key("203.0.113.9", k);
-	cache_put_until(&c, k, 4000);
-	T_CHECK(cache_hit(&c, k, 1000) == 4000, "the expiry, past the TTL");
-	T_CHECK(cache_hit(&c, k, 3999) == 4000 && cache_hit(&c, k, 4000) == 0,
+	cache_put_until(&c, k, 4000, "alice");
+	memset(sub, 'x', sizeof(sub));
+	T_CHECK(cache_hit(&c, k, 1000, sub) == 4000,
+	    "the expiry, past the TTL");
+	T_STREQ(sub, "alice", "and the subject kept with it");
+	T_CHECK(cache_hit(&c, k, 3999, NULL) == 4000 &&
+		cache_hit(&c, k, 4000, NULL) == 0,
 	    "gone at it");
 	cache_free(&c);
 	cache_free(&like);
@@ -133,8 +138,8 @@ an_entry_put_until_a_time_hits_until_then_and_says_when(void)
 	cache_init(&like, err);
 	T_CHECK(cache_init_like(&c, &like, err) == 0 && c.slot == NULL,
 	    "off like its model");
-	cache_put_until(&c, k, 4000);
-	T_CHECK(cache_hit(&c, k, 1000) == 0, "and remembers nothing");
+	cache_put_until(&c, k, 4000, NULL);
+	T_CHECK(cache_hit(&c, k, 1000, NULL) == 0, "and remembers nothing");
 	cache_free(&c);
 }
 
@@ -158,8 +163,8 @@ stress_put_hit(void *arg)
 		cache_key("127.0.0.1", tok, k);
 		/* Thread id's expiries are id mod STRESS_THREADS. */
 		cache_put_until(&stress_c, k,
-		    1000000 + (long long)i * STRESS_THREADS + id);
-		e = cache_hit(&stress_c, k, 1);
+		    1000000 + (long long)i * STRESS_THREADS + id, NULL);
+		e = cache_hit(&stress_c, k, 1, NULL);
 		if (e != 0 && e % STRESS_THREADS != id)
 			stress_torn[id]++;
 	}
@@ -204,12 +209,12 @@ auth_cache_size_bounds_the_slots(void)
 	for (i = 0; i < 100; i++) {
 		snprintf(tok, sizeof(tok), "token-%d", i);
 		cache_key("127.0.0.1", tok, k);
-		cache_put(&c, k, 1000);
+		cache_put(&c, k, 1000, NULL);
 	}
 	for (i = 0, hits = 0; i < 100; i++) {
 		snprintf(tok, sizeof(tok), "token-%d", i);
 		cache_key("127.0.0.1", tok, k);
-		hits += cache_hit(&c, k, 1001) > 0;
+		hits += cache_hit(&c, k, 1001, NULL) > 0;
 	}
 	T_CHECK(hits >= 1 && hits <= 4, "100 keys: at most 4 remembered");
 	cache_free(&c);

@@ -114,15 +114,116 @@ a_file_has_one_per_line_comments_and_blanks_skipped_crlf_accepted(void)
 static void
 a_bad_line_in_a_file_is_refused_naming_the_line(void)
 {
-	const char text[] = "ok\nbad token\n";
+	const char text[] = "ok\nb\xc3\xa4\x64\n";
 	char       err[CFG_ERR_MAX];
 
 	T_CHECK(tokens_parse_file(&ts, text, sizeof(text) - 1, err) == -1,
-	    "a token with a space");
+	    "a token with a byte above 0x7f");
 	T_STREQ(err,
 	    "AUTH_TOKENS_FILE line 2: a token holds a character "
 	    "other than visible ASCII",
 	    "the line, not the token");
+	tokens_free(&ts);
+}
+
+/* The identity of the entry that tok matches, or an empty one. */
+static struct ident
+who(const char *tok)
+{
+	const struct token *t = tokens_find(&ts, tok, strlen(tok));
+	struct ident        id = { "", "" };
+
+	if (t != NULL)
+		tokens_ident(t, &id);
+	return id;
+}
+
+static void
+a_file_line_may_give_the_token_a_subject_and_scopes(void)
+{
+	const char text[] =
+	    "alpha sub=alice scope=info:read,admin\n"
+	    "sha256:6335c4f8a8fa1e2f4a7a6d0b6a8a0b5bd4c6f1d7e58f04c9f8c1d5e5e6f7a8b9"
+	    "\tscope=info:read \t sub=bob@example.org\n"
+	    "# a comment\n"
+	    "gamma\n"
+	    "delta scope=x\n";
+	char         err[CFG_ERR_MAX];
+	struct ident id;
+
+	T_CHECK(tokens_parse_file(&ts, text, sizeof(text) - 1, err) == 0 &&
+		ts.n == 4,
+	    "four entries");
+	id = who("alpha");
+	T_STREQ(id.sub, "alice", "alpha is alice");
+	T_STREQ(id.scopes, "info:read admin", "with both scopes");
+	T_STREQ(ts.t[1].sub, "bob@example.org", "attributes in any order");
+	T_STREQ(ts.t[1].scopes, "info:read", "after tabs and spaces");
+	id = who("gamma");
+	T_STREQ(id.sub, "token-3", "no sub: its place among the entries");
+	T_STREQ(id.scopes, "", "and no scope");
+	id = who("delta");
+	T_STREQ(id.sub, "token-4", "a scope alone");
+	T_STREQ(id.scopes, "x", "kept");
+	tokens_free(&ts);
+}
+
+static void
+a_bad_attribute_is_refused_naming_its_line_never_the_token(void)
+{
+	static const struct {
+		const char *text, *err;
+	} bad[] = {
+		{ "ok\nsecret-1 sub=a:b\n",
+		    "AUTH_TOKENS_FILE line 2: sub= must be 1-64 characters of "
+		    "[A-Za-z0-9._@-]" },
+		{ "secret-1 sub=\n",
+		    "AUTH_TOKENS_FILE line 1: sub= must be 1-64 characters of "
+		    "[A-Za-z0-9._@-]" },
+		{ "secret-1 scope=a,,b\n",
+		    "AUTH_TOKENS_FILE line 1: scope= must be 1-32 scopes, "
+		    "comma-separated, each 1-64 characters of [A-Za-z0-9._:-]" },
+		{ "secret-1 scope=a@b\n",
+		    "AUTH_TOKENS_FILE line 1: scope= must be 1-32 scopes, "
+		    "comma-separated, each 1-64 characters of [A-Za-z0-9._:-]" },
+		{ "secret-1 sub=a sub=b\n",
+		    "AUTH_TOKENS_FILE line 1: an attribute that is not sub= or "
+		    "scope=, or given twice" },
+		{ "secret-1 scope=a scope=b\n",
+		    "AUTH_TOKENS_FILE line 1: an attribute that is not sub= or "
+		    "scope=, or given twice" },
+		{ "secret-1 role=admin\n",
+		    "AUTH_TOKENS_FILE line 1: an attribute that is not sub= or "
+		    "scope=, or given twice" },
+		{ "secret-1 secret-2\n",
+		    "AUTH_TOKENS_FILE line 1: an attribute that is not sub= or "
+		    "scope=, or given twice" },
+	};
+	char   err[CFG_ERR_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		T_CHECK(tokens_parse_file(&ts, bad[i].text, strlen(bad[i].text),
+			    err) == -1 &&
+			strcmp(err, bad[i].err) == 0 &&
+			strstr(err, "secret") == NULL,
+		    bad[i].text);
+		tokens_free(&ts);
+	}
+}
+
+static void
+an_env_list_has_no_attributes(void)
+{
+	char err[CFG_ERR_MAX];
+
+	T_CHECK(tokens_parse_list(&ts, "one sub=alice", err) == -1 &&
+		strstr(err, "alice") == NULL,
+	    "a blank in an AUTH_TOKENS entry is refused");
+	tokens_free(&ts);
+	T_CHECK(tokens_parse_list(&ts, "one,two", err) == 0 &&
+		strcmp(who("two").sub, "token-2") == 0,
+	    "subjects by place");
 	tokens_free(&ts);
 }
 
@@ -276,6 +377,9 @@ main(void)
 	T_RUN(
 	    a_file_has_one_per_line_comments_and_blanks_skipped_crlf_accepted);
 	T_RUN(a_bad_line_in_a_file_is_refused_naming_the_line);
+	T_RUN(a_file_line_may_give_the_token_a_subject_and_scopes);
+	T_RUN(a_bad_attribute_is_refused_naming_its_line_never_the_token);
+	T_RUN(an_env_list_has_no_attributes);
 	T_RUN(no_token_an_empty_list_or_both_variables_refuse_to_start);
 	T_RUN(a_missing_file_refuses_to_start);
 	T_RUN(auth_tokens_file_is_read);

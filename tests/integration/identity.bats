@@ -1,0 +1,184 @@
+#!/usr/bin/env bats
+# The tutorial's DTO made real: a token in AUTH_TOKENS_FILE carries a subject
+# and scopes; auth answers them to info (the internal listener) as a DTO
+# and X-Auth-* headers; info asks for INFO_REQUIRED_SCOPE (403
+# insufficient_scope, RFC 6750); a client cannot forge the identity; logs
+# carry the subject, never the token; a reload takes a scope away at once.
+
+setup_file() {
+	load helpers
+	TOKFILE=$(mktemp /tmp/cgi-tokens.XXXXXX)
+	chmod 0644 "$TOKFILE"
+	export TOKFILE
+	printf '%s\n' '# who may read /info' \
+	    'alice-secret-1 sub=alice scope=info:read,admin' \
+	    "sha256:$(printf '%s' bob-secret-2 | sha256sum | cut -d' ' -f1) scope=other sub=bob" \
+	    'merixstudio' >"$TOKFILE"
+	# A route an operator adds (conf.d) to a FastCGI upstream that only
+	# records what the gateway sends it: socat, closing after 0.5 s.
+	CAPTURE_PORT=$(free_port)
+	STACK_DIR=$(mktemp -d /tmp/cgi-stack.XXXXXX)
+	chmod 0755 "$STACK_DIR"
+	mkdir -p "$STACK_DIR/conf.d"
+	printf 'location = /_capture { fastcgi_pass 127.0.0.1:%s; }\n' "$CAPTURE_PORT" \
+	    >"$STACK_DIR/conf.d/capture.conf"
+	socat "TCP-LISTEN:$CAPTURE_PORT,bind=127.0.0.1,reuseaddr,fork" \
+	    "SYSTEM:timeout 0.5 cat >>$STACK_DIR/captured" >/dev/null 2>&1 &
+	# Not in the run directory: the last test replaces it.
+	echo $! >"$BATS_FILE_TMPDIR/capture.pid"
+	export CAPTURE_PORT
+	STACK_DIR=$STACK_DIR stack_start AUTH_TOKENS_FILE="$TOKFILE" INFO_REQUIRED_SCOPE=info:read
+}
+
+teardown_file() {
+	load helpers
+	kill "$(cat "$BATS_FILE_TMPDIR/capture.pid")" 2>/dev/null || true
+	[ ! -f "$BATS_FILE_TMPDIR/run_dir" ] || RUN_DIR=$(cat "$BATS_FILE_TMPDIR/run_dir")
+	stack_stop
+	rm -f "$TOKFILE"
+}
+
+setup() {
+	load helpers
+}
+
+# internal METHOD PATH [curl args]: http on the gateway's internal listener
+# (a Unix socket under make run), as info.fcgi calls auth.
+internal() {
+	local method=$1 path=$2
+	shift 2
+	BASE=http://localhost http "$method" "$path" --unix-socket "$RUN_DIR/gateway.sock" "$@"
+}
+
+# The request log line of service SVC for request id ID.
+line_of() {
+	grep "\"request_id\":\"$2\"" "$RUN_DIR/logs/$1.log" | grep '"status"'
+}
+
+@test "alice, with info:read, gets 200; auth's and info's lines carry sub alice, never the token" {
+	http GET /info -H 'Authorization: Bearer alice-secret-1' -H 'X-Request-ID: id-alice-1'
+	assert_status 200
+	assert_body '{"info":"The answer is 42."}'
+	sleep 0.3
+	run line_of info id-alice-1
+	assert_output --partial '"path":"/info","status":200,'
+	assert_output --partial '"sub":"alice"}'
+	run line_of auth id-alice-1
+	assert_output --partial '"path":"/login/","status":200,'
+	assert_output --partial '"sub":"alice"}'
+	run grep -rl 'alice-secret-1' "$RUN_DIR/logs"
+	assert_failure
+}
+
+@test "bob, without info:read, gets 403 insufficient_scope with RFC 6750's challenge" {
+	http GET /info -H 'Authorization: bob-secret-2' -H 'X-Request-ID: id-bob-1'
+	assert_status 403
+	assert_header Content-Type application/json
+	assert_body '{"detail":"Insufficient scope"}'
+	assert_equal "$(header WWW-Authenticate)" 'Bearer error="insufficient_scope", scope="info:read"'
+	sleep 0.3
+	run line_of info id-bob-1
+	assert_output --partial '"status":403,'
+	assert_output --partial '"sub":"bob"}'
+	run bash -c "curl -s '$BASE/metrics/info' | grep -c '^info_auth_calls_total{outcome=\"insufficient_scope\"} [1-9]'"
+	assert_output 1
+}
+
+@test "a token without sub= is token-<its place>; without the scope it is refused too" {
+	http GET /info -H 'Authorization: merixstudio' -H 'X-Request-ID: id-merix-1'
+	assert_status 403
+	assert_body '{"detail":"Insufficient scope"}'
+	sleep 0.3
+	run line_of auth id-merix-1
+	assert_output --partial '"sub":"token-3"}'
+}
+
+@test "a wrong or missing token is still the 401 it was, with no sub" {
+	http GET /info -H 'Authorization: nope' -H 'X-Request-ID: id-nope-1'
+	assert_status 401
+	assert_body '{"detail":"Invalid or missing token"}'
+	assert_equal "$(header WWW-Authenticate)" Bearer
+	http POST /login/
+	assert_status 401
+	sleep 0.3
+	run line_of info id-nope-1
+	refute_output --partial '"sub"'
+}
+
+@test "the public POST /login/ answer is the tutorial's, byte for byte; the internal one is the DTO" {
+	http POST /login/ -H 'Authorization: alice-secret-1'
+	assert_status 200
+	assert_body '{"authenticated":true}'
+	assert_equal "$(header X-Auth-Subject)" ''
+	assert_equal "$(header X-Auth-Scopes)" ''
+	internal POST /login/ -H 'Authorization: alice-secret-1'
+	assert_status 200
+	assert_body '{"authenticated":true,"sub":"alice","scopes":["info:read","admin"]}'
+	assert_equal "$(header X-Auth-Subject)" alice
+	assert_equal "$(header X-Auth-Scopes)" 'info:read admin'
+	internal POST /login/ -H 'Authorization: merixstudio'
+	assert_body '{"authenticated":true,"sub":"token-3","scopes":[]}'
+	assert_equal "$(header X-Auth-Scopes)" ''
+}
+
+@test "a client's own X-Auth-Subject and X-Auth-Scopes are dropped: the identity cannot be forged" {
+	http GET /info -H 'Authorization: bob-secret-2' -H 'X-Request-ID: id-forge-1' \
+	    -H 'X-Auth-Subject: alice' -H 'X-Auth-Scopes: info:read'
+	assert_status 403
+	assert_body '{"detail":"Insufficient scope"}'
+	# Nor can a client pass itself off as the internal listener.
+	http POST /login/ -H 'Authorization: bob-secret-2' -H 'Gateway-Listener: internal'
+	assert_body '{"authenticated":true}'
+	sleep 0.3
+	run line_of info id-forge-1
+	assert_output --partial '"sub":"bob"}'
+}
+
+@test "no FastCGI upstream of any route gets a client's X-Auth-* (an operator's conf.d route, recorded)" {
+	http GET /_capture -H 'X-Auth-Subject: forged-subject' -H 'X-Auth-Scopes: forged-scope' \
+	    -H 'X-Client-Addr: 10.6.6.6'
+	# What the upstream was sent: the params are there (the capture
+	# works), the client's identity headers are not, under any name.
+	run grep -ac 'HTTP_X_CLIENT_ADDR127.0.0.1' "$RUN_DIR/captured"
+	assert_output 1
+	run grep -ac 'DOCUMENT_URI/_capture' "$RUN_DIR/captured"
+	assert_output 1
+	run grep -aE 'forged|X_AUTH|10\.6\.6\.6' "$RUN_DIR/captured"
+	assert_failure
+}
+
+@test "a reload that takes alice's scope away refuses her at once; giving it back lets her in" {
+	printf '%s\n' 'alice-secret-1 sub=alice scope=admin' 'merixstudio' >"$TOKFILE.new"
+	chmod 0644 "$TOKFILE.new"
+	cp "$TOKFILE" "$BATS_FILE_TMPDIR/tokens.orig"
+	mv "$TOKFILE.new" "$TOKFILE"
+	"$ROOT/scripts/stack.sh" reload
+	wait_for 403 GET /info -H 'Authorization: alice-secret-1'
+	assert_body '{"detail":"Insufficient scope"}'
+	cp "$BATS_FILE_TMPDIR/tokens.orig" "$TOKFILE"
+	"$ROOT/scripts/stack.sh" reload
+	wait_for 200 GET /info -H 'Authorization: alice-secret-1'
+}
+
+@test "a bad attribute in the file is refused at start, naming the line, never the token" {
+	local dir
+	dir=$(mktemp -d /tmp/cgi-stack.XXXXXX)
+	printf '%s\n' 'merixstudio' 'hidden-secret-9 sub=a:b' >"$dir/tokens"
+	chmod 0755 "$dir"
+	chmod 0644 "$dir/tokens"
+	AUTH_TOKENS_FILE="$dir/tokens" run "$BIN/auth.fcgi" </dev/null
+	assert_failure 1
+	assert_output --partial 'AUTH_TOKENS_FILE line 2: sub= must be 1-64 characters of [A-Za-z0-9._@-]'
+	refute_output --partial 'hidden-secret-9'
+	rm -rf "$dir"
+}
+
+@test "with INFO_REQUIRED_SCOPE unset, the tutorial's session is byte for byte what it was, every token a yes" {
+	stack_stop
+	stack_start AUTH_TOKENS_FILE="$TOKFILE"
+	echo "$RUN_DIR" >"$BATS_FILE_TMPDIR/run_dir"
+	assert_tutorial_session
+	http GET /info -H 'Authorization: bob-secret-2'
+	assert_status 200
+	assert_body '{"info":"The answer is 42."}'
+}
