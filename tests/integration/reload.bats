@@ -67,7 +67,7 @@ reload() {
 	tokens $'keep\nbad token\n'
 	reload
 	run grep 'SIGHUP: kept' "$RUN_DIR/logs/auth.log"
-	assert_line --partial 'SIGHUP: kept the 2 token(s) loaded: AUTH_TOKENS_FILE line 2: a token holds a character other than visible ASCII'
+	assert_line --partial 'SIGHUP: kept the 2 token(s) loaded: AUTH_TOKENS_FILE line 2: an attribute that is not sub= or scope=, or given twice'
 	assert_equal "${#lines[@]}" 1
 	refute_output --partial 'bad token'
 	http POST /login/ -H 'Authorization: keep'

@@ -34,7 +34,7 @@ http {
             if (\$http_authorization = "false") { return 200 '{"authenticated":false}'; }
             if (\$http_authorization = "s403") { return 403 '{"detail":"no"}'; }
             if (\$http_authorization = "drop") { return 444; }
-            if (\$http_authorization = "long") { return 200 '{"authenticated":true,"pad":"$(head -c 2000 /dev/zero | tr '\0' x)"}'; }
+            if (\$http_authorization = "long") { return 200 '{"authenticated":true,"pad":"$(head -c 3000 /dev/zero | tr '\0' x)"}'; }
             return 401 '{"detail":"no"}';
         }
     }
