@@ -191,7 +191,7 @@ test-sanitize: $(NODE)
 # under load (reload), the failed-login guard (guard) and info's cache
 # (cache); and the guard's unit tests (8 threads at once) built with it.
 # Any report fails it but those tests/tsan.supp explains.
-TSAN_SUITES := core keepalive faults reload guard cache
+TSAN_SUITES := core keepalive faults reload guard cache identity
 TSAN_UNIT   := guard cache breaker serve
 test-tsan: $(NODE)
 	@$(MAKE) -s B=build-tsan SAN="-fsanitize=thread" OPT="-O1 -g" build-tsan/auth.fcgi build-tsan/info.fcgi \

@@ -75,3 +75,15 @@ setup() {
 	assert_equal "$STATUS" 401
 	assert_equal "$BODY" '{"detail":"Invalid or missing token"}'
 }
+
+@test "our info with the tutorial's auth and INFO_REQUIRED_SCOPE set: 403, since that auth answers no identity" {
+	# A second stack of ours, stopped here; the first serves the others.
+	stack_start AUTH_URL="http://127.0.0.1:$TUT_AUTH_PORT/login/" INFO_REQUIRED_SCOPE=info:read
+	http GET /info -H 'Authorization: merixstudio'
+	local st=$STATUS body=$BODY
+	http GET /info
+	local none=$STATUS
+	stack_stop
+	assert_equal "$st $body" '403 {"detail":"Insufficient scope"}'
+	assert_equal "$none" 401
+}
