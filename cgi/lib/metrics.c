@@ -156,8 +156,8 @@ metrics_text(const struct metrics *m, char *buf, size_t cap)
 		"# HELP cgi_requests_in_flight Requests being answered now.\n"
 		"# TYPE cgi_requests_in_flight gauge\n"
 		"cgi_requests_in_flight{service=\"%s\"} %lld\n"
-		"# HELP cgi_request_duration_seconds From accept to the answer "
-		"handed to the gateway.\n"
+		"# HELP cgi_request_duration_seconds From the request read to "
+		"the answer handed to the gateway.\n"
 		"# TYPE cgi_request_duration_seconds histogram\n",
 		m->service,
 		(long long)atomic_load_explicit(&m->in_flight,
