@@ -43,6 +43,7 @@ cleanup() {
 	RUN_DIR=$work/run "$here/scripts/stack.sh" stop || true
 	RUN_DIR=$work/run-cache "$here/scripts/stack.sh" stop || true
 	RUN_DIR=$work/run-logall "$here/scripts/stack.sh" stop || true
+	RUN_DIR=$work/run-zipf "$here/scripts/stack.sh" stop || true
 	if [ -n "${COMPOSE_PROJECT_NAME:-}" ]; then
 		(cd "$here" && docker-compose down -t 10 >/dev/null 2>&1) || true
 		(cd "$here" && COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME}all \
@@ -79,6 +80,16 @@ PORT_CACHE=$("$here/scripts/free-port.sh")
 LOGIN_RATE=off AUTH_FAIL_LIMIT=0 AUTH_CACHE_TTL_MS=5000 RUN_DIR=$work/run-cache PORT=$PORT_CACHE \
     "$here/scripts/stack.sh" start
 cached=http://127.0.0.1:$PORT_CACHE
+# The decision cache with a population: 1000 tokens (and one more that
+# only the burst below uses), wrk asking with them Zipf-distributed
+# (bench/wrk/zipf.lua); auth's own lifetime (AUTH_DECISION_MAX_AGE, 5 s).
+PORT_ZIPF=$("$here/scripts/free-port.sh")
+seq 1 1000 | sed 's/^/tok-/' >"$work/tokens"
+echo burst-token >>"$work/tokens"
+chmod 0644 "$work/tokens"
+LOGIN_RATE=off AUTH_FAIL_LIMIT=0 AUTH_CACHE_TTL_MS=60000 AUTH_TOKENS_FILE=$work/tokens \
+    RUN_DIR=$work/run-zipf PORT=$PORT_ZIPF "$here/scripts/stack.sh" start
+zipf=http://127.0.0.1:$PORT_ZIPF
 # The first stack again with a request line for every request
 # (LOG_REQUESTS=all, the default is 100/s): what the logs cost.
 PORT_LOGALL=$("$here/scripts/free-port.sh")
@@ -163,6 +174,7 @@ targets=(
 	"ours GET /info (HTTPS)|GET|$ours_tls/info|200"
 	"ours GET /info (no token)|GETANON|$cached/info|401"
 	"ours GET /info (cache on)|GET|$cached/info|200"
+	"ours GET /info (cache on, 1000 tokens, Zipf)|ZIPF|$zipf/info|200"
 	"ours GET /info (LOG_REQUESTS=all)|GET|$logall/info|200"
 	"FastAPI POST /login/|POST|http://127.0.0.1:$fa_auth/login/|200"
 	"FastAPI GET /info|GET|http://127.0.0.1:$fa_info/info|200"
@@ -236,6 +248,7 @@ run_wrk() {
 	settle
 	case "$method" in
 	POST) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/post.lua" "$url") ;;
+	ZIPF) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/zipf.lua" "$url") ;;
 	GET) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -H 'Authorization: merixstudio' "$url") ;;
 	*) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency "$url") ;;
 	esac
@@ -261,6 +274,50 @@ for c in $CONNS; do
 		done
 	done
 done
+
+# The decision cache, on the Zipf stack.
+# auth_yes URL: how many 200s auth has answered to POST /login/ (its metrics).
+auth_yes() {
+	curl -s "$1/metrics/auth" |
+	    awk '/^cgi_requests_total\{.*route="\/login\/",status="200"\}/ { s += $2 } END { print s + 0 }'
+}
+# A burst of 1000 concurrent requests with a token nobody used yet: how many
+# of them reach auth (singleflight: one call per info thread at most, then
+# the cache).
+for _ in $(seq 1000); do printf 'url = "%s/info"\noutput = "/dev/null"\n' "$zipf"; done >"$work/burst"
+before=$(auth_yes "$zipf")
+curl -s -Z --parallel-immediate --parallel-max 1000 -K "$work/burst" \
+    -H 'Authorization: burst-token' -w '%{http_code}\n' >"$work/burst.codes" 2>/dev/null || true
+burst_calls=$(($(auth_yes "$zipf") - before))
+burst_ok=$(grep -c '^200$' "$work/burst.codes" || true)
+# revocation_gap TOKEN WRK_ARGS...: under wrk load, TOKEN is removed from
+# the file and auth reloaded; milliseconds from the reload to the first
+# 401 for TOKEN at /info (polled every 10 ms, at most 15 s).
+revocation_gap() {
+	local tok=$1 t0 t1 st wpid
+	shift
+	wrk -t1 -c8 -d12s "$@" "$zipf/info" >/dev/null 2>&1 &
+	wpid=$!
+	sleep 1
+	curl -s -o /dev/null -H "Authorization: $tok" "$zipf/info"
+	grep -vx "$tok" "$work/tokens" >"$work/tokens.new"
+	chmod 0644 "$work/tokens.new"
+	mv "$work/tokens.new" "$work/tokens"
+	t0=$(date +%s%N)
+	RUN_DIR=$work/run-zipf "$here/scripts/stack.sh" reload >/dev/null
+	for _ in $(seq 1500); do
+		st=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: $tok" "$zipf/info")
+		[ "$st" = 401 ] && break
+		sleep 0.01
+	done
+	t1=$(date +%s%N)
+	wait "$wpid" 2>/dev/null || true
+	if [ "$st" = 401 ]; then echo $(((t1 - t0) / 1000000)); else echo "over 15000"; fi
+}
+# Under the Zipf mix the other tokens' misses bring the new generation; a
+# load of one token alone (the one removed) brings none until its max-age.
+gap_mix=$(revocation_gap tok-1 -s "$here/bench/wrk/zipf.lua")
+gap_one=$(revocation_gap tok-2 -H 'Authorization: tok-2')
 
 # mem PID...: "RSS | PSS | private" in MB, summed over the processes, from
 # smaps_rollup.  RSS counts every shared-library page mapped; PSS shares
@@ -297,7 +354,7 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 			fa=""
 			case "$name" in
 			ours* | compose*)
-				fa=${name#* }; fa=${fa% (cache on)}; fa=${fa% (HTTPS)}
+				fa=${name#* }; fa=${fa% (cache on)}; fa=${fa% (cache on, 1000 tokens, Zipf)}; fa=${fa% (HTTPS)}
 				fa=${fa% (published port)}; fa=${fa% (LOG_REQUESTS=all)}
 				fa=$(med "FastAPI ${fa% (no failed-login limit)}" "$c" 1) ;;
 			swarm*)
@@ -316,6 +373,18 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 	echo
 	ratio_table "POST /login/, failed-login limit on vs off" on off \
 	    "ours POST /login/" "ours POST /login/ (no failed-login limit)"
+	echo
+	ratio_table "GET /info: cache on (one token) vs off" "cache on" off \
+	    "ours GET /info (cache on)" "ours GET /info"
+	echo
+	ratio_table "GET /info: cache on (1000 tokens, Zipf) vs off" "Zipf mix" off \
+	    "ours GET /info (cache on, 1000 tokens, Zipf)" "ours GET /info"
+	echo
+	echo "| decision cache (same run, the Zipf stack) | measured | bound (docs/security.md) |"
+	echo "|---|---|---|"
+	echo "| 1000 concurrent /info with a new token: calls that reached auth | $burst_calls ($burst_ok of 1000 answered 200) | one per info thread (singleflight), then the cache |"
+	echo "| a token removed by SIGHUP under the Zipf load: ms to its first 401 | $gap_mix | the next call to auth for any token; at most one max-age (5 s) |"
+	echo "| the same with that token alone under load (no other misses) | $gap_one | one max-age (5000 ms) |"
 	echo
 	ratio_table "GET /info, make run: LOG_REQUESTS=all vs the default 100/s" all 100/s \
 	    "ours GET /info (LOG_REQUESTS=all)" "ours GET /info"
@@ -380,9 +449,10 @@ cat "$work/table.md"
 	echo
 	echo "- ceiling: the same nginx answering the same JSON with \`return 200\` (no FastCGI)."
 	echo "- ours: through the gateway; GET /info includes info's call to auth through the gateway."
-	echo "- ours (cache on): the same stack started with AUTH_CACHE_TTL_MS=5000: info remembers"
-	echo "  auth's yes for a token for 5 s, so most /info skip the call to auth (a revoked token"
-	echo "  keeps working up to 5 s; off by default)."
+	echo "- ours (cache on): the same stack started with AUTH_CACHE_TTL_MS=5000: info keeps"
+	echo "  auth's yes for as long as auth says (private, max-age=5), at most 5 s, so most /info"
+	echo "  skip the call to auth (off by default). \"1000 tokens, Zipf\": a stack with 1000"
+	echo "  tokens, wrk picking one per request Zipf-distributed (bench/wrk/zipf.lua)."
 	echo "- Memory: RSS counts every page of the shared libraries a process maps (info.fcgi's"
 	echo "  libcurl brings ~30); PSS divides shared pages among their users; private is the"
 	echo "  process's own. Most of info.fcgi's RSS is the load of those libraries; each of its"

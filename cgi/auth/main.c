@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg.h"
 #include "guard.h"
 #include "log.h"
 #include "resp.h"
@@ -36,7 +37,12 @@ struct auth_app {
 	struct tokens    *ts;
 	const char       *file;  /* AUTH_TOKENS_FILE, or NULL */
 	struct guard     *guard; /* failed logins per client address */
+	/* A yes's Cache-Control to info (AUTH_DECISION_MAX_AGE), or NULL. */
+	const char *yes_cc;
 };
+
+/* AUTH_DECISION_MAX_AGE's default, in seconds: see docs/security.md. */
+#define AUTH_DECISION_MAX_AGE_DEFAULT 5
 
 /*
  * The client's address: X-Client-Addr as the gateway sets it (its own
@@ -58,15 +64,23 @@ auth_client(const struct svc_req *r)
  * marks their calls (GATEWAY_LISTENER, a FastCGI param no client can set),
  * and the public answer stays the tutorial's, byte for byte.
  */
-static void
-auth_yes(struct svc_req *r, const struct ident *id)
+/* 1 for a call from a service (the gateway's internal listener). */
+static int
+auth_internal(const struct svc_req *r)
 {
 	const char *l = svc_param(r, "GATEWAY_LISTENER");
-	char        body[IDENT_JSON_MAX], extra[2 * IDENT_SCOPES_TEXT];
-	size_t      len;
+
+	return l != NULL && strcmp(l, "internal") == 0;
+}
+
+static void
+auth_yes(const struct auth_app *a, struct svc_req *r, const struct ident *id)
+{
+	char   body[IDENT_JSON_MAX], extra[2 * IDENT_SCOPES_TEXT];
+	size_t len;
 
 	memcpy(r->sub, id->sub, sizeof(r->sub));
-	if (l == NULL || strcmp(l, "internal") != 0 ||
+	if (!auth_internal(r) ||
 	    (len = ident_json(id, body, sizeof(body))) == 0) {
 		resp_json(r, 200, NULL, auth_ok, sizeof(auth_ok) - 1);
 		return;
@@ -74,6 +88,8 @@ auth_yes(struct svc_req *r, const struct ident *id)
 	snprintf(extra, sizeof(extra), "X-Auth-Subject: %s\r\n%s%s%s", id->sub,
 	    id->scopes[0] ? "X-Auth-Scopes: " : "", id->scopes,
 	    id->scopes[0] ? "\r\n" : "");
+	/* Only a yes to info may be kept, and by info alone (private). */
+	r->cache_control = a->yes_cc;
 	resp_json(r, 200, extra, body, len);
 }
 
@@ -88,6 +104,14 @@ auth_login(struct svc_req *r, const void *app)
 	long long              wait_ms;
 	int                    ok = 0;
 
+	/* Every answer to info says which token set gave it (a no and a 429
+	 * too), so that info drops what an older set said (info/cache.h). */
+	if (auth_internal(r)) {
+		pthread_rwlock_rdlock(a->lock);
+		snprintf(r->hdr, sizeof(r->hdr), "X-Auth-Generation: %s\r\n",
+		    a->ts->gen);
+		pthread_rwlock_unlock(a->lock);
+	}
 	/* Throttled: refused before the token is looked at. */
 	if ((wait_ms = guard_check(a->guard, client, svc_now_ms())) > 0) {
 		resp_retry(r, 429, wait_ms, "Too Many Requests");
@@ -104,7 +128,7 @@ auth_login(struct svc_req *r, const void *app)
 		pthread_rwlock_unlock(a->lock);
 	}
 	if (ok) {
-		auth_yes(r, &id);
+		auth_yes(a, r, &id);
 		return;
 	}
 	guard_fail(a->guard, client, svc_now_ms());
@@ -116,7 +140,7 @@ static void
 auth_reload(const void *app)
 {
 	const struct auth_app *a = app;
-	struct tokens          fresh = { 0, NULL }, old;
+	struct tokens          fresh = { 0, NULL, "" }, old;
 	char                   err[CFG_ERR_MAX] = "";
 
 	if (a->file == NULL) {
@@ -178,7 +202,9 @@ main(void)
 	struct svc_cfg   cfg;
 	struct tokens    ts;
 	pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
-	struct auth_app  app = { &lock, &ts, NULL, NULL };
+	struct auth_app  app = { &lock, &ts, NULL, NULL, NULL };
+	static char      yes_cc[48];
+	long             max_age;
 	struct svc_def   def = {
 		  .name = "auth",
 		  .routes = auth_routes,
@@ -196,6 +222,8 @@ main(void)
 	 * switches (on 2 cores, 2 threads: ~45k logins/s, 8: ~30k).
 	 */
 	if (svc_cfg_load(&cfg, SVC_THREADS_AUTO, err) == -1 ||
+	    cfg_long("AUTH_DECISION_MAX_AGE", AUTH_DECISION_MAX_AGE_DEFAULT, 0,
+		3600, &max_age, err) == -1 ||
 	    (app.guard = guard_new(err)) == NULL ||
 	    tokens_load(&ts, err) == -1) {
 		log_event("error", "%s", err);
@@ -204,8 +232,14 @@ main(void)
 	}
 	log_event("info",
 	    "%zu token(s) loaded; at most %ld failed logins per "
-	    "client address per %ld ms (0: no limit)",
-	    ts.n, guard_limit(app.guard), guard_window_ms(app.guard));
+	    "client address per %ld ms (0: no limit); info may keep a yes "
+	    "%ld s",
+	    ts.n, guard_limit(app.guard), guard_window_ms(app.guard), max_age);
+	if (max_age > 0) {
+		snprintf(yes_cc, sizeof(yes_cc), "private, max-age=%ld",
+		    max_age);
+		app.yes_cc = yes_cc;
+	}
 	/* Read before any thread exists; kept for SIGHUP. */
 	/* NOLINTNEXTLINE(concurrency-mt-unsafe): at start, no thread yet */
 	app.file = getenv("AUTH_TOKENS_FILE");

@@ -196,6 +196,43 @@ tokens_add(struct tokens *ts, const char *s, size_t len, int attrs,
 	return 0;
 }
 
+/* Sets ts->gen from its entries (tokens.h). */
+static int
+tokens_seal(struct tokens *ts)
+{
+	unsigned char *buf, d[SHA256_LEN];
+	size_t         i, n = 0,
+		  each = SHA256_LEN + sizeof(ts->t[0].sub) + IDENT_SCOPES_TEXT;
+
+	if ((buf = calloc(ts->n ? ts->n : 1, each)) == NULL)
+		return -1;
+	for (i = 0; i < ts->n; i++) {
+		memcpy(buf + n, ts->t[i].h, SHA256_LEN);
+		snprintf((char *)buf + n + SHA256_LEN, sizeof(ts->t[i].sub),
+		    "%s", ts->t[i].sub);
+		snprintf((char *)buf + n + SHA256_LEN + sizeof(ts->t[i].sub),
+		    IDENT_SCOPES_TEXT, "%s",
+		    ts->t[i].scopes ? ts->t[i].scopes : "");
+		n += each;
+	}
+	sha256(buf, n, d);
+	wipe(buf, (ts->n ? ts->n : 1) * each);
+	free(buf);
+	for (i = 0; i < 8; i++)
+		snprintf(ts->gen + 2 * i, 3, "%02x", d[i]);
+	return 0;
+}
+
+/* tokens_seal(), or -1 with err naming the variable. */
+static int
+tokens_sealed(struct tokens *ts, const char *var, char err[CFG_ERR_MAX])
+{
+	if (tokens_seal(ts) == 0)
+		return 0;
+	snprintf(err, CFG_ERR_MAX, "%s: out of memory", var);
+	return -1;
+}
+
 int
 tokens_parse_list(struct tokens *ts, const char *list, char err[CFG_ERR_MAX])
 {
@@ -207,7 +244,7 @@ tokens_parse_list(struct tokens *ts, const char *list, char err[CFG_ERR_MAX])
 			0, "AUTH_TOKENS", err) == -1)
 			return -1;
 		if (comma == NULL)
-			return 0;
+			return tokens_sealed(ts, "AUTH_TOKENS", err);
 		p = comma + 1;
 	}
 }
@@ -248,7 +285,7 @@ tokens_parse_file(struct tokens *ts, const char *text, size_t len,
 			break;
 		p = nl + 1;
 	}
-	return 0;
+	return tokens_sealed(ts, "AUTH_TOKENS_FILE", err);
 }
 
 int

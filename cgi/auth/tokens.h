@@ -43,9 +43,19 @@ struct token {
 	char         *scopes; /* space-separated, owned; NULL: none */
 };
 
+/* A store's generation: 16 hex digits and a NUL. */
+#define TOKENS_GEN_LEN 17
+
 struct tokens {
 	size_t        n;
 	struct token *t; /* owned; freed by tokens_free() */
+	/*
+	 * What identifies this set of tokens and identities: the first 64
+	 * bits of a SHA-256 over every entry's digest, subject and scopes,
+	 * in hex.  Set by a parse that succeeds; the same file gives the same
+	 * generation in every replica, a changed one another (tokens_load).
+	 */
+	char gen[TOKENS_GEN_LEN];
 };
 
 /*

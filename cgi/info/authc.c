@@ -8,6 +8,7 @@
  */
 #include "authc.h"
 
+#include <ctype.h>
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,10 +35,13 @@ struct authc {
 	char              body[AUTHC_BODY_MAX];
 	size_t            len;
 	struct ident      id; /* a yes's identity (authc_map()) */
-	int               overflow;
-	int               wipe; /* authz holds a token */
-	char              errbuf[CURL_ERROR_SIZE];
-	char              why[CURL_ERROR_SIZE + 32];
+	/* The answer's Cache-Control and X-Auth-Generation values, or "". */
+	char cc[AUTHC_CC_MAX];
+	char gen[24];
+	int  overflow;
+	int  wipe; /* authz holds a token */
+	char errbuf[CURL_ERROR_SIZE];
+	char why[CURL_ERROR_SIZE + 32];
 };
 
 int
@@ -96,6 +100,44 @@ authc_write(char *data, size_t size, size_t nmemb, void *arg)
 	c->len += n;
 	return n;
 }
+
+/*
+ * Keeps the value of header line h (n bytes, CRLF included) in out when
+ * its name is name, cut to cap - 1 bytes.
+ */
+static void
+authc_keep(const char *h, size_t n, const char *name, char *out, size_t cap)
+{
+	size_t k = strlen(name), v;
+
+	if (n <= k || strncasecmp(h, name, k) != 0)
+		return;
+	h += k;
+	n -= k;
+	while (n > 0 && (*h == ' ' || *h == '\t')) {
+		h++;
+		n--;
+	}
+	while (n > 0 &&
+	    (h[n - 1] == '\r' || h[n - 1] == '\n' || h[n - 1] == ' ' ||
+		h[n - 1] == '\t'))
+		n--;
+	v = n < cap - 1 ? n : cap - 1;
+	memcpy(out, h, v);
+	out[v] = '\0';
+}
+
+static size_t
+authc_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct authc *c = arg;
+	size_t        n = size * nmemb;
+
+	authc_keep(data, n, "Cache-Control:", c->cc, sizeof(c->cc));
+	authc_keep(data, n, "X-Auth-Generation:", c->gen, sizeof(c->gen));
+	return n;
+}
+
 
 /*
  * Debian's libcurl links libssh2, whose libssh2_init(0), called by
@@ -183,6 +225,9 @@ authc_new(const struct authc_cfg *cfg)
 	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, authc_write) !=
 		CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_WRITEDATA, c) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, authc_header) !=
+		CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_HEADERDATA, c) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf) != CURLE_OK) {
 		authc_free(c);
 		return NULL;
@@ -197,6 +242,108 @@ authc_free(struct authc *c)
 		return;
 	curl_easy_cleanup(c->h);
 	free(c);
+}
+
+/* One Cache-Control directive's name: a token (RFC 9110), lower-cased. */
+static size_t
+authc_directive(const char *s, char *name, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < cap &&
+	     (isalnum((unsigned char)s[i]) || strchr("!#$%&'*+-.^_`|~", s[i]));
+	     i++)
+		name[i] = (char)tolower((unsigned char)s[i]);
+	name[i] = '\0';
+	return i;
+}
+
+long
+authc_parse_max_age(const char *cc)
+{
+	const char *p = cc;
+	char        name[32];
+	long        max_age = -1, v;
+	int         priv = 0, bad = 0;
+	size_t      n;
+
+	if (cc == NULL)
+		return -1;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if ((n = authc_directive(p, name, sizeof(name))) == 0)
+			return -1; /* unparsable */
+		p += n;
+		if (*p == '=') {
+			p++;
+			if (*p == '"') { /* a quoted value, skipped */
+				for (p++; *p != '\0' && *p != '"'; p++)
+					if (*p == '\\' && p[1] != '\0')
+						p++;
+				if (*p++ != '"')
+					return -1;
+				v = -1;
+			} else {
+				for (v = 0, n = 0; isdigit((unsigned char)p[n]);
+				     n++)
+					v = v > 100000000
+					    ? v
+					    : v * 10 + (p[n] - '0');
+				if (n == 0)
+					return -1;
+				p += n;
+			}
+			if (strcmp(name, "max-age") == 0)
+				max_age = v;
+		} else if (strcmp(name, "max-age") == 0)
+			return -1;
+		if (strcmp(name, "private") == 0)
+			priv = 1;
+		/* Unknown directives are ignored (RFC 9111 section 5.2.3). */
+		if (strcmp(name, "no-store") == 0 ||
+		    strcmp(name, "no-cache") == 0 ||
+		    strcmp(name, "public") == 0)
+			bad = 1;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		if (*p++ != ',')
+			return -1;
+	}
+	return bad || !priv ? -1 : max_age;
+}
+
+unsigned long long
+authc_parse_gen(const char *s)
+{
+	unsigned long long g = 0;
+	size_t             i;
+
+	if (s == NULL || strlen(s) != 16)
+		return 0;
+	for (i = 0; i < 16; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+		g = g << 4 |
+		    (unsigned long long)(isdigit((unsigned char)s[i])
+			    ? s[i] - '0'
+			    : tolower((unsigned char)s[i]) - 'a' + 10);
+	}
+	return g;
+}
+
+long
+authc_max_age(const struct authc *c)
+{
+	return authc_parse_max_age(c->cc);
+}
+
+unsigned long long
+authc_generation(const struct authc *c)
+{
+	return authc_parse_gen(c->gen);
 }
 
 /*
@@ -296,6 +443,8 @@ authc_begin(struct authc *c, const char *authorization, const char *reqid,
 
 	c->len = 0;
 	c->overflow = 0;
+	c->cc[0] = '\0';
+	c->gen[0] = '\0';
 	c->errbuf[0] = '\0';
 	c->wipe = authorization != NULL;
 	if (authorization != NULL) {

@@ -84,6 +84,28 @@ CURL *authc_begin(struct authc *c, const char *authorization, const char *reqid,
     const char *client, int sampled);
 enum authc_outcome authc_end(struct authc *c, CURLcode rc, const char **why);
 
+/* Longest Cache-Control value kept. */
+#define AUTHC_CC_MAX 128
+
+/*
+ * After authc_end(): how long auth said its answer may be kept, in seconds
+ * (authc_parse_max_age()), and the generation of auth's token set
+ * (authc_parse_gen()).
+ */
+long               authc_max_age(const struct authc *c);
+unsigned long long authc_generation(const struct authc *c);
+
+/*
+ * A Cache-Control value's lifetime for info's cache: max-age's seconds when
+ * the value is well-formed and says private and max-age=N, and neither
+ * no-store, no-cache nor public; else -1 (not kept).  NULL or "": -1.
+ * Unknown directives are ignored.  Pure.
+ */
+long authc_parse_max_age(const char *cc);
+
+/* An X-Auth-Generation value: 16 hex digits as a number; else 0.  Pure. */
+unsigned long long authc_parse_gen(const char *s);
+
 /* After authc_end() said OK: the identity auth answered (empty: none). */
 const struct ident *authc_ident(const struct authc *c);
 

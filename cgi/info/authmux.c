@@ -197,14 +197,15 @@ authmux_timeout(const struct authmux *q)
 void
 authmux_run(struct authmux *q)
 {
-	struct epoll_event   ev[AUTHMUX_EVENTS];
-	struct authmux_slot *s;
-	enum authc_outcome   out;
-	const char          *why;
-	CURLMsg             *m;
-	CURLcode             rc;
-	CURL                *h;
-	int                  i, n, running, left, flags;
+	struct epoll_event    ev[AUTHMUX_EVENTS];
+	struct authmux_slot  *s;
+	enum authc_outcome    out;
+	const char           *why;
+	struct authmux_result res;
+	CURLMsg              *m;
+	CURLcode              rc;
+	CURL                 *h;
+	int                   i, n, running, left, flags;
 
 	n = epoll_wait(q->ep, ev, AUTHMUX_EVENTS, 0);
 	for (i = 0; i < n; i++) {
@@ -243,9 +244,14 @@ authmux_run(struct authmux *q)
 		}
 		/* authc_end() sets why: call it before anything reads why. */
 		out = authc_end(s->c, rc, &why);
-		q->done(s->ctx, out, why,
-		    out == AUTHC_THROTTLED ? authc_retry_after(s->c) : 0,
-		    out == AUTHC_OK ? authc_ident(s->c) : NULL);
+		res.out = out;
+		res.why = why;
+		res.retry_s = out == AUTHC_THROTTLED ? authc_retry_after(s->c)
+						     : 0;
+		res.id = out == AUTHC_OK ? authc_ident(s->c) : NULL;
+		res.max_age_s = authc_max_age(s->c);
+		res.gen = authc_generation(s->c);
+		q->done(s->ctx, &res);
 		s->next = q->free;
 		q->free = s;
 	}

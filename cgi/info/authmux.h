@@ -19,14 +19,18 @@
 
 struct authmux;
 
-/*
- * A finished call: ctx as authmux_start() gave it; why as authc_end()'s;
- * retry_s auth's Retry-After when out is AUTHC_THROTTLED, else 0; id the
- * identity auth answered when out is AUTHC_OK (valid during the call),
- * else NULL.
- */
-typedef void (*authmux_done)(void *ctx, enum authc_outcome out, const char *why,
-    long retry_s, const struct ident *id);
+/* What a finished call gave; valid during the done callback. */
+struct authmux_result {
+	enum authc_outcome  out;
+	const char         *why;     /* authc_end()'s */
+	long                retry_s; /* THROTTLED: auth's Retry-After, else 0 */
+	const struct ident *id;      /* OK: the identity, else NULL */
+	long                max_age_s; /* authc_max_age(): -1, not kept */
+	unsigned long long  gen;       /* authc_generation(): 0, none */
+};
+
+/* A finished call: ctx as authmux_start() gave it. */
+typedef void (*authmux_done)(void *ctx, const struct authmux_result *res);
 
 /*
  * slots calls at once, each with ctx_size bytes of context (aligned for

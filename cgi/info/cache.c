@@ -32,12 +32,15 @@ cache_alloc(struct cache *c, long ttl_ms, size_t size, char err[CFG_ERR_MAX])
 int
 cache_init(struct cache *c, char err[CFG_ERR_MAX])
 {
-	long ttl_ms, size;
+	long ttl_ms, size, stale_ms;
 
 	memset(c, 0, sizeof(*c));
 	if (cfg_long("AUTH_CACHE_TTL_MS", 0, 0, 3600000, &ttl_ms, err) == -1 ||
-	    cfg_long("AUTH_CACHE_SIZE", 1024, 1, 1048576, &size, err) == -1)
+	    cfg_long("AUTH_CACHE_SIZE", 1024, 1, 1048576, &size, err) == -1 ||
+	    cfg_long("AUTH_STALE_IF_ERROR_MS", 0, 0, 3600000, &stale_ms, err) ==
+		-1)
 		return -1;
+	c->stale_ms = stale_ms;
 	return cache_alloc(c, ttl_ms, (size_t)size, err);
 }
 
@@ -73,19 +76,22 @@ cache_addr_key(const char *addr, unsigned char key[SHA256_LEN])
 }
 
 void
-cache_key(const char *addr, const char *authorization,
+cache_key(const char *addr, const char *authorization, const char *scope,
     unsigned char key[SHA256_LEN])
 {
-	unsigned char both[2 * SHA256_LEN];
+	unsigned char all[3 * SHA256_LEN];
 
 	/* No header and an empty one are the same key; neither is ever a yes. */
 	if (authorization == NULL)
 		authorization = "";
-	/* Digests of fixed length side by side: no two pairs meet. */
-	cache_addr_key(addr, both);
-	sha256(authorization, strlen(authorization), both + SHA256_LEN);
-	sha256(both, sizeof(both), key);
-	wipe(both, sizeof(both));
+	if (scope == NULL)
+		scope = "";
+	/* Digests of fixed length side by side: no two triples meet. */
+	cache_addr_key(addr, all);
+	sha256(authorization, strlen(authorization), all + SHA256_LEN);
+	sha256(scope, strlen(scope), all + (size_t)2 * SHA256_LEN);
+	sha256(all, sizeof(all), key);
+	wipe(all, sizeof(all));
 }
 
 static size_t
@@ -99,9 +105,11 @@ cache_index(const struct cache *c, const unsigned char key[SHA256_LEN])
 	return (size_t)(h % c->size);
 }
 
-long long
-cache_hit(struct cache *c, const unsigned char key[SHA256_LEN],
-    long long now_ms, char sub[IDENT_SUB_MAX + 1])
+/* The entry for key of generation gen that expires after now_ms - grace. */
+static long long
+cache_get(struct cache *c, const unsigned char key[SHA256_LEN],
+    long long now_ms, long grace_ms, unsigned long long gen,
+    char sub[IDENT_SUB_MAX + 1])
 {
 	struct cache_entry *e;
 	size_t              i;
@@ -112,7 +120,8 @@ cache_hit(struct cache *c, const unsigned char key[SHA256_LEN],
 	i = cache_index(c, key);
 	e = &c->slot[i];
 	pthread_mutex_lock(&c->lock[i % CACHE_STRIPES]);
-	hit = e->expires_ms > now_ms && memcmp(e->key, key, SHA256_LEN) == 0
+	hit = e->expires_ms != 0 && e->expires_ms + grace_ms > now_ms &&
+		e->gen == gen && memcmp(e->key, key, SHA256_LEN) == 0
 	    ? e->expires_ms
 	    : 0;
 	if (hit && sub != NULL)
@@ -121,16 +130,23 @@ cache_hit(struct cache *c, const unsigned char key[SHA256_LEN],
 	return hit;
 }
 
-void
-cache_put(struct cache *c, const unsigned char key[SHA256_LEN],
-    long long now_ms, const char *sub)
+long long
+cache_hit(struct cache *c, const unsigned char key[SHA256_LEN],
+    long long now_ms, unsigned long long gen, char sub[IDENT_SUB_MAX + 1])
 {
-	cache_put_until(c, key, now_ms + c->ttl_ms, sub);
+	return cache_get(c, key, now_ms, 0, gen, sub);
+}
+
+long long
+cache_stale(struct cache *c, const unsigned char key[SHA256_LEN],
+    long long now_ms, unsigned long long gen, char sub[IDENT_SUB_MAX + 1])
+{
+	return cache_get(c, key, now_ms, c->stale_ms, gen, sub);
 }
 
 void
 cache_put_until(struct cache *c, const unsigned char key[SHA256_LEN],
-    long long expires_ms, const char *sub)
+    long long expires_ms, unsigned long long gen, const char *sub)
 {
 	struct cache_entry *e;
 	size_t              i;
@@ -142,6 +158,7 @@ cache_put_until(struct cache *c, const unsigned char key[SHA256_LEN],
 	pthread_mutex_lock(&c->lock[i % CACHE_STRIPES]);
 	memcpy(e->key, key, SHA256_LEN);
 	e->expires_ms = expires_ms;
+	e->gen = gen;
 	snprintf(e->sub, sizeof(e->sub), "%s", sub ? sub : "");
 	pthread_mutex_unlock(&c->lock[i % CACHE_STRIPES]);
 }

@@ -23,6 +23,13 @@ static const char *const info_call_names[INFO_CALL_N] = {
 	[INFO_CALL_SCOPE] = "insufficient_scope",
 };
 
+static const char *const info_cache_names[INFO_CACHE_N] = {
+	[INFO_CACHE_MISS] = "miss",
+	[INFO_CACHE_COALESCED] = "coalesced",
+	[INFO_CACHE_STALE] = "stale",
+	[INFO_CACHE_REVOKED] = "revoked",
+};
+
 /* The call's outcome as a metric. */
 static const enum info_call info_call_of[AUTHC_N] = {
 	[AUTHC_THROTTLED] = INFO_CALL_THROTTLED,
@@ -80,29 +87,90 @@ info_count(const struct info_app *a, enum info_call c)
 /* A request waiting for its call to auth: authmux's context of the call. */
 struct info_pending {
 	const struct info_app *app;
+	struct info_thread    *t;
 	struct svc_req        *r;
 	enum breaker_verdict   v;
 	int                    cacheable;
-	unsigned char          key[SHA256_LEN];  /* address and token */
+	unsigned char          key[SHA256_LEN];  /* address, token, scope */
 	unsigned char          akey[SHA256_LEN]; /* address */
+	/* Requests with the same key that came while this call was out. */
+	struct svc_req *wait[INFO_INFLIGHT];
+	size_t          nwait;
 };
 
-/* A worker thread's state: its calls in flight. */
+/* A worker thread's state: its calls in flight, and which are cacheable. */
 struct info_thread {
 	const struct info_app *app;
 	struct authmux        *q;
+	struct info_pending   *lead[INFO_INFLIGHT]; /* NULL: free */
 };
+
+static void
+info_cache_count(const struct info_app *a, enum info_cache_event e)
+{
+	atomic_fetch_add_explicit(&a->cache_events[e], 1, memory_order_relaxed);
+}
+
+/*
+ * The generation of auth's token set that an answer reports: a change
+ * from the one seen before drops every decision cached under it (entries
+ * are looked up by the newest generation), at once.
+ */
+static void
+info_generation(const struct info_app *a, unsigned long long gen)
+{
+	unsigned long long old;
+
+	if (gen == 0 || a->cache->ttl_ms == 0)
+		return;
+	old = atomic_exchange(a->gen, gen);
+	if (old != gen && old != 0) {
+		info_cache_count(a, INFO_CACHE_REVOKED);
+		log_event("info",
+		    "auth's token set changed: the decisions cached "
+		    "under the old one are dropped");
+	}
+}
+
+/* A 200 from the cache, stale or not. */
+static void
+info_answer_cached(const struct info_app *a, struct svc_req *r, int stale)
+{
+	if (stale) {
+		info_cache_count(a, INFO_CACHE_STALE);
+		/* Once per episode: until a call reaches auth again. */
+		if (!atomic_exchange(a->stale_episode, 1))
+			log_event("warn",
+			    "auth cannot be reached: answering cached "
+			    "decisions up to AUTH_STALE_IF_ERROR_MS (%ld ms) "
+			    "past their lifetime",
+			    a->cache->stale_ms);
+	} else
+		info_count(a, INFO_CALL_CACHED);
+	resp_json(r, 200, NULL, info_answer, sizeof(info_answer) - 1);
+}
+
+/* 1 when key's stale yes answered r (AUTH_STALE_IF_ERROR_MS), else 0. */
+static int
+info_try_stale(const struct info_app *a, struct svc_req *r, int cacheable,
+    const unsigned char key[SHA256_LEN])
+{
+	if (!cacheable || a->cache->stale_ms == 0 ||
+	    cache_stale(a->cache, key, svc_now_ms(), atomic_load(a->gen),
+		r->sub) == 0)
+		return 0;
+	info_answer_cached(a, r, 1);
+	return 1;
+}
 
 /*
  * A yes from auth: 200, or 403 when INFO_REQUIRED_SCOPE is set and the
  * identity (none from the tutorial's auth) lacks it (RFC 6750 section 3.1).
  */
 static void
-info_answer_yes(const struct info_app *a, struct info_pending *k,
+info_answer_yes(const struct info_app *a, struct svc_req *r,
     const struct ident *id)
 {
-	struct svc_req *r = k->r;
-
 	if (id != NULL)
 		memcpy(r->sub, id->sub, sizeof(r->sub));
 	if (a->scope != NULL &&
@@ -112,29 +180,25 @@ info_answer_yes(const struct info_app *a, struct info_pending *k,
 		return;
 	}
 	info_count(a, INFO_CALL_OK);
-	/* Only a full yes is kept: the scope is the process's, fixed. */
-	if (k->cacheable)
-		cache_put(a->cache, k->key, svc_now_ms(), r->sub);
 	resp_json(r, 200, NULL, info_answer, sizeof(info_answer) - 1);
 }
 
-/* Answers k's request once auth's answer is known. */
+/* Answers r (the call's own request or one that waited on it). */
 static void
-info_answer_call(const struct info_app *a, struct info_pending *k,
-    enum authc_outcome out, const char *why, long retry_s,
-    const struct ident *id)
+info_answer_one(const struct info_app *a, struct info_pending *k,
+    struct svc_req *r, const struct authmux_result *res)
 {
-	struct svc_req *r = k->r;
+	enum authc_outcome out = res->out;
 
-	info_log_change(breaker_record(a->breaker,
-			    out != AUTHC_TIMEOUT && out != AUTHC_UNAVAILABLE,
-			    k->v, svc_now_ms()),
-	    a->breaker);
+	if (out != AUTHC_OK &&
+	    (out == AUTHC_TIMEOUT || out == AUTHC_UNAVAILABLE) &&
+	    info_try_stale(a, r, k->cacheable, k->key))
+		return;
 	if (out != AUTHC_OK)
 		info_count(a, info_call_of[out]);
 	switch (out) {
 	case AUTHC_OK:
-		info_answer_yes(a, k, id);
+		info_answer_yes(a, r, res->id);
 		break;
 	case AUTHC_UNAUTHORIZED:
 		resp_unauthorized(r);
@@ -143,36 +207,95 @@ info_answer_call(const struct info_app *a, struct info_pending *k,
 		resp_error(r, 403, NULL, "Forbidden");
 		break;
 	case AUTHC_THROTTLED:
-		/* The client's address failed too often: auth's answer.  With
-		 * the cache on, kept until Retry-After, so that its cached
-		 * tokens get the same answer (info_get()). */
-		if (k->cacheable)
-			cache_put_until(a->throttled, k->akey,
-			    svc_now_ms() + retry_s * 1000LL, NULL);
-		resp_retry(r, 429, retry_s * 1000LL, "Too Many Requests");
+		/* The client's address failed too often: auth's answer. */
+		resp_retry(r, 429, res->retry_s * 1000LL, "Too Many Requests");
 		break;
 	case AUTHC_TIMEOUT:
 		log_event("warn", "auth call timed out (request %s): %s",
-		    r->reqid ? r->reqid : "-", why);
+		    r->reqid ? r->reqid : "-", res->why);
 		resp_retry(r, 504, 0, "auth service timed out");
 		break;
 	default:
 		log_event("warn", "auth call failed (request %s): %s",
-		    r->reqid ? r->reqid : "-", why);
+		    r->reqid ? r->reqid : "-", res->why);
 		resp_retry(r, 503, 0, "auth service unavailable");
 		break;
 	}
 }
 
-/* authmux's report that a call ended: answer its request, end it. */
+/* What k's answer leaves in the caches: a yes for its lifetime, a 429. */
 static void
-info_call_done(void *ctx, enum authc_outcome out, const char *why, long retry_s,
-    const struct ident *id)
+info_remember(const struct info_app *a, struct info_pending *k,
+    const struct authmux_result *res)
 {
-	struct info_pending *k = ctx;
+	long long now = svc_now_ms(), life;
 
-	info_answer_call(k->app, k, out, why, retry_s, id);
+	if (!k->cacheable)
+		return;
+	/* Kept until Retry-After, so that the address's cached tokens get the
+	 * same answer (info_get()): auth's limit holds with the cache on. */
+	if (res->out == AUTHC_THROTTLED)
+		cache_put_until(a->throttled, k->akey,
+		    now + res->retry_s * 1000LL, 0, NULL);
+	/* Only a full yes, for what auth said, at most info's ceiling. */
+	if (res->out != AUTHC_OK || res->max_age_s <= 0 ||
+	    (a->scope != NULL &&
+		(res->id == NULL || !ident_has_scope(res->id, a->scope))))
+		return;
+	life = res->max_age_s * 1000LL;
+	if (life > a->cache->ttl_ms)
+		life = a->cache->ttl_ms;
+	cache_put_until(a->cache, k->key, now + life, res->gen,
+	    res->id ? res->id->sub : NULL);
+}
+
+/* authmux's report that a call ended: answer its requests, end them. */
+static void
+info_call_done(void *ctx, const struct authmux_result *res)
+{
+	struct info_pending   *k = ctx;
+	const struct info_app *a = k->app;
+	size_t                 i;
+
+	info_log_change(breaker_record(a->breaker,
+			    res->out != AUTHC_TIMEOUT &&
+				res->out != AUTHC_UNAVAILABLE,
+			    k->v, svc_now_ms()),
+	    a->breaker);
+	if (res->out != AUTHC_TIMEOUT && res->out != AUTHC_UNAVAILABLE)
+		atomic_store(a->stale_episode, 0);
+	info_generation(a, res->gen);
+	info_remember(a, k, res);
+	for (i = 0; i < INFO_INFLIGHT; i++)
+		if (k->t->lead[i] == k)
+			k->t->lead[i] = NULL;
+	info_answer_one(a, k, k->r, res);
 	svc_done(k->r);
+	for (i = 0; i < k->nwait; i++) {
+		info_answer_one(a, k, k->wait[i], res);
+		svc_done(k->wait[i]);
+	}
+}
+
+/* 1 when r joined a call already out for the same key (singleflight). */
+static int
+info_join(struct info_thread *t, struct svc_req *r,
+    const unsigned char key[SHA256_LEN])
+{
+	struct info_pending *k;
+	size_t               i;
+
+	for (i = 0; i < INFO_INFLIGHT; i++) {
+		k = t->lead[i];
+		if (k == NULL || memcmp(k->key, key, SHA256_LEN) != 0 ||
+		    k->nwait == INFO_INFLIGHT)
+			continue;
+		k->wait[k->nwait++] = r;
+		info_cache_count(t->app, INFO_CACHE_COALESCED);
+		svc_defer(r);
+		return 1;
+	}
+	return 0;
 }
 
 void
@@ -186,6 +309,7 @@ info_get(struct svc_req *r, const void *app)
 	long long              retry_ms = 0, now_ms, until_ms;
 	unsigned char          key[SHA256_LEN], akey[SHA256_LEN];
 	int                    cacheable;
+	size_t                 i;
 
 	authz = svc_param(r, "HTTP_AUTHORIZATION");
 	/* The gateway's X-Client-Addr: auth counts failures by address. */
@@ -200,23 +324,27 @@ info_get(struct svc_req *r, const void *app)
 		/* Throttled by auth: its 429 holds for cached tokens too. */
 		now_ms = svc_now_ms();
 		cache_addr_key(addr, akey);
-		if ((until_ms = cache_hit(a->throttled, akey, now_ms, NULL)) >
-		    0) {
+		if ((until_ms = cache_hit(a->throttled, akey, now_ms, 0,
+			 NULL)) > 0) {
 			info_count(a, INFO_CALL_THROTTLED);
 			resp_retry(r, 429, until_ms - now_ms,
 			    "Too Many Requests");
 			return;
 		}
-		cache_key(addr, authz, key);
-		if (cache_hit(a->cache, key, now_ms, r->sub)) {
-			info_count(a, INFO_CALL_CACHED);
-			resp_json(r, 200, NULL, info_answer,
-			    sizeof(info_answer) - 1);
+		cache_key(addr, authz, a->scope, key);
+		if (cache_hit(a->cache, key, now_ms, atomic_load(a->gen),
+			r->sub)) {
+			info_answer_cached(a, r, 0);
 			return;
 		}
+		info_cache_count(a, INFO_CACHE_MISS);
+		if (info_join(t, r, key))
+			return;
 	}
 	v = breaker_allow(a->breaker, svc_now_ms(), &retry_ms);
 	if (v == BREAKER_REJECT) {
+		if (info_try_stale(a, r, cacheable, key))
+			return;
 		info_count(a, INFO_CALL_BREAKER_OPEN);
 		resp_retry(r, 503, retry_ms, "auth service unavailable");
 		return;
@@ -233,12 +361,19 @@ info_get(struct svc_req *r, const void *app)
 		return;
 	}
 	k->app = a;
+	k->t = t;
 	k->r = r;
 	k->v = v;
 	k->cacheable = cacheable;
+	k->nwait = 0;
 	if (cacheable) {
 		memcpy(k->key, key, sizeof(k->key));
 		memcpy(k->akey, akey, sizeof(k->akey));
+		for (i = 0; i < INFO_INFLIGHT; i++)
+			if (t->lead[i] == NULL) {
+				t->lead[i] = k;
+				break;
+			}
 	}
 	svc_defer(r);
 }
@@ -305,6 +440,19 @@ info_metrics(const void *app, char *buf, size_t cap, size_t *len)
 			"outcome=\"%s\"} %llu\n",
 			info_call_names[i],
 			atomic_load_explicit(&a->calls[i],
+			    memory_order_relaxed)) == -1)
+			return -1;
+	if (metrics_printf(buf, cap, len,
+		"# HELP info_auth_cache_total "
+		"What info's cache of auth's decisions did (hits are "
+		"info_auth_calls_total{outcome=\"cached\"}).\n"
+		"# TYPE info_auth_cache_total counter\n") == -1)
+		return -1;
+	for (i = 0; i < INFO_CACHE_N; i++)
+		if (metrics_printf(buf, cap, len,
+			"info_auth_cache_total{event=\"%s\"} %llu\n",
+			info_cache_names[i],
+			atomic_load_explicit(&a->cache_events[i],
 			    memory_order_relaxed)) == -1)
 			return -1;
 	return metrics_printf(buf, cap, len,

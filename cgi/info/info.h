@@ -1,9 +1,10 @@
 /*
  * info: the GET /info handler and what it needs per worker thread.
  *
- * info_get() answers from the cache or the breaker when it can, else starts
- * a call to auth on its thread's authmux and defers the request; the call's
- * end answers it:
+ * info_get() answers from the cache or the breaker when it can, joins a
+ * call its thread already has out for the same key (singleflight), else
+ * starts a call to auth on its thread's authmux and defers the request;
+ * the call's end answers it and every request that joined it:
  *     auth 200          → 200 {"info":"The answer is 42."}, or 403
  *                         {"detail":"Insufficient scope"} when
  *                         INFO_REQUIRED_SCOPE is set and auth's identity
@@ -11,7 +12,9 @@
  *     auth 401 / 403    → the same status, JSON detail
  *     auth timed out    → 504, JSON detail, Retry-After
  *     anything else     → 503, JSON detail, Retry-After
- * Never 200 unless auth said yes.  main.c wires these into svc.
+ * (a timeout or a failure is a stale yes's 200 instead, within
+ * AUTH_STALE_IF_ERROR_MS).  Never 200 unless auth said yes, now or within
+ * the lifetime it gave.  main.c wires these into svc.
  */
 #ifndef INFO_H
 #define INFO_H
@@ -38,6 +41,15 @@ enum info_call {
 	INFO_CALL_N,
 };
 
+/* What info's cache did, for /metrics (info_auth_cache_total). */
+enum info_cache_event {
+	INFO_CACHE_MISS,      /* looked up, not there: auth asked (or joined) */
+	INFO_CACHE_COALESCED, /* a miss that joined a call already out */
+	INFO_CACHE_STALE,     /* a yes past its lifetime, auth unreachable */
+	INFO_CACHE_REVOKED,   /* auth's token set changed: all dropped */
+	INFO_CACHE_N,
+};
+
 /*
  * Calls to auth in flight per thread (svc_def.inflight, authmux's slots);
  * more requests wait in the gateway's connections.  Each slot holds a curl
@@ -52,8 +64,13 @@ struct info_app {
 	struct breaker  *breaker; /* mutable, atomic */
 	struct cache    *cache;   /* mutable, locked */
 	/* With the cache on: addresses auth answered 429, until Retry-After. */
-	struct cache               *throttled; /* mutable, locked */
-	_Atomic unsigned long long *calls;     /* [INFO_CALL_N] */
+	struct cache               *throttled;    /* mutable, locked */
+	_Atomic unsigned long long *calls;        /* [INFO_CALL_N] */
+	_Atomic unsigned long long *cache_events; /* [INFO_CACHE_N] */
+	/* The newest generation of auth's token set seen (0: none yet). */
+	_Atomic unsigned long long *gen;
+	/* 1 while stale answers are being given (logged once). */
+	atomic_int *stale_episode;
 	/* INFO_REQUIRED_SCOPE, or NULL; and its 403's WWW-Authenticate line. */
 	const char *scope;
 	char        scope_challenge[IDENT_SCOPE_MAX + 96];

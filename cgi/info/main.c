@@ -58,6 +58,8 @@ main(void)
 	struct info_app            app;
 	struct cache               cache = { 0 }, throttled = { 0 };
 	_Atomic unsigned long long calls[INFO_CALL_N];
+	_Atomic unsigned long long cache_events[INFO_CACHE_N], gen;
+	atomic_int                 stale_episode;
 	struct svc_def             def = {
 			    .name = "info",
 			    .routes = info_routes,
@@ -104,6 +106,13 @@ main(void)
 	for (rc = 0; rc < INFO_CALL_N; rc++)
 		atomic_init(&calls[rc], 0);
 	app.calls = calls;
+	for (rc = 0; rc < INFO_CACHE_N; rc++)
+		atomic_init(&cache_events[rc], 0);
+	atomic_init(&gen, 0);
+	atomic_init(&stale_episode, 0);
+	app.cache_events = cache_events;
+	app.gen = &gen;
+	app.stale_episode = &stale_episode;
 	app.cache = &cache;
 	app.throttled = &throttled;
 	/* A URL with user:password@ is not logged: that part is a secret. */
@@ -118,9 +127,10 @@ main(void)
 		log_event("info", "GET /info requires the scope %s", app.scope);
 	if (cache.ttl_ms > 0)
 		log_event("info",
-		    "auth cache on: a yes is kept %ld ms, %zu "
-		    "slots (a revoked token works that long here)",
-		    cache.ttl_ms, cache.size);
+		    "auth cache on: a yes is kept as long as auth's "
+		    "Cache-Control says, at most %ld ms, %zu slots; stale "
+		    "if auth cannot be reached: %ld ms",
+		    cache.ttl_ms, cache.size, cache.stale_ms);
 	/* svc's own deadline, past auth's: a safety net (svc_def.defer_ms). */
 	def.defer_ms = app.authc.total_ms + 1000;
 	rc = svc_run(&def, &cfg);

@@ -17,7 +17,7 @@
 #define IDENT_SCOPE_MAX   64
 #define IDENT_SCOPES_MAX  32
 /* The scopes as one space-separated string, with its NUL. */
-#define IDENT_SCOPES_TEXT ((IDENT_SCOPE_MAX + 1) * IDENT_SCOPES_MAX)
+#define IDENT_SCOPES_TEXT ((size_t)(IDENT_SCOPE_MAX + 1) * IDENT_SCOPES_MAX)
 /* Longest JSON DTO: {"authenticated":true,"sub":"..","scopes":[..]}. */
 #define IDENT_JSON_MAX                                                         \
 	(64 + IDENT_SUB_MAX + (IDENT_SCOPE_MAX + 3) * IDENT_SCOPES_MAX)

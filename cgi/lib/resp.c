@@ -16,7 +16,7 @@
 
 /* Room for the status line and the fixed headers beside the caller's extra. */
 /* The status line and our headers, with room for the scopes (ident.h). */
-#define RESP_HEAD_MAX (512 + 2 * IDENT_SCOPES_TEXT)
+#define RESP_HEAD_MAX (512 + 2 * (int)IDENT_SCOPES_TEXT)
 
 const char *
 resp_reason(int status)
@@ -70,11 +70,12 @@ resp_send(struct svc_req *r, int status, const char *ctype, const char *extra,
 	    "Status: %d %s\r\n"
 	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\n"
+	    "Cache-Control: %s\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
 	    "X-Logged: %d\r\n"
-	    "%s\r\n",
-	    status, resp_reason(status), ctype, len, r->logged,
+	    "%s%s\r\n",
+	    status, resp_reason(status), ctype, len,
+	    r->cache_control ? r->cache_control : "no-store", r->logged, r->hdr,
 	    extra ? extra : "");
 	if (n < 0 || n >= RESP_HEAD_MAX)
 		return -1;

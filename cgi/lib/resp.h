@@ -3,7 +3,8 @@
  *
  * Each response (headers and body) is assembled in one buffer and handed to
  * libfcgi in one call.  Every response carries Content-Length,
- * Cache-Control: no-store and X-Content-Type-Options: nosniff; errors are
+ * Cache-Control (no-store, or the handler's r->cache_control), the
+ * handler's r->hdr lines, and X-Content-Type-Options: nosniff; errors are
  * {"detail": "..."} with Content-Type: application/json, as FastAPI answers.
  */
 #ifndef RESP_H

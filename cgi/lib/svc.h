@@ -44,8 +44,15 @@ struct svc_req {
 	int             sampled;  /* reqlog_sample()'s decision */
 	int             logged;   /* its line is written (X-Logged) */
 	/* The caller's subject, set by the handler when known ("": none). */
-	char  sub[IDENT_SUB_MAX + 1];
-	void *worker;
+	char sub[IDENT_SUB_MAX + 1];
+	/*
+	 * Set by the handler, reset per request: the Cache-Control value of
+	 * its answer (NULL: "no-store"), and header lines ("\r\n"-ended)
+	 * every answer to it carries, whichever resp_*() writes it.
+	 */
+	const char *cache_control;
+	char        hdr[96];
+	void       *worker;
 };
 
 /* Answers r; app is svc_def.app.  Must answer through resp_*(). */

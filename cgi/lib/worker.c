@@ -60,6 +60,8 @@ worker_dispatch(const struct svc_def *def, struct svc_req *r)
 	r->expired = 0;
 	r->logged = 0;
 	r->sub[0] = '\0';
+	r->cache_control = NULL;
+	r->hdr[0] = '\0';
 	/* The caller's decision (info's call to auth), else this process's. */
 	r->sampled = reqlog_sample(r->reqlog,
 	    FCGX_GetParam("HTTP_X_LOG_SAMPLED", r->fcgx.envp),

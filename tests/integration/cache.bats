@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
-# AUTH_CACHE_TTL_MS: info.fcgi remembers auth's yes for a token from an
-# address, keyed by their digest, for at most the TTL; off by default
-# (faults.bats shows /info failing at once when auth goes).  The failed-login
-# limit holds with it on.
+# The decision cache (AUTH_CACHE_TTL_MS, off by default; faults.bats shows
+# /info failing at once when auth goes): info keeps auth's yes for a token
+# from an address for auth's max-age, at most the TTL; a reload revokes on
+# info's next call to auth; concurrent misses make one call per thread;
+# stale-if-error; the failed-login limit holds with it on.
 
 setup() {
 	load helpers
@@ -29,7 +30,7 @@ teardown() {
 	assert_equal "${st[*]}" '200 {"info":"The answer is 42."} 503 503'
 	run bash -c "curl -s '$BASE/metrics/info' | grep '^info_auth_calls_total{outcome=\"cached\"}'"
 	assert_output 'info_auth_calls_total{outcome="cached"} 1'
-	grep -q '"msg":"auth cache on: a yes is kept 60000 ms, 1024 slots' "$RUN_DIR/logs/info.log"
+	grep -q '"msg":"auth cache on: a yes is kept as long as auth.s Cache-Control says, at most 60000 ms, 1024 slots' "$RUN_DIR/logs/info.log"
 }
 
 @test "a cached yes expires after AUTH_CACHE_TTL_MS" {
@@ -118,4 +119,141 @@ from() {
 	# Any other token is asked of auth, so refused.
 	from 127.0.0.33 GET /info -H 'Authorization: other-guess'
 	assert_status 429
+}
+
+# internal METHOD PATH [curl args]: http on the gateway's internal listener,
+# as info.fcgi calls auth.
+internal() {
+	local method=$1 path=$2
+	shift 2
+	BASE=http://localhost http "$method" "$path" --unix-socket "$RUN_DIR/gateway.sock" "$@"
+}
+
+@test "auth says how long its answer holds: a yes to info is private, max-age=5; a no, a 429 and the public answer are no-store" {
+	stack_start AUTH_FAIL_LIMIT=2 AUTH_FAIL_WINDOW_MS=60000
+	internal POST /login/ -H 'Authorization: merixstudio'
+	assert_status 200
+	assert_header Cache-Control 'private, max-age=5'
+	[[ "$(header X-Auth-Generation)" =~ ^[0-9a-f]{16}$ ]] || fail "generation: '$(header X-Auth-Generation)'"
+	local gen
+	gen=$(header X-Auth-Generation)
+	internal POST /login/ -H 'Authorization: wrong' -H 'X-Client-Addr: 198.51.100.7'
+	assert_status 401
+	assert_header Cache-Control no-store
+	assert_equal "$(header X-Auth-Generation)" "$gen"
+	internal POST /login/ -H 'Authorization: wrong' -H 'X-Client-Addr: 198.51.100.7'
+	internal POST /login/ -H 'Authorization: merixstudio' -H 'X-Client-Addr: 198.51.100.7'
+	assert_status 429
+	assert_header Cache-Control no-store
+	http POST /login/ -H 'Authorization: merixstudio'
+	assert_status 200
+	assert_header Cache-Control no-store
+	assert_equal "$(header X-Auth-Generation)" ''
+}
+
+@test "info keeps a yes for auth's max-age, not its own ceiling: AUTH_DECISION_MAX_AGE=1 under AUTH_CACHE_TTL_MS=60000" {
+	local st=()
+	stack_start AUTH_CACHE_TTL_MS=60000 AUTH_DECISION_MAX_AGE=1 AUTH_CB_FAILURES=0
+	http GET /info -H 'Authorization: merixstudio'
+	assert_status 200
+	service_down auth
+	http GET /info -H 'Authorization: merixstudio'
+	st+=("$STATUS")
+	# Past auth's 1 s (with 0.5 s to spare for a loaded machine).
+	sleep 1.5
+	http GET /info -H 'Authorization: merixstudio'
+	st+=("$STATUS")
+	service_up auth
+	assert_equal "${st[*]}" '200 503'
+}
+
+@test "an auth that says no-store (AUTH_DECISION_MAX_AGE=0) gets nothing cached: every /info asks it" {
+	stack_start AUTH_CACHE_TTL_MS=60000 AUTH_DECISION_MAX_AGE=0 AUTH_CB_FAILURES=0
+	internal POST /login/ -H 'Authorization: merixstudio'
+	assert_header Cache-Control no-store
+	http GET /info -H 'Authorization: merixstudio'
+	assert_status 200
+	service_down auth
+	http GET /info -H 'Authorization: merixstudio'
+	local st=$STATUS
+	service_up auth
+	assert_equal "$st" 503
+}
+
+@test "a reload that removes a token revokes it at once once info sees the new generation on any answer" {
+	local tok
+	tok=$(mktemp /tmp/cgi-tokens.XXXXXX)
+	chmod 0644 "$tok"
+	printf 'alpha\nbeta\n' >"$tok"
+	stack_start AUTH_TOKENS_FILE="$tok" AUTH_CACHE_TTL_MS=60000 AUTH_DECISION_MAX_AGE=60
+	http GET /info -H 'Authorization: alpha'
+	assert_status 200
+	http GET /info -H 'Authorization: alpha'
+	assert_status 200
+	printf 'beta\n' >"$tok.new"
+	chmod 0644 "$tok.new"
+	mv "$tok.new" "$tok"
+	"$ROOT/scripts/stack.sh" reload
+	sleep 0.5
+	# From cache: info has not heard of the reload yet (the documented
+	# bound: one max-age).
+	http GET /info -H 'Authorization: alpha'
+	assert_status 200
+	# Any call to auth (here a miss for another token) brings the new
+	# generation: every decision cached under the old one is dropped.
+	http GET /info -H 'Authorization: beta'
+	assert_status 200
+	http GET /info -H 'Authorization: alpha'
+	assert_status 401
+	run bash -c "curl -s '$BASE/metrics/info' | grep '^info_auth_cache_total{event=\"revoked\"}'"
+	assert_output 'info_auth_cache_total{event="revoked"} 1'
+	grep -q "auth's token set changed" "$RUN_DIR/logs/info.log"
+	rm -f "$tok"
+}
+
+@test "100 concurrent requests with one uncached token make at most one call to auth per info thread" {
+	local calls pid
+	stack_start AUTH_CACHE_TTL_MS=60000 SVC_THREADS=2 LOG_REQUESTS=all
+	for _ in $(seq 1 100); do
+		printf 'url = "%s/info"\noutput = "/dev/null"\n' "$BASE"
+	done >"$BATS_TEST_TMPDIR/urls"
+	# auth frozen while the burst arrives, so that it meets info with every
+	# call still out; thawed 0.5 s later, well within AUTH_TIMEOUT_MS.
+	pid=$(service_pid auth)
+	kill -STOP "$pid"
+	curl -s -Z --parallel-immediate --parallel-max 100 -K "$BATS_TEST_TMPDIR/urls" \
+	    -H 'Authorization: merixstudio' -w '%{http_code}\n' >"$BATS_TEST_TMPDIR/codes" 2>/dev/null &
+	sleep 0.5
+	kill -CONT "$pid"
+	wait
+	run sort "$BATS_TEST_TMPDIR/codes"
+	assert_equal "$(grep -c '^200$' <<<"$output")" 100
+	sleep 0.5
+	calls=$(grep -c '"path":"/login/","status":200' "$RUN_DIR/logs/auth.log")
+	[ "$calls" -ge 1 ] && [ "$calls" -le 2 ] || fail "auth answered $calls calls for 100 requests"
+	run bash -c "curl -s '$BASE/metrics/info' | grep '^info_auth_cache_total{event=\"coalesced\"}' | cut -d' ' -f2"
+	echo "# 100 requests: $calls calls to auth, $output joined a call already out" >&3
+	[ "$output" -ge 1 ] || fail "no request joined a call"
+}
+
+@test "stale-if-error: with AUTH_STALE_IF_ERROR_MS, a yes past its max-age answers while auth is down, logged once, counted" {
+	local st=()
+	stack_start AUTH_CACHE_TTL_MS=60000 AUTH_DECISION_MAX_AGE=1 AUTH_STALE_IF_ERROR_MS=30000 AUTH_CB_FAILURES=0
+	http GET /info -H 'Authorization: merixstudio'
+	assert_status 200
+	sleep 1.5
+	service_down auth
+	http GET /info -H 'Authorization: merixstudio'
+	st+=("$STATUS" "$BODY")
+	http GET /info -H 'Authorization: merixstudio'
+	st+=("$STATUS")
+	# Never for a token that was not a yes.
+	http GET /info -H 'Authorization: other'
+	st+=("$STATUS")
+	service_up auth
+	assert_equal "${st[*]}" '200 {"info":"The answer is 42."} 200 503'
+	run grep -c 'answering cached decisions up to AUTH_STALE_IF_ERROR_MS' "$RUN_DIR/logs/info.log"
+	assert_output 1
+	run bash -c "curl -s '$BASE/metrics/info' | grep '^info_auth_cache_total{event=\"stale\"}'"
+	assert_output 'info_auth_cache_total{event="stale"} 2'
 }

@@ -141,6 +141,52 @@ thirty_three_scopes_are_garbage_thirty_two_are_not(void)
 }
 
 static void
+a_lifetime_needs_private_and_max_age_and_no_veto(void)
+{
+	static const struct {
+		const char *cc;
+		long        want;
+	} cases[] = {
+		{ "private, max-age=5", 5 },
+		{ "max-age=30,private", 30 },
+		{ "Private, Max-Age=0", 0 },
+		{ "private, max-age=5, must-revalidate", 5 },
+		{ "private, max-age=5, x-ours=\"a, b\"", 5 },
+		{ "private", -1 },
+		{ "max-age=5", -1 },
+		{ "public, max-age=5", -1 },
+		{ "private, max-age=5, no-store", -1 },
+		{ "no-cache, private, max-age=5", -1 },
+		{ "no-store", -1 },
+		{ "private, max-age=", -1 },
+		{ "private, max-age=5x", -1 },
+		{ "private, max-age=-5", -1 },
+		{ "private,, max-age=5", -1 },
+		{ "private; max-age=5", -1 },
+		{ "private, max-age=\"5", -1 },
+		{ "", -1 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		T_CHECK(authc_parse_max_age(cases[i].cc) == cases[i].want,
+		    cases[i].cc);
+	T_CHECK(authc_parse_max_age(NULL) == -1, "none: not kept");
+}
+
+static void
+a_generation_is_16_hex_digits(void)
+{
+	T_CHECK(authc_parse_gen("00000000000000ff") == 255 &&
+		authc_parse_gen("DEADBEEF00000001") == 0xdeadbeef00000001ULL,
+	    "hex, either case");
+	T_CHECK(authc_parse_gen("ff") == 0 && authc_parse_gen(NULL) == 0 &&
+		authc_parse_gen("000000000000000g") == 0 &&
+		authc_parse_gen("00000000000000001") == 0,
+	    "anything else: none");
+}
+
+static void
 unset(void)
 {
 	unsetenv("AUTH_URL");
@@ -219,6 +265,8 @@ int
 main(void)
 {
 	T_RUN(every_answer_of_auth_maps_to_its_outcome);
+	T_RUN(a_lifetime_needs_private_and_max_age_and_no_veto);
+	T_RUN(a_generation_is_16_hex_digits);
 	T_RUN(a_yes_carries_the_dtos_identity_and_a_bad_one_is_garbage);
 	T_RUN(thirty_three_scopes_are_garbage_thirty_two_are_not);
 	T_RUN(

@@ -213,6 +213,30 @@ a_bad_attribute_is_refused_naming_its_line_never_the_token(void)
 }
 
 static void
+the_generation_names_the_set_the_same_file_the_same_one(void)
+{
+	const char a[] = "alpha sub=alice scope=x\nbeta\n";
+	const char b[] = "alpha sub=alice scope=y\nbeta\n";
+	char       err[CFG_ERR_MAX], g1[TOKENS_GEN_LEN], g2[TOKENS_GEN_LEN];
+
+	tokens_parse_file(&ts, a, sizeof(a) - 1, err);
+	memcpy(g1, ts.gen, sizeof(g1));
+	tokens_free(&ts);
+	tokens_parse_file(&ts, a, sizeof(a) - 1, err);
+	T_CHECK(strlen(g1) == 16 && strcmp(g1, ts.gen) == 0,
+	    "16 hex digits, the same for the same file");
+	tokens_free(&ts);
+	tokens_parse_file(&ts, b, sizeof(b) - 1, err);
+	memcpy(g2, ts.gen, sizeof(g2));
+	tokens_free(&ts);
+	T_CHECK(strcmp(g1, g2) != 0, "a scope changed: another generation");
+	tokens_parse_list(&ts, "alpha", err);
+	T_CHECK(strlen(ts.gen) == 16 && strcmp(ts.gen, g1) != 0,
+	    "a list has one too");
+	tokens_free(&ts);
+}
+
+static void
 an_env_list_has_no_attributes(void)
 {
 	char err[CFG_ERR_MAX];
@@ -380,6 +404,7 @@ main(void)
 	T_RUN(a_file_line_may_give_the_token_a_subject_and_scopes);
 	T_RUN(a_bad_attribute_is_refused_naming_its_line_never_the_token);
 	T_RUN(an_env_list_has_no_attributes);
+	T_RUN(the_generation_names_the_set_the_same_file_the_same_one);
 	T_RUN(no_token_an_empty_list_or_both_variables_refuse_to_start);
 	T_RUN(a_missing_file_refuses_to_start);
 	T_RUN(auth_tokens_file_is_read);
