@@ -1,7 +1,8 @@
 #!/bin/sh
 # Renders nginx/gateway.conf.template to standard output: the one way the
 # gateway's configuration is made, for make run (scripts/stack.sh) and for the
-# gateway container alike.  Checks every value first; a bad one stops here
+# gateway container alike.  Checks every value it puts into the configuration
+# first (the shapes below); a bad one stops here
 # with a line naming the variable.
 #
 # Environment (required): LISTEN, AUTH_UPSTREAM, INFO_UPSTREAM, RUN_DIR,
@@ -40,6 +41,18 @@ for v in RUN_DIR ACCESS_LOG ERROR_LOG; do
 	plain_path "$v"
 done
 INTERNAL_LISTEN=${INTERNAL_LISTEN:-unix:$RUN_DIR/gateway.sock}
+# plain_address VAR: a listen or upstream address (port, host:port,
+# [v6]:port, unix:/path) goes into nginx's configuration unquoted too.
+plain_address() {
+	eval "a=\${$1:-}"
+	# shellcheck disable=SC2154  # set by the eval
+	case $a in
+	'' | *[!A-Za-z0-9._/:+\[\]-]*) die "$1: expected a port, host:port or unix:/path, got '$a'" ;;
+	esac
+}
+for v in LISTEN INTERNAL_LISTEN AUTH_UPSTREAM INFO_UPSTREAM; do
+	plain_address "$v"
+done
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
 LOGIN_RATE=${LOGIN_RATE:-10r/s}
 LOGIN_BURST=${LOGIN_BURST:-20}
@@ -159,6 +172,9 @@ if [ -z "${NGINX_USER+x}" ]; then
 	NGINX_USER=''
 	[ "$(id -u)" -eq 0 ] && NGINX_USER=www-data
 fi
+case $NGINX_USER in
+*[!A-Za-z0-9._-]*) die "NGINX_USER: expected a user name, got '$NGINX_USER'" ;;
+esac
 NGINX_USER_LINE=''
 [ -n "$NGINX_USER" ] && NGINX_USER_LINE="user $NGINX_USER;"
 

@@ -108,3 +108,17 @@ teardown() {
 	assert_output ''
 	rm -rf "$dir"
 }
+
+@test "the gateway's addresses and user are checked before they reach nginx's configuration: one line naming the variable" {
+	local v
+	for v in "LISTEN=8080;include /etc/passwd" "AUTH_UPSTREAM=unix:/a b" \
+	    "INFO_UPSTREAM=127.0.0.1:9000}" "INTERNAL_LISTEN=unix:/tmp/x;" "NGINX_USER=www-data;"; do
+		run env LISTEN=8080 AUTH_UPSTREAM=unix:/tmp/a.sock INFO_UPSTREAM=unix:/tmp/i.sock \
+		    RUN_DIR=/tmp ACCESS_LOG=/tmp/a.log ERROR_LOG=/tmp/e.log "$v" "$ROOT/nginx/render.sh"
+		assert_failure
+		assert_output --partial "render: ${v%%=*}: expected"
+	done
+	run env LISTEN=127.0.0.1:8080 AUTH_UPSTREAM=unix:/tmp/a.sock INFO_UPSTREAM='[::1]:9000' \
+	    RUN_DIR=/tmp ACCESS_LOG=/tmp/a.log ERROR_LOG=/tmp/e.log NGINX_USER=www-data "$ROOT/nginx/render.sh"
+	assert_success
+}
