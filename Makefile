@@ -12,13 +12,13 @@ CFLAGS  += $(SAN)
 LDFLAGS += $(SAN)
 B       ?= build
 
-LIB_SRC  := cgi/lib/cfg.c cgi/lib/ident.c cgi/lib/log.c cgi/lib/metrics.c cgi/lib/reqid.c cgi/lib/reqlog.c cgi/lib/resp.c cgi/lib/route.c cgi/lib/sha256.c cgi/lib/svc.c cgi/lib/wipe.c cgi/lib/worker.c
+LIB_SRC  := cgi/lib/cfg.c cgi/lib/ident.c cgi/lib/log.c cgi/lib/metrics.c cgi/lib/reqid.c cgi/lib/reqlog.c cgi/lib/resp.c cgi/lib/route.c cgi/lib/sha256.c cgi/lib/trace.c cgi/lib/svc.c cgi/lib/wipe.c cgi/lib/worker.c
 AUTH_SRC := cgi/auth/guard.c cgi/auth/tokens.c
 INFO_SRC := cgi/info/authc.c cgi/info/authmux.c cgi/info/breaker.c cgi/info/cache.c cgi/info/info.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 AUTH_OBJ := $(AUTH_SRC:%.c=$(B)/%.o)
 INFO_OBJ := $(INFO_SRC:%.c=$(B)/%.o)
-UNIT     := cfg metrics reqid reqlog resp route svc sha256 tokens guard authc breaker cache serve ident
+UNIT     := cfg metrics reqid reqlog resp route svc sha256 tokens guard authc breaker cache serve ident trace
 UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 
 PORT ?= 8080
@@ -86,6 +86,7 @@ T_OBJ_breaker := cgi/info/breaker.o
 T_OBJ_guard   := cgi/auth/guard.o cgi/lib/cfg.o cgi/lib/wipe.o
 T_OBJ_cache   := cgi/info/cache.o cgi/lib/cfg.o cgi/lib/sha256.o cgi/lib/wipe.o
 T_OBJ_ident   := cgi/lib/ident.o
+T_OBJ_trace   := cgi/lib/trace.o
 T_OBJ_cfg     := cgi/lib/cfg.o
 T_OBJ_metrics := cgi/lib/metrics.o
 T_OBJ_reqid   := cgi/lib/reqid.o
@@ -96,7 +97,7 @@ T_OBJ_route   := cgi/lib/route.o
 T_OBJ_sha256  := cgi/lib/sha256.o cgi/lib/wipe.o
 T_OBJ_svc     := cgi/lib/svc.o cgi/lib/worker.o cgi/lib/route.o cgi/lib/resp.o \
                  cgi/lib/log.o cgi/lib/metrics.o cgi/lib/reqid.o cgi/lib/reqlog.o \
-                 cgi/lib/cfg.o
+                 cgi/lib/cfg.o cgi/lib/trace.o
 T_LIB_svc     := -lfcgi -lcjson
 T_OBJ_serve   := $(T_OBJ_svc)
 T_LIB_serve   := $(T_LIB_svc)

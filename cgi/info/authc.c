@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "trace.h"
 #include "wipe.h"
 
 /* "X-Request-ID: " and an id of at most REQID_MAX (64) characters. */
@@ -28,10 +29,12 @@ struct authc {
 	 * Content-Type:, Expect:, Authorization, X-Request-ID, X-Client-Addr,
 	 * X-Log-Sampled.
 	 */
-	struct curl_slist hdr[6];
+	struct curl_slist hdr[8];
 	char              authz[AUTHC_AUTHZ_MAX + 32];
 	char              rid[AUTHC_REQID_LINE];
 	char              client[AUTHC_CLIENT_MAX + 32];
+	char              tp[TRACE_HEADER_MAX + 16];
+	char              ts[AUTHC_TRACESTATE_MAX + 16];
 	char              body[AUTHC_BODY_MAX];
 	size_t            len;
 	struct ident      id; /* a yes's identity (authc_map()) */
@@ -194,6 +197,8 @@ authc_new(const struct authc_cfg *cfg)
 	c->hdr[2].data = c->authz;
 	c->hdr[3].data = c->rid;
 	c->hdr[4].data = c->client;
+	c->hdr[6].data = c->tp;
+	c->hdr[7].data = c->ts;
 	if (curl_easy_setopt(h, CURLOPT_URL, cfg->url) != CURLE_OK ||
 	    /* The gateway's internal socket: AUTH_URL's host is only a name. */
 	    (cfg->sock != NULL &&
@@ -436,10 +441,12 @@ authc_map(CURLcode rc, long status, long long clen, const char *body,
 }
 
 CURL *
-authc_begin(struct authc *c, const char *authorization, const char *reqid,
-    const char *client, int sampled)
+authc_begin(struct authc *c, const struct authc_call *call)
 {
 	struct curl_slist *last = &c->hdr[1];
+	const char        *authorization = call->authorization;
+	const char        *reqid = call->reqid, *client = call->client;
+	int                sampled = call->sampled;
 
 	c->len = 0;
 	c->overflow = 0;
@@ -465,6 +472,18 @@ authc_begin(struct authc *c, const char *authorization, const char *reqid,
 	c->hdr[5].data = (char *)(sampled ? "X-Log-Sampled: 1"
 					  : "X-Log-Sampled: 0");
 	last = last->next = &c->hdr[5];
+	/* W3C Trace Context: this call is a span of info's request. */
+	if (call->traceparent != NULL) {
+		snprintf(c->tp, sizeof(c->tp), "traceparent: %s",
+		    call->traceparent);
+		last = last->next = &c->hdr[6];
+		if (call->tracestate != NULL && call->tracestate[0] != '\0' &&
+		    strlen(call->tracestate) <= AUTHC_TRACESTATE_MAX) {
+			snprintf(c->ts, sizeof(c->ts), "tracestate: %s",
+			    call->tracestate);
+			last = last->next = &c->hdr[7];
+		}
+	}
 	last->next = NULL;
 	c->hdr[0].next = &c->hdr[1];
 	return c->h;

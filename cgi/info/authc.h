@@ -69,19 +69,29 @@ void authc_global_cleanup(void);
 struct authc *authc_new(const struct authc_cfg *cfg);
 void          authc_free(struct authc *c);
 
+/* Longest tracestate passed on (W3C's limit for a list is 512). */
+#define AUTHC_TRACESTATE_MAX 512
+
+/* What a call to auth sends, each part NULL when none. */
+struct authc_call {
+	const char *authorization; /* the client's, as sent */
+	const char *reqid;         /* X-Request-ID */
+	const char *client;        /* X-Client-Addr: the client's address */
+	int         sampled;       /* X-Log-Sampled: logged (reqlog.h) */
+	const char *traceparent;   /* the call's own (trace_child()) */
+	const char *tracestate;    /* the client's, at most 512 bytes */
+};
+
 /*
- * One call asking auth whether authorization (NULL: none sent) is valid,
- * sending reqid (NULL: none) as X-Request-ID and client (the client's
- * address, NULL: none) as X-Client-Addr and sampled (whether this request
- * is logged: reqlog.h) as X-Log-Sampled, within cfg's deadlines.
+ * One call asking auth whether call->authorization is valid, sending the
+ * rest of call as its headers, within cfg's deadlines.
  * authc_begin() sets it up and returns c's easy handle, to be added to a
  * curl multi handle; once curl says it is done with result rc, authc_end()
  * gives the outcome and wipes the token.  On an outcome other than OK,
  * UNAUTHORIZED or FORBIDDEN, *why is a short reason for the log (never a
  * token).  c serves one call at a time; not thread-safe.
  */
-CURL *authc_begin(struct authc *c, const char *authorization, const char *reqid,
-    const char *client, int sampled);
+CURL              *authc_begin(struct authc *c, const struct authc_call *call);
 enum authc_outcome authc_end(struct authc *c, CURLcode rc, const char **why);
 
 /* Longest Cache-Control value kept. */

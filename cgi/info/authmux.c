@@ -155,8 +155,7 @@ authmux_free(struct authmux *q)
 }
 
 void *
-authmux_start(struct authmux *q, const char *authorization, const char *reqid,
-    const char *client, int sampled)
+authmux_start(struct authmux *q, const struct authc_call *call)
 {
 	struct authmux_slot *s = q->free;
 	const char          *why;
@@ -166,7 +165,7 @@ authmux_start(struct authmux *q, const char *authorization, const char *reqid,
 		return NULL;
 	if (s->c == NULL && (s->c = authc_new(q->cfg)) == NULL)
 		return NULL;
-	h = authc_begin(s->c, authorization, reqid, client, sampled);
+	h = authc_begin(s->c, call);
 	if (curl_easy_setopt(h, CURLOPT_PRIVATE, s) != CURLE_OK ||
 	    curl_multi_add_handle(q->multi, h) != CURLM_OK) {
 		/* Wipes the token authc_begin() copied. */

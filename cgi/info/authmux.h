@@ -42,14 +42,13 @@ struct authmux *authmux_new(const struct authc_cfg *cfg, size_t slots,
 void            authmux_free(struct authmux *q);
 
 /*
- * Starts a call with authc_begin()'s arguments and returns its context, for
+ * Starts a call with authc_begin()'s (call) and returns its context, for
  * the caller to fill before its next authmux_run(), which calls done(ctx,
  * ...) once, when the call ends (deadlines included).  Returns NULL when no
  * slot is free, memory is short or curl refuses the call: then done is
  * never called.
  */
-void *authmux_start(struct authmux *q, const char *authorization,
-    const char *reqid, const char *client, int sampled);
+void *authmux_start(struct authmux *q, const struct authc_call *call);
 
 /* Readable when authmux_run() has work. */
 int authmux_fd(const struct authmux *q);

@@ -310,6 +310,8 @@ info_get(struct svc_req *r, const void *app)
 	unsigned char          key[SHA256_LEN], akey[SHA256_LEN];
 	int                    cacheable;
 	size_t                 i;
+	struct authc_call      call;
+	char                   tp[TRACE_HEADER_MAX];
 
 	authz = svc_param(r, "HTTP_AUTHORIZATION");
 	/* The gateway's X-Client-Addr: auth counts failures by address. */
@@ -352,8 +354,14 @@ info_get(struct svc_req *r, const void *app)
 	/* svc gives a thread at most INFO_INFLIGHT requests: a slot is free. */
 	/* With the client's address, and whether this request is logged,
 	 * so that auth's line agrees. */
-	if ((k = authmux_start(t->q, authz, r->reqid, addr, r->sampled)) ==
-	    NULL) {
+	trace_child(&r->trace, tp);
+	call.authorization = authz;
+	call.reqid = r->reqid;
+	call.client = addr;
+	call.sampled = r->sampled;
+	call.traceparent = tp;
+	call.tracestate = svc_param(r, "HTTP_TRACESTATE");
+	if ((k = authmux_start(t->q, &call)) == NULL) {
 		log_event("error", "cannot start a call to auth");
 		/* Auth was not asked: the breaker learns nothing. */
 		breaker_cancel(a->breaker, v);

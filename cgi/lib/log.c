@@ -4,6 +4,8 @@
  */
 #include "log.h"
 
+#include "trace.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -140,8 +142,15 @@ log_write(const char *line, int len)
 
 void
 log_request(const char *reqid, const char *method, const char *path, int status,
-    double duration_ms, const char *sub)
+    double duration_ms, const char *sub, const struct trace *tr)
 {
+	char trace[128] = "";
+
+	/* Hex only: no escaping. */
+	if (tr != NULL)
+		snprintf(trace, sizeof(trace),
+		    ",\"trace_id\":\"%s\",\"span_id\":\"%s\",\"parent_id\":\"%s\"",
+		    tr->trace_id, tr->span_id, tr->parent_id);
 	char line[LOG_LINE_MAX], ts[32], m[32], p[LOG_FIELD_MAX * 6 / 4];
 	int  len;
 
@@ -151,8 +160,9 @@ log_request(const char *reqid, const char *method, const char *path, int status,
 	len = snprintf(line, sizeof(line),
 	    "{\"time\":\"%s\",\"service\":\"%s\","
 	    "\"level\":\"info\",\"request_id\":\"%s\",\"method\":\"%s\","
-	    "\"path\":\"%s\",\"status\":%d,\"duration_ms\":%.3f%s%s%s}\n",
+	    "\"path\":\"%s\",\"status\":%d,\"duration_ms\":%.3f%s%s%s%s}\n",
 	    ts, log_service, reqid ? reqid : "-", m, p, status, duration_ms,
+	    trace,
 	    /* A subject needs no escaping (ident.h's alphabet). */
 	    sub ? ",\"sub\":\"" : "", sub ? sub : "", sub ? "\"" : "");
 	log_write(line, len);

@@ -19,10 +19,13 @@ void log_init(const char *service);
 
 /*
  * Logs one finished request.  reqid may be NULL ("-"); sub (the caller's
- * subject, ident.h's alphabet) is NULL or a "sub" field.  Thread-safe.
+ * subject, ident.h's alphabet) is NULL or a "sub" field; tr (NULL: none)
+ * gives "trace_id", "span_id" and "parent_id" (hex, "" for a new trace).
+ * Thread-safe.
  */
+struct trace;
 void log_request(const char *reqid, const char *method, const char *path,
-    int status, double duration_ms, const char *sub);
+    int status, double duration_ms, const char *sub, const struct trace *tr);
 
 /*
  * Logs one event (start, stop, breaker change...) at level "info", "warn" or

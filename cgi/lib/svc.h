@@ -21,6 +21,7 @@
 #include "ident.h"
 #include "metrics.h"
 #include "reqlog.h"
+#include "trace.h"
 
 struct svc_def;
 
@@ -52,7 +53,9 @@ struct svc_req {
 	 */
 	const char *cache_control;
 	char        hdr[96];
-	void       *worker;
+	/* Its trace (the gateway's traceparent, or a new one) and its span. */
+	struct trace trace;
+	void        *worker;
 };
 
 /* Answers r; app is svc_def.app.  Must answer through resp_*(). */

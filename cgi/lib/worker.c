@@ -60,6 +60,7 @@ worker_dispatch(const struct svc_def *def, struct svc_req *r)
 	r->expired = 0;
 	r->logged = 0;
 	r->sub[0] = '\0';
+	trace_begin(&r->trace, FCGX_GetParam("HTTP_TRACEPARENT", r->fcgx.envp));
 	r->cache_control = NULL;
 	r->hdr[0] = '\0';
 	/* The caller's decision (info's call to auth), else this process's. */
@@ -187,10 +188,11 @@ worker_keep(struct worker *w, struct svc_req *r)
 static void
 worker_end(struct worker *w, struct svc_req *r)
 {
-	char   method[16], path[256], reqid[REQID_MAX + 1];
-	char   sub[IDENT_SUB_MAX + 1];
-	int    status, have_id, logged;
-	double ms;
+	char         method[16], path[256], reqid[REQID_MAX + 1];
+	char         sub[IDENT_SUB_MAX + 1];
+	struct trace trace;
+	int          status, have_id, logged;
+	double       ms;
 
 	worker_drain(r);
 	/* The params die with the request: keep what the log needs. */
@@ -202,6 +204,7 @@ worker_end(struct worker *w, struct svc_req *r)
 	status = r->status;
 	logged = r->logged;
 	memcpy(sub, r->sub, sizeof(sub));
+	trace = r->trace;
 	/*
 	 * libfcgi's close lingers: shutdown(SHUT_WR), then select() and
 	 * read() until the gateway closes its side, holding the thread for
@@ -221,7 +224,7 @@ worker_end(struct worker *w, struct svc_req *r)
 	/* The answer said whether (X-Logged); a slow end is logged anyway. */
 	if (logged || reqlog_keep(&w->sh->log, 0, status, ms))
 		log_request(have_id ? reqid : NULL, method, path, status, ms,
-		    sub[0] ? sub : NULL);
+		    sub[0] ? sub : NULL, &trace);
 }
 
 /* Reads and answers (or defers) one request on connection fd. */
