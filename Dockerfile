@@ -67,7 +67,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && mkdir -p /run/gateway \
  && chown www-data:www-data /run/gateway
-COPY nginx/gateway.conf.template nginx/render.sh nginx/peers.lua \
+COPY nginx/gateway.conf.template nginx/render.sh nginx/peers.lua nginx/gwmetrics.lua \
     docker/gateway-start.sh docker/http-health.sh /etc/gateway/
 # /openapi.json and Swagger UI (/docs), made on the host by `make www`
 # (scripts/www.sh, from npm's swagger-ui-dist); without it both are 404.

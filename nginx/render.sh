@@ -95,7 +95,14 @@ esac
 # worker re-resolves each name once a second and balances over all its
 # addresses (nginx/peers.lua, Debian's nginx Lua module), so replicas that
 # come and go are followed without a reload.
-MODULES=''
+# Debian's Lua module: the gateway's metrics (nginx/gwmetrics.lua), and
+# peers.lua below.  lua_package_path names this directory, unquoted by
+# nginx's rules.
+# shellcheck disable=SC2034  # read by plain_path's eval
+LUA_DIR=$here
+plain_path LUA_DIR
+MODULES="load_module /usr/lib/nginx/modules/ndk_http_module.so;
+load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;"
 if [ -z "${RESOLVER:-}" ]; then
 	UPSTREAMS="upstream auth { server $AUTH_UPSTREAM; keepalive 32; }
     upstream info { server $INFO_UPSTREAM; keepalive 32; }"
@@ -110,18 +117,11 @@ else
 		*[!A-Za-z0-9.:-]* | :* | *: | *:*[!0-9]*) die "$v: with RESOLVER, expected host:port, got '$u'" ;;
 		esac
 	done
-	# lua_package_path names this directory, unquoted by nginx's rules.
-	# shellcheck disable=SC2034  # read by plain_path's eval
-	PEERS_DIR=$here
-	plain_path PEERS_DIR
-	MODULES="load_module /usr/lib/nginx/modules/ndk_http_module.so;
-load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;"
 	# peers.lua picks each request's address; the server line is a
 	# placeholder that is never connected to.  The quotes are nginx's
 	# (text for envsubst, not words for the shell).
 	# shellcheck disable=SC2089
-	UPSTREAMS="lua_package_path \"$here/?.lua;;\";
-    init_by_lua_block {
+	UPSTREAMS="init_by_lua_block {
         require(\"peers\").init(\"$RESOLVER\", { auth = \"$AUTH_UPSTREAM\", info = \"$INFO_UPSTREAM\" })
     }
     init_worker_by_lua_block { require(\"peers\").start() }
@@ -181,9 +181,9 @@ NGINX_USER_LINE=''
 # shellcheck disable=SC2090  # UPSTREAMS: text for envsubst
 export LISTEN INTERNAL_LISTEN INTERNAL_PORT AUTH_UPSTREAM INFO_UPSTREAM RUN_DIR \
     ACCESS_LOG ERROR_LOG NGINX_WORKERS NGINX_USER_LINE LOGIN_RATE LOGIN_BURST \
-    LOGIN_LIMIT CLIENT_TIMEOUT UPSTREAMS METRICS_GEO MODULES TLS
+    LOGIN_LIMIT CLIENT_TIMEOUT UPSTREAMS METRICS_GEO MODULES LUA_DIR TLS
 # shellcheck disable=SC2016  # the names are for envsubst, not the shell
 envsubst '${LISTEN} ${INTERNAL_LISTEN} ${INTERNAL_PORT} ${UPSTREAMS}
 ${RUN_DIR} ${ACCESS_LOG} ${ERROR_LOG} ${NGINX_WORKERS} ${NGINX_USER_LINE}
-${LOGIN_RATE} ${LOGIN_LIMIT} ${CLIENT_TIMEOUT} ${METRICS_GEO} ${MODULES}
+${LOGIN_RATE} ${LOGIN_LIMIT} ${CLIENT_TIMEOUT} ${METRICS_GEO} ${MODULES} ${LUA_DIR}
 ${TLS}' < "$here/gateway.conf.template"
