@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 
 static const uint_least64_t metrics_bounds_us[METRICS_NBUCKETS] = {
@@ -41,8 +42,13 @@ static const char *const metrics_bounds_txt[METRICS_NBUCKETS + 1] = {
 int
 metrics_init(struct metrics *m, const char *service, size_t nroutes)
 {
+	struct timespec now;
+
 	m->service = service;
 	m->nroutes = nroutes + 1;
+	/* process_start_time_seconds: a restart loop shows as its changes. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	m->start_s = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 	atomic_init(&m->in_flight, 0);
 	/* calloc: all-zero bits are a valid zero for these atomics. */
 	if ((m->route = calloc(m->nroutes, sizeof(*m->route))) == NULL)
@@ -135,6 +141,13 @@ metrics_text(const struct metrics *m, char *buf, size_t cap)
 	uint_least64_t n, cum;
 
 	buf[0] = '\0';
+	if (metrics_printf(buf, cap, &len,
+		"# HELP process_start_time_seconds Start time of the process "
+		"since the Unix epoch, in seconds.\n"
+		"# TYPE process_start_time_seconds gauge\n"
+		"process_start_time_seconds %.3f\n",
+		m->start_s) == -1)
+		return 0;
 	if (metrics_printf(buf, cap, &len,
 		"# HELP cgi_requests_total Requests answered, by route and "
 		"status.\n# TYPE cgi_requests_total counter\n") == -1)

@@ -34,6 +34,7 @@ struct metrics {
 	size_t                nroutes; /* the table's, plus unmatched */
 	struct metrics_route *route;
 	_Atomic int_least64_t in_flight;
+	double                start_s; /* the wall clock at metrics_init() */
 };
 
 /*
