@@ -254,7 +254,7 @@ run-sanitize: $(NODE)
 
 # Needs wrk, the FastAPI reference's Debian packages and a Docker engine
 # (scripts/docker-engine.sh starts one) for the compose rows.
-BENCH_DEPS := wrk python3-fastapi python3-uvicorn python3-requests docker.io debootstrap docker-compose
+BENCH_DEPS := wrk python3-fastapi python3-uvicorn python3-requests docker.io debootstrap docker-compose gnuplot-nox
 bench: all $(NODE)
 	@scripts/deps.sh $(BENCH_DEPS)
 	@scripts/bench.sh

@@ -434,6 +434,34 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 } > "$work/table.md"
 cat "$work/table.md"
 
+# The picture (gnuplot): req/s and p99 by connection count, a line per
+# target, into an SVG beside the document, which shows it.
+SVG=${OUT%.md}.svg
+plot=()
+i=0
+for tg in "${targets[@]}"; do
+	IFS='|' read -r name _ <<<"$tg"
+	i=$((i + 1))
+	for c in $CONNS; do
+		echo "$c $(med "$name" "$c" 1) $(med "$name" "$c" 3)"
+	done >"$work/plot-$i.dat"
+	# gnuplot's single quotes: a quote is written twice.
+	plot+=("'$work/plot-$i.dat' using 1:COL with linespoints title '${name//\'/\'\'}'")
+done
+{
+	echo "set terminal svg size 1200,640 dynamic font 'sans,10'"
+	echo "set output '$SVG'"
+	echo "set multiplot layout 1,2 title 'make bench, $(date -u +%Y-%m-%d): medians of $ROUNDS rounds of ${SECS} s'"
+	echo "set logscale x 2; set xlabel 'connections'; set grid; set key outside below vertical maxrows 8 font ',8'"
+	echo "set xtics ($(sed 's/ /, /g' <<<"$CONNS"))"
+	echo "set ylabel 'req/s'"
+	echo "plot $(IFS=,; echo "${plot[*]}" | sed 's/COL/2/g')"
+	echo "set ylabel 'p99 ms'; set logscale y"
+	echo "plot $(IFS=,; echo "${plot[*]}" | sed 's/COL/3/g')"
+	echo "unset multiplot"
+} >"$work/plot.gp"
+gnuplot "$work/plot.gp"
+
 {
 	echo "# Benchmarks"
 	echo
@@ -469,6 +497,8 @@ cat "$work/table.md"
 	echo "- Request logs: every process writes at most LOG_REQUESTS=100/s request lines"
 	echo "  (errors and slow requests always), in every row (docs/operations.md) but the"
 	echo "  LOG_REQUESTS=all ones: the same stacks logging every request."
+	echo
+	echo "![req/s and p99 by connection count, each target](${SVG##*/})"
 	echo
 	cat "$work/table.md"
 } > "$OUT"
