@@ -211,13 +211,14 @@ info_answer_one(const struct info_app *a, struct info_pending *k,
 		resp_retry(r, 429, res->retry_s * 1000LL, "Too Many Requests");
 		break;
 	case AUTHC_TIMEOUT:
-		log_event("warn", "auth call timed out (request %s): %s",
-		    r->reqid ? r->reqid : "-", res->why);
+		log_event("warn",
+		    "auth call timed out (request %s, trace %s): %s",
+		    r->reqid ? r->reqid : "-", r->trace.trace_id, res->why);
 		resp_retry(r, 504, 0, "auth service timed out");
 		break;
 	default:
-		log_event("warn", "auth call failed (request %s): %s",
-		    r->reqid ? r->reqid : "-", res->why);
+		log_event("warn", "auth call failed (request %s, trace %s): %s",
+		    r->reqid ? r->reqid : "-", r->trace.trace_id, res->why);
 		resp_retry(r, 503, 0, "auth service unavailable");
 		break;
 	}

@@ -290,9 +290,10 @@ worker_expire(struct worker *w)
 		age = log_ms_since(&r->t0);
 		if (age >= (double)w->def->defer_ms) {
 			log_event("error",
-			    "request %s deferred over %ld ms: "
+			    "request %s (trace %s) deferred over %ld ms: "
 			    "answered 504",
-			    r->reqid ? r->reqid : "-", w->def->defer_ms);
+			    r->reqid ? r->reqid : "-", r->trace.trace_id,
+			    w->def->defer_ms);
 			resp_retry(r, 504, 0, "Gateway Timeout");
 			FCGX_FFlush(r->fcgx.out);
 			r->expired = 1;
