@@ -12,7 +12,7 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tokens ts = { 0, NULL };
+	struct tokens ts = { 0, NULL, "" };
 	char          err[CFG_ERR_MAX], *s;
 
 	if (tokens_parse_file(&ts, (const char *)data, size, err) == -1 &&
