@@ -39,6 +39,14 @@ integration() {
 	if ! grep -q '^ok \|^not ok ' "$out"; then
 		failed=$((failed + 1))
 	fi
+	# So is a run that ended before its plan (bats killed, a hung suite).
+	local plan ran
+	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$out" | head -n 1)
+	ran=$(grep -c '^ok \|^not ok ' "$out")
+	if [ -n "$plan" ] && [ "$ran" -lt "$plan" ]; then
+		echo "not ok - bats ran $ran of its $plan tests"
+		failed=$((failed + 1))
+	fi
 	# make test-sanitize, test-tsan: every sanitizer report in any service
 	# log fails.
 	if [ -n "${SANITIZE_DIR:-}" ]; then
