@@ -102,7 +102,7 @@ from() {
 	assert_output $'info_auth_calls_total{outcome="cached"} 1\ninfo_auth_calls_total{outcome="throttled"} 3'
 }
 
-@test "with the cache on, an address throttled at /login/ alone keeps its own cached yes for one TTL (docs/security.md)" {
+@test "with the cache on, an address throttled at /login/ alone keeps its own cached yes for its lifetime (docs/security.md)" {
 	local i
 	stack_start AUTH_CACHE_TTL_MS=60000 AUTH_FAIL_LIMIT=3 AUTH_FAIL_WINDOW_MS=60000
 	from 127.0.0.33 GET /info -H 'Authorization: merixstudio'
