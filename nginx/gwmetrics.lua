@@ -60,6 +60,16 @@ local function tick()
 	flush()
 end
 
+-- t[k], made an empty table when absent.
+local function child(t, k)
+	local c = t[k]
+	if c == nil then
+		c = {}
+		t[k] = c
+	end
+	return c
+end
+
 -- log_by_lua: one request answered.
 function M.log()
 	if not started then
@@ -69,23 +79,10 @@ function M.log()
 	local var = ngx.var
 	local route, listener = var.gw_route, var.gateway_listener
 	local t = tonumber(var.request_time) or 0
-	local byl = counts[listener]
-	if byl == nil then
-		byl = {}
-		counts[listener] = byl
-	end
-	local byr = byl[route]
-	if byr == nil then
-		byr = {}
-		byl[route] = byr
-	end
+	local byr = child(child(counts, listener), route)
 	local st = ngx.status
 	byr[st] = (byr[st] or 0) + 1
-	local hl = hist[listener]
-	if hl == nil then
-		hl = {}
-		hist[listener] = hl
-	end
+	local hl = child(hist, listener)
 	local h = hl[route]
 	if h == nil then
 		h = { n = 0, sum = 0 }

@@ -159,3 +159,26 @@ make_test_cert() {
 	    -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 \
 	    -keyout "$1/key.pem" -out "$1/cert.pem" 2>/dev/null
 }
+
+# capture_start: a route an operator adds (conf.d: GET /_capture) to a
+# FastCGI upstream that only records what the gateway sends it, in
+# $STACK_DIR/captured (socat, closing after 0.5 s).  Sets STACK_DIR (a new
+# run directory, for the stack_start that follows) and exports
+# CAPTURE_PORT; the recorder's pid is in $BATS_FILE_TMPDIR/capture.pid
+# (capture_stop).
+capture_start() {
+	CAPTURE_PORT=$(free_port)
+	STACK_DIR=$(mktemp -d /tmp/cgi-stack.XXXXXX)
+	export CAPTURE_PORT
+	chmod 0755 "$STACK_DIR"
+	mkdir -p "$STACK_DIR/conf.d"
+	printf 'location = /_capture { fastcgi_pass 127.0.0.1:%s; }\n' "$CAPTURE_PORT" \
+	    >"$STACK_DIR/conf.d/capture.conf"
+	socat "TCP-LISTEN:$CAPTURE_PORT,bind=127.0.0.1,reuseaddr,fork" \
+	    "SYSTEM:timeout 0.5 cat >>$STACK_DIR/captured" >/dev/null 2>&1 &
+	echo $! >"$BATS_FILE_TMPDIR/capture.pid"
+}
+
+capture_stop() {
+	kill "$(cat "$BATS_FILE_TMPDIR/capture.pid")" 2>/dev/null || true
+}

@@ -14,25 +14,14 @@ setup_file() {
 	    'alice-secret-1 sub=alice scope=info:read,admin' \
 	    "sha256:$(printf '%s' bob-secret-2 | sha256sum | cut -d' ' -f1) scope=other sub=bob" \
 	    'merixstudio' >"$TOKFILE"
-	# A route an operator adds (conf.d) to a FastCGI upstream that only
-	# records what the gateway sends it: socat, closing after 0.5 s.
-	CAPTURE_PORT=$(free_port)
-	STACK_DIR=$(mktemp -d /tmp/cgi-stack.XXXXXX)
-	chmod 0755 "$STACK_DIR"
-	mkdir -p "$STACK_DIR/conf.d"
-	printf 'location = /_capture { fastcgi_pass 127.0.0.1:%s; }\n' "$CAPTURE_PORT" \
-	    >"$STACK_DIR/conf.d/capture.conf"
-	socat "TCP-LISTEN:$CAPTURE_PORT,bind=127.0.0.1,reuseaddr,fork" \
-	    "SYSTEM:timeout 0.5 cat >>$STACK_DIR/captured" >/dev/null 2>&1 &
-	# Not in the run directory: the last test replaces it.
-	echo $! >"$BATS_FILE_TMPDIR/capture.pid"
-	export CAPTURE_PORT
-	STACK_DIR=$STACK_DIR stack_start AUTH_TOKENS_FILE="$TOKFILE" INFO_REQUIRED_SCOPE=info:read
+	# An operator's route to a recorder of what the gateway sends.
+	capture_start
+	stack_start AUTH_TOKENS_FILE="$TOKFILE" INFO_REQUIRED_SCOPE=info:read
 }
 
 teardown_file() {
 	load helpers
-	kill "$(cat "$BATS_FILE_TMPDIR/capture.pid")" 2>/dev/null || true
+	capture_stop
 	[ ! -f "$BATS_FILE_TMPDIR/run_dir" ] || RUN_DIR=$(cat "$BATS_FILE_TMPDIR/run_dir")
 	stack_stop
 	rm -f "$TOKFILE"

@@ -7,23 +7,15 @@
 
 setup_file() {
 	load helpers
-	# A route to a FastCGI upstream that records what it is sent (socat,
-	# closing after 0.5 s): what a service gets as traceparent/tracestate.
-	CAPTURE_PORT=$(free_port)
-	STACK_DIR=$(mktemp -d /tmp/cgi-stack.XXXXXX)
-	chmod 0755 "$STACK_DIR"
-	mkdir -p "$STACK_DIR/conf.d"
-	printf 'location = /_capture { fastcgi_pass 127.0.0.1:%s; }\n' "$CAPTURE_PORT" \
-	    >"$STACK_DIR/conf.d/capture.conf"
-	socat "TCP-LISTEN:$CAPTURE_PORT,bind=127.0.0.1,reuseaddr,fork" \
-	    "SYSTEM:timeout 0.5 cat >>$STACK_DIR/captured" >/dev/null 2>&1 &
-	echo $! >"$BATS_FILE_TMPDIR/capture.pid"
-	STACK_DIR=$STACK_DIR stack_start LOG_REQUESTS=all
+	# What a service gets as traceparent/tracestate: an operator's route
+	# to a recorder (helpers.bash).
+	capture_start
+	stack_start LOG_REQUESTS=all
 }
 
 teardown_file() {
 	load helpers
-	kill "$(cat "$BATS_FILE_TMPDIR/capture.pid")" 2>/dev/null || true
+	capture_stop
 	stack_stop
 }
 
