@@ -60,11 +60,9 @@ auth_client(const struct svc_req *r)
 }
 
 /*
- * A yes.  The identity goes to the services behind the gateway only: it
- * marks their calls (GATEWAY_LISTENER, a FastCGI param no client can set),
- * and the public answer stays the tutorial's, byte for byte.
+ * 1 for a call from a service: the gateway's internal listener, which
+ * marks it with GATEWAY_LISTENER, a FastCGI param no client can set.
  */
-/* 1 for a call from a service (the gateway's internal listener). */
 static int
 auth_internal(const struct svc_req *r)
 {
@@ -73,6 +71,10 @@ auth_internal(const struct svc_req *r)
 	return l != NULL && strcmp(l, "internal") == 0;
 }
 
+/*
+ * A yes.  The identity goes to the services behind the gateway only; the
+ * public answer stays the tutorial's, byte for byte.
+ */
 static void
 auth_yes(const struct auth_app *a, struct svc_req *r, const struct ident *id)
 {

@@ -141,7 +141,6 @@ authc_header(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-
 /*
  * Debian's libcurl links libssh2, whose libssh2_init(0), called by
  * curl_global_init(), loads OpenSSL's engines: about 1.5 MB of libcrypto
@@ -444,33 +443,31 @@ CURL *
 authc_begin(struct authc *c, const struct authc_call *call)
 {
 	struct curl_slist *last = &c->hdr[1];
-	const char        *authorization = call->authorization;
-	const char        *reqid = call->reqid, *client = call->client;
-	int                sampled = call->sampled;
 
 	c->len = 0;
 	c->overflow = 0;
 	c->cc[0] = '\0';
 	c->gen[0] = '\0';
 	c->errbuf[0] = '\0';
-	c->wipe = authorization != NULL;
-	if (authorization != NULL) {
+	c->wipe = call->authorization != NULL;
+	if (call->authorization != NULL) {
 		snprintf(c->authz, sizeof(c->authz), "Authorization: %s",
-		    authorization);
+		    call->authorization);
 		last = last->next = &c->hdr[2];
 	}
-	if (reqid != NULL) {
-		snprintf(c->rid, sizeof(c->rid), "X-Request-ID: %s", reqid);
+	if (call->reqid != NULL) {
+		snprintf(c->rid, sizeof(c->rid), "X-Request-ID: %s",
+		    call->reqid);
 		last = last->next = &c->hdr[3];
 	}
-	if (client != NULL && client[0] != '\0' &&
-	    strlen(client) <= AUTHC_CLIENT_MAX) {
+	if (call->client != NULL && call->client[0] != '\0' &&
+	    strlen(call->client) <= AUTHC_CLIENT_MAX) {
 		snprintf(c->client, sizeof(c->client), "X-Client-Addr: %s",
-		    client);
+		    call->client);
 		last = last->next = &c->hdr[4];
 	}
-	c->hdr[5].data = (char *)(sampled ? "X-Log-Sampled: 1"
-					  : "X-Log-Sampled: 0");
+	c->hdr[5].data = (char *)(call->sampled ? "X-Log-Sampled: 1"
+						: "X-Log-Sampled: 0");
 	last = last->next = &c->hdr[5];
 	/* W3C Trace Context: this call is a span of info's request. */
 	if (call->traceparent != NULL) {

@@ -164,8 +164,19 @@ info_try_stale(const struct info_app *a, struct svc_req *r, int cacheable,
 }
 
 /*
- * A yes from auth: 200, or 403 when INFO_REQUIRED_SCOPE is set and the
- * identity (none from the tutorial's auth) lacks it (RFC 6750 section 3.1).
+ * 1 when a yes with identity id (NULL: none, as from the tutorial's auth)
+ * is enough for /info: INFO_REQUIRED_SCOPE is unset, or id has it.
+ */
+static int
+info_scope_ok(const struct info_app *a, const struct ident *id)
+{
+	return a->scope == NULL ||
+	    (id != NULL && ident_has_scope(id, a->scope));
+}
+
+/*
+ * A yes from auth: 200, or 403 when the identity lacks INFO_REQUIRED_SCOPE
+ * (RFC 6750 section 3.1).
  */
 static void
 info_answer_yes(const struct info_app *a, struct svc_req *r,
@@ -173,8 +184,7 @@ info_answer_yes(const struct info_app *a, struct svc_req *r,
 {
 	if (id != NULL)
 		memcpy(r->sub, id->sub, sizeof(r->sub));
-	if (a->scope != NULL &&
-	    (id == NULL || !ident_has_scope(id, a->scope))) {
+	if (!info_scope_ok(a, id)) {
 		info_count(a, INFO_CALL_SCOPE);
 		resp_error(r, 403, a->scope_challenge, "Insufficient scope");
 		return;
@@ -190,8 +200,7 @@ info_answer_one(const struct info_app *a, struct info_pending *k,
 {
 	enum authc_outcome out = res->out;
 
-	if (out != AUTHC_OK &&
-	    (out == AUTHC_TIMEOUT || out == AUTHC_UNAVAILABLE) &&
+	if ((out == AUTHC_TIMEOUT || out == AUTHC_UNAVAILABLE) &&
 	    info_try_stale(a, r, k->cacheable, k->key))
 		return;
 	if (out != AUTHC_OK)
@@ -240,8 +249,7 @@ info_remember(const struct info_app *a, struct info_pending *k,
 		    now + res->retry_s * 1000LL, 0, NULL);
 	/* Only a full yes, for what auth said, at most info's ceiling. */
 	if (res->out != AUTHC_OK || res->max_age_s <= 0 ||
-	    (a->scope != NULL &&
-		(res->id == NULL || !ident_has_scope(res->id, a->scope))))
+	    !info_scope_ok(a, res->id))
 		return;
 	life = res->max_age_s * 1000LL;
 	if (life > a->cache->ttl_ms)
@@ -256,14 +264,14 @@ info_call_done(void *ctx, const struct authmux_result *res)
 {
 	struct info_pending   *k = ctx;
 	const struct info_app *a = k->app;
-	size_t                 i;
+	/* auth answered (whatever it said): the breaker's success. */
+	int reached = res->out != AUTHC_TIMEOUT &&
+	    res->out != AUTHC_UNAVAILABLE;
+	size_t i;
 
-	info_log_change(breaker_record(a->breaker,
-			    res->out != AUTHC_TIMEOUT &&
-				res->out != AUTHC_UNAVAILABLE,
-			    k->v, svc_now_ms()),
+	info_log_change(breaker_record(a->breaker, reached, k->v, svc_now_ms()),
 	    a->breaker);
-	if (res->out != AUTHC_TIMEOUT && res->out != AUTHC_UNAVAILABLE)
+	if (reached)
 		atomic_store(a->stale_episode, 0);
 	info_generation(a, res->gen);
 	info_remember(a, k, res);

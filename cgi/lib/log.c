@@ -4,13 +4,13 @@
  */
 #include "log.h"
 
-#include "trace.h"
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "trace.h"
 
 static const char *log_service = "-";
 
@@ -144,16 +144,15 @@ void
 log_request(const char *reqid, const char *method, const char *path, int status,
     double duration_ms, const char *sub, const struct trace *tr)
 {
+	char line[LOG_LINE_MAX], ts[32], m[32], p[LOG_FIELD_MAX * 6 / 4];
 	char trace[128] = "";
+	int  len;
 
 	/* Hex only: no escaping. */
 	if (tr != NULL)
 		snprintf(trace, sizeof(trace),
 		    ",\"trace_id\":\"%s\",\"span_id\":\"%s\",\"parent_id\":\"%s\"",
 		    tr->trace_id, tr->span_id, tr->parent_id);
-	char line[LOG_LINE_MAX], ts[32], m[32], p[LOG_FIELD_MAX * 6 / 4];
-	int  len;
-
 	log_time(ts);
 	log_json_escape(m, sizeof(m), method ? method : "-", 16);
 	log_json_escape(p, sizeof(p), path ? path : "-", LOG_FIELD_MAX);

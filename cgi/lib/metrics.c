@@ -6,8 +6,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <time.h>
 #include <stdlib.h>
+#include <time.h>
 
 static const uint_least64_t metrics_bounds_us[METRICS_NBUCKETS] = {
 	250,

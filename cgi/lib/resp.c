@@ -5,17 +5,18 @@
  */
 #include "resp.h"
 
-#include "ident.h"
-
 #include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "ident.h"
 #include "log.h"
 
-/* Room for the status line and the fixed headers beside the caller's extra. */
-/* The status line and our headers, with room for the scopes (ident.h). */
+/*
+ * Room for the status line and the fixed headers beside the caller's extra
+ * (which may hold the scopes: ident.h).
+ */
 #define RESP_HEAD_MAX (512 + 2 * (int)IDENT_SCOPES_TEXT)
 
 const char *

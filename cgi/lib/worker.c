@@ -188,11 +188,9 @@ worker_keep(struct worker *w, struct svc_req *r)
 static void
 worker_end(struct worker *w, struct svc_req *r)
 {
-	char         method[16], path[256], reqid[REQID_MAX + 1];
-	char         sub[IDENT_SUB_MAX + 1];
-	struct trace trace;
-	int          status, have_id, logged;
-	double       ms;
+	char   method[16], path[256], reqid[REQID_MAX + 1];
+	int    status, have_id, logged;
+	double ms;
 
 	worker_drain(r);
 	/* The params die with the request: keep what the log needs. */
@@ -203,8 +201,6 @@ worker_end(struct worker *w, struct svc_req *r)
 		snprintf(reqid, sizeof(reqid), "%s", r->reqid);
 	status = r->status;
 	logged = r->logged;
-	memcpy(sub, r->sub, sizeof(sub));
-	trace = r->trace;
 	/*
 	 * libfcgi's close lingers: shutdown(SHUT_WR), then select() and
 	 * read() until the gateway closes its side, holding the thread for
@@ -220,11 +216,13 @@ worker_end(struct worker *w, struct svc_req *r)
 	worker_keep(w, r);
 	ms = log_ms_since(&r->t0);
 	metrics_end(w->metrics, r->route, status, ms);
-	w->idle[w->nidle++] = r;
-	/* The answer said whether (X-Logged); a slow end is logged anyway. */
+	/* The answer said whether (X-Logged); a slow end is logged anyway.
+	 * The subject and the trace live in r itself: it goes back to the
+	 * idle list only after. */
 	if (logged || reqlog_keep(&w->sh->log, 0, status, ms))
 		log_request(have_id ? reqid : NULL, method, path, status, ms,
-		    sub[0] ? sub : NULL, &trace);
+		    r->sub[0] ? r->sub : NULL, &r->trace);
+	w->idle[w->nidle++] = r;
 }
 
 /* Reads and answers (or defers) one request on connection fd. */
