@@ -59,13 +59,6 @@ teardown() {
 	[ "$output" -ge $((before + 3)) ] || fail "auth saw $output 401s, before $before"
 }
 
-# from ADDR METHOD PATH [curl args]: http from loopback address ADDR.
-from() {
-	local addr=$1
-	shift
-	http "$@" --interface "$addr"
-}
-
 @test "with the cache on, the failed-login limit holds: a throttled address gets 429 for a cached token too" {
 	local i
 	stack_start AUTH_CACHE_TTL_MS=60000 AUTH_FAIL_LIMIT=3 AUTH_FAIL_WINDOW_MS=60000
@@ -119,14 +112,6 @@ from() {
 	# Any other token is asked of auth, so refused.
 	from 127.0.0.33 GET /info -H 'Authorization: other-guess'
 	assert_status 429
-}
-
-# internal METHOD PATH [curl args]: http on the gateway's internal listener,
-# as info.fcgi calls auth.
-internal() {
-	local method=$1 path=$2
-	shift 2
-	BASE=http://localhost http "$method" "$path" --unix-socket "$RUN_DIR/gateway.sock" "$@"
 }
 
 @test "auth says how long its answer holds: a yes to info is private, max-age=5; a no, a 429 and the public answer are no-store" {

@@ -18,13 +18,6 @@ setup() {
 	load helpers
 }
 
-# from ADDR METHOD PATH [curl args]: http from loopback address ADDR.
-from() {
-	local addr=$1
-	shift
-	http "$@" --interface "$addr"
-}
-
 assert_throttled() {
 	assert_status 429
 	assert_header Content-Type application/json

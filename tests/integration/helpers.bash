@@ -61,6 +61,21 @@ http() {
 	BODY=$(cat "$BATS_TEST_TMPDIR/body" 2>/dev/null || true)
 }
 
+# from ADDR METHOD PATH [curl args]: http from loopback address ADDR.
+from() {
+	local addr=$1
+	shift
+	http "$@" --interface "$addr"
+}
+
+# internal METHOD PATH [curl args]: http on the gateway's internal listener
+# (a Unix socket under make run), as info.fcgi calls auth.
+internal() {
+	local method=$1 path=$2
+	shift 2
+	BASE=http://localhost http "$method" "$path" --unix-socket "$RUN_DIR/gateway.sock" "$@"
+}
+
 # header NAME: the value of response header NAME (case-insensitive), or "".
 header() {
 	grep -i "^$1:" "$HEADERS" | head -n 1 | cut -d: -f2- | sed 's/^ *//; s/\r$//'

@@ -31,14 +31,6 @@ setup() {
 	load helpers
 }
 
-# internal METHOD PATH [curl args]: http on the gateway's internal listener
-# (a Unix socket under make run), as info.fcgi calls auth.
-internal() {
-	local method=$1 path=$2
-	shift 2
-	BASE=http://localhost http "$method" "$path" --unix-socket "$RUN_DIR/gateway.sock" "$@"
-}
-
 # The request log line of service SVC for request id ID.
 line_of() {
 	grep "\"request_id\":\"$2\"" "$RUN_DIR/logs/$1.log" | grep '"status"'
