@@ -6,7 +6,8 @@
 # with a line naming the variable.
 #
 # Environment (required): LISTEN, AUTH_UPSTREAM, INFO_UPSTREAM, RUN_DIR,
-# ACCESS_LOG, ERROR_LOG.  Optional: INTERNAL_LISTEN (unix:$RUN_DIR/gateway.sock),
+# ACCESS_LOG, ERROR_LOG.  Optional: LUA_DIR (this directory: where nginx/*.lua
+# are, readable by nginx's workers), INTERNAL_LISTEN (unix:$RUN_DIR/gateway.sock),
 # NGINX_WORKERS (auto), CLIENT_TIMEOUT (10s), METRICS_ALLOW ("127.0.0.1 ::1":
 # addresses or CIDRs that may read /metrics/* on the public listener; the
 # internal listener always may), LOGIN_RATE (10r/s, or off), LOGIN_BURST (20),
@@ -96,10 +97,10 @@ esac
 # addresses (nginx/peers.lua, Debian's nginx Lua module), so replicas that
 # come and go are followed without a reload.
 # Debian's Lua module: the gateway's metrics (nginx/gwmetrics.lua), and
-# peers.lua below.  lua_package_path names this directory, unquoted by
-# nginx's rules.
-# shellcheck disable=SC2034  # read by plain_path's eval
-LUA_DIR=$here
+# peers.lua below.  lua_package_path names LUA_DIR (this directory unless
+# set: nginx's workers load the files, and must be able to read them),
+# unquoted by nginx's rules.
+LUA_DIR=${LUA_DIR:-$here}
 plain_path LUA_DIR
 MODULES="load_module /usr/lib/nginx/modules/ndk_http_module.so;
 load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;"

@@ -264,6 +264,13 @@ tls_setup() {
 }
 
 render() {	# render ACCESS_LOG ERROR_LOG
+	# nginx's workers (www-data as root) load the Lua files when they
+	# start: a copy in the run directory, which they reach, unlike a
+	# clone in a home of mode 0700.
+	mkdir -p "$RUN_DIR/lua"
+	cp "$here"/nginx/*.lua "$RUN_DIR/lua/"
+	chmod 0644 "$RUN_DIR"/lua/*.lua
+	LUA_DIR="$RUN_DIR/lua" \
 	LISTEN="$BIND:$PORT" AUTH_UPSTREAM="unix:$RUN_DIR/auth.sock" \
 	INFO_UPSTREAM="unix:$RUN_DIR/info.sock" \
 	INTERNAL_LISTEN="unix:$RUN_DIR/gateway.sock" \
