@@ -13,7 +13,7 @@
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc libc6-dev make \
-    libfcgi-dev libcurl4-gnutls-dev libcjson-dev \
+    libfcgi-dev libcurl4-gnutls-dev libcjson-dev libhiredis-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -42,6 +42,10 @@ HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=3 \
     CMD ["fcgi-health", "127.0.0.1:9000"]
 
 FROM service AS auth
+# hiredis for the shared failed-login budget (AUTH_FAIL_STORE).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libhiredis0.14 \
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/auth.fcgi /usr/local/bin/auth.fcgi
 USER app
 CMD ["spawn-fcgi", "-n", "-a", "0.0.0.0", "-p", "9000", "--", "/usr/local/bin/auth.fcgi"]

@@ -13,12 +13,12 @@ LDFLAGS += $(SAN)
 B       ?= build
 
 LIB_SRC  := cgi/lib/cfg.c cgi/lib/ident.c cgi/lib/log.c cgi/lib/metrics.c cgi/lib/reqid.c cgi/lib/reqlog.c cgi/lib/resp.c cgi/lib/route.c cgi/lib/sha256.c cgi/lib/trace.c cgi/lib/svc.c cgi/lib/wipe.c cgi/lib/worker.c
-AUTH_SRC := cgi/auth/guard.c cgi/auth/tokens.c
+AUTH_SRC := cgi/auth/guard.c cgi/auth/store.c cgi/auth/tokens.c
 INFO_SRC := cgi/info/authc.c cgi/info/authmux.c cgi/info/breaker.c cgi/info/cache.c cgi/info/info.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 AUTH_OBJ := $(AUTH_SRC:%.c=$(B)/%.o)
 INFO_OBJ := $(INFO_SRC:%.c=$(B)/%.o)
-UNIT     := cfg metrics reqid reqlog resp route svc sha256 tokens guard authc breaker cache serve ident trace
+UNIT     := cfg metrics reqid reqlog resp route svc sha256 tokens guard store authc breaker cache serve ident trace
 UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 
 PORT ?= 8080
@@ -74,7 +74,7 @@ $(B)/%.o: %.c | $(B)/.deps
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/auth.fcgi: $(B)/cgi/auth/main.o $(AUTH_OBJ) $(LIB_OBJ)
-	$(CC) $(LDFLAGS) $^ -lfcgi -lcjson -o $@
+	$(CC) $(LDFLAGS) $^ -lfcgi -lcjson -lhiredis -o $@
 
 $(B)/info.fcgi: $(B)/cgi/info/main.o $(INFO_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -lfcgi -lcjson -lcurl -o $@
@@ -84,6 +84,8 @@ T_OBJ_authc   := cgi/info/authc.o cgi/lib/ident.o cgi/lib/cfg.o cgi/lib/wipe.o
 T_LIB_authc   := -lcurl -lcjson
 T_OBJ_breaker := cgi/info/breaker.o
 T_OBJ_guard   := cgi/auth/guard.o cgi/lib/cfg.o cgi/lib/wipe.o
+T_OBJ_store   := cgi/auth/store.o cgi/lib/cfg.o cgi/lib/log.o cgi/lib/sha256.o cgi/lib/wipe.o
+T_LIB_store   := -lhiredis
 T_OBJ_cache   := cgi/info/cache.o cgi/lib/cfg.o cgi/lib/sha256.o cgi/lib/wipe.o
 T_OBJ_ident   := cgi/lib/ident.o
 T_OBJ_trace   := cgi/lib/trace.o
@@ -189,10 +191,11 @@ test-sanitize: $(NODE)
 
 # The threaded suites against services built with ThreadSanitizer: kept
 # connections, deferral and stop (core, keepalive, faults), token reloads
-# under load (reload), the failed-login guard (guard) and info's cache
+# under load (reload), the failed-login guard (guard), its shared store
+# (store: a connection per thread), identities (identity) and info's cache
 # (cache); and the guard's unit tests (8 threads at once) built with it.
 # Any report fails it but those tests/tsan.supp explains.
-TSAN_SUITES := core keepalive faults reload guard cache identity
+TSAN_SUITES := core keepalive faults reload guard cache identity store
 TSAN_UNIT   := guard cache breaker serve
 test-tsan: $(NODE)
 	@$(MAKE) -s B=build-tsan SAN="-fsanitize=thread" OPT="-O1 -g" build-tsan/auth.fcgi build-tsan/info.fcgi \

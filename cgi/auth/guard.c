@@ -185,14 +185,14 @@ guard_find(struct guard *g, size_t b, const char *addr)
 static struct guard_slot *
 guard_victim(struct guard *g, size_t b, long long now_ms)
 {
-	struct guard_slot *s, *best = NULL;
+	struct guard_slot *s, *best = &g->slot[b * GUARD_WAYS];
 	size_t             i;
 
 	for (i = b * GUARD_WAYS; i < (b + 1) * GUARD_WAYS; i++) {
 		s = &g->slot[i];
 		if (!guard_live(g, s, now_ms))
 			return s;
-		if (best == NULL ||
+		if (s == best ||
 		    (s->fails < g->limit &&
 			(best->fails >= g->limit || s->fails < best->fails)) ||
 		    (s->fails >= g->limit && best->fails >= g->limit &&
@@ -220,6 +220,43 @@ guard_check(struct guard *g, const char *addr, long long now_ms)
 	return left;
 }
 
+/* addr's slot in bucket b, taken when it has none.  Under b's lock. */
+static struct guard_slot *
+guard_slot_of(struct guard *g, size_t b, const char *addr, long long now_ms)
+{
+	struct guard_slot *s;
+	size_t             n;
+
+	if ((s = guard_find(g, b, addr)) == NULL) {
+		s = guard_victim(g, b, now_ms);
+		n = strnlen(addr, GUARD_ADDR_MAX);
+		memcpy(s->addr, addr, n);
+		s->addr[n] = '\0';
+		s->fails = 0;
+	}
+	return s;
+}
+
+void
+guard_block(struct guard *g, const char *addr, long long now_ms,
+    long long left_ms)
+{
+	struct guard_slot *s;
+	size_t             b;
+
+	if (g->limit == 0 || left_ms <= 0)
+		return;
+	if (left_ms > g->window_ms)
+		left_ms = g->window_ms;
+	b = guard_bucket(g, addr);
+	pthread_mutex_lock(&g->lock[b / GUARD_STRIPE]);
+	s = guard_slot_of(g, b, addr, now_ms);
+	/* A window that began so that it ends in left_ms, spent. */
+	s->fails = (int)g->limit;
+	s->since_ms = now_ms + left_ms - g->window_ms;
+	pthread_mutex_unlock(&g->lock[b / GUARD_STRIPE]);
+}
+
 void
 guard_fail(struct guard *g, const char *addr, long long now_ms)
 {
@@ -230,11 +267,7 @@ guard_fail(struct guard *g, const char *addr, long long now_ms)
 		return;
 	b = guard_bucket(g, addr);
 	pthread_mutex_lock(&g->lock[b / GUARD_STRIPE]);
-	if ((s = guard_find(g, b, addr)) == NULL) {
-		s = guard_victim(g, b, now_ms);
-		snprintf(s->addr, sizeof(s->addr), "%s", addr);
-		s->fails = 0;
-	}
+	s = guard_slot_of(g, b, addr, now_ms);
 	/* A new window, unless this address's is live. */
 	if (!guard_live(g, s, now_ms)) {
 		s->fails = 0;

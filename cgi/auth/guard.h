@@ -49,6 +49,14 @@ long long guard_check(struct guard *g, const char *addr, long long now_ms);
 /* Counts a failed authentication of addr at now_ms. */
 void guard_fail(struct guard *g, const char *addr, long long now_ms);
 
+/*
+ * Refuses addr from now_ms for left_ms (at most the window): what the
+ * shared store (store.h) said of an address whose budget is spent, kept
+ * here so that it is refused without another call.
+ */
+void guard_block(struct guard *g, const char *addr, long long now_ms,
+    long long left_ms);
+
 /* For the tests: addr's bucket, and SipHash-2-4 of data under key. */
 size_t   guard_bucket(const struct guard *g, const char *addr);
 uint64_t guard_siphash(const uint64_t key[2], const void *data, size_t len);

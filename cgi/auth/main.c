@@ -23,6 +23,7 @@
 #include "guard.h"
 #include "log.h"
 #include "resp.h"
+#include "store.h"
 #include "svc.h"
 #include "tokens.h"
 
@@ -37,6 +38,7 @@ struct auth_app {
 	struct tokens    *ts;
 	const char       *file;  /* AUTH_TOKENS_FILE, or NULL */
 	struct guard     *guard; /* failed logins per client address */
+	struct store     *store; /* the budget replicas share, or NULL */
 	/* A yes's Cache-Control to info (AUTH_DECISION_MAX_AGE), or NULL. */
 	const char *yes_cc;
 };
@@ -95,6 +97,34 @@ auth_yes(const struct auth_app *a, struct svc_req *r, const struct ident *id)
 	resp_json(r, 200, extra, body, len);
 }
 
+/*
+ * A failed login: counted in the shared store (AUTH_FAIL_STORE) when it
+ * answers, else in this process.  The store's count decides: past the
+ * limit, 429 until its window ends; once the budget is spent, guard keeps
+ * that, so the address is refused here without asking again, the right
+ * token included.
+ */
+static void
+auth_failed(const struct auth_app *a, struct svc_req *r, const char *client)
+{
+	long long now = svc_now_ms(), fails, ttl_ms;
+	long      limit = guard_limit(a->guard);
+
+	if (r->state == NULL || limit == 0 ||
+	    store_fail(r->state, client, now, &fails, &ttl_ms) !=
+		STORE_COUNTED) {
+		guard_fail(a->guard, client, now);
+		resp_unauthorized(r);
+		return;
+	}
+	if (fails >= limit)
+		guard_block(a->guard, client, now, ttl_ms);
+	if (fails > limit)
+		resp_retry(r, 429, ttl_ms, "Too Many Requests");
+	else
+		resp_unauthorized(r);
+}
+
 static void
 auth_login(struct svc_req *r, const void *app)
 {
@@ -133,8 +163,7 @@ auth_login(struct svc_req *r, const void *app)
 		auth_yes(a, r, &id);
 		return;
 	}
-	guard_fail(a->guard, client, svc_now_ms());
-	resp_unauthorized(r);
+	auth_failed(a, r, client);
 }
 
 /* SIGHUP (svc's main thread): a new set from AUTH_TOKENS_FILE, or none. */
@@ -191,6 +220,49 @@ auth_redirect(struct svc_req *r, const void *app)
 	resp_error(r, 307, extra, "Use /login/");
 }
 
+/* A worker thread's connection to the store (made on first use). */
+static void *
+auth_thread_init(const void *app)
+{
+	const struct auth_app *a = app;
+
+	return store_conn_new(a->store);
+}
+
+static void
+auth_thread_free(void *state)
+{
+	store_conn_free(state);
+}
+
+/* The store's outcomes, when there is one (docs/operations.md). */
+static int
+auth_metrics(const void *app, char *buf, size_t cap, size_t *len)
+{
+	const struct auth_app *a = app;
+	int                    o;
+
+	if (a->store == NULL)
+		return 0;
+	if (metrics_printf(buf, cap, len,
+		"# HELP auth_fail_store_total What became of failed logins "
+		"sent to the shared store (AUTH_FAIL_STORE).\n"
+		"# TYPE auth_fail_store_total counter\n") == -1)
+		return -1;
+	for (o = 0; o < STORE_NOUTCOME; o++)
+		if (metrics_printf(buf, cap, len,
+			"auth_fail_store_total{outcome=\"%s\"} %llu\n",
+			store_outcome_name((enum store_outcome)o),
+			store_outcomes(a->store, (enum store_outcome)o)) == -1)
+			return -1;
+	return metrics_printf(buf, cap, len,
+	    "# HELP auth_fail_store_up 0 while the shared store fails, "
+	    "from a failed call until one succeeds.\n"
+	    "# TYPE auth_fail_store_up gauge\n"
+	    "auth_fail_store_up %d\n",
+	    !store_down(a->store));
+}
+
 static const struct svc_route auth_routes[] = {
 	{ "POST", "/login/", auth_login },
 	{ "*", "/login", auth_redirect },
@@ -204,7 +276,7 @@ main(void)
 	struct svc_cfg   cfg;
 	struct tokens    ts;
 	pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
-	struct auth_app  app = { &lock, &ts, NULL, NULL, NULL };
+	struct auth_app  app = { &lock, &ts, NULL, NULL, NULL, NULL };
 	static char      yes_cc[48];
 	long             max_age;
 	struct svc_def   def = {
@@ -213,6 +285,7 @@ main(void)
 		  .nroutes = sizeof(auth_routes) / sizeof(auth_routes[0]),
 		  .app = &app,
 		  .reload = auth_reload,
+		  .metrics_extra = auth_metrics,
 	};
 	char err[CFG_ERR_MAX];
 	int  rc;
@@ -227,16 +300,24 @@ main(void)
 	    cfg_long("AUTH_DECISION_MAX_AGE", AUTH_DECISION_MAX_AGE_DEFAULT, 0,
 		3600, &max_age, err) == -1 ||
 	    (app.guard = guard_new(err)) == NULL ||
+	    store_new(&app.store, guard_window_ms(app.guard), err) == -1 ||
 	    tokens_load(&ts, err) == -1) {
 		log_event("error", "%s", err);
+		store_free(app.store);
 		guard_free(app.guard);
 		return 1;
+	}
+	if (app.store != NULL) {
+		def.thread_init = auth_thread_init;
+		def.thread_free = auth_thread_free;
 	}
 	log_event("info",
 	    "%zu token(s) loaded; at most %ld failed logins per "
 	    "client address per %ld ms (0: no limit); info may keep a yes "
-	    "%ld s",
-	    ts.n, guard_limit(app.guard), guard_window_ms(app.guard), max_age);
+	    "%ld s; failed logins counted %s",
+	    ts.n, guard_limit(app.guard), guard_window_ms(app.guard), max_age,
+	    app.store != NULL ? "in AUTH_FAIL_STORE (shared)"
+			      : "in this process");
 	if (max_age > 0) {
 		snprintf(yes_cc, sizeof(yes_cc), "private, max-age=%ld",
 		    max_age);
@@ -249,6 +330,7 @@ main(void)
 		app.file = NULL;
 	rc = svc_run(&def, &cfg);
 	tokens_free(&ts);
+	store_free(app.store);
 	guard_free(app.guard);
 	return rc;
 }

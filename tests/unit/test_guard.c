@@ -34,6 +34,24 @@ the_defaults_are_100_failures_per_10_s(void)
 }
 
 static void
+a_block_from_the_store_refuses_for_what_it_said_then_ends(void)
+{
+	struct guard *g = three_per_second();
+
+	guard_block(g, "10.0.0.7", 100, 400);
+	T_CHECK(guard_check(g, "10.0.0.7", 100) == 400, "400 ms left");
+	T_CHECK(guard_check(g, "10.0.0.7", 499) == 1, "1 ms left");
+	T_CHECK(guard_check(g, "10.0.0.7", 500) == 0, "over at 500");
+	T_CHECK(guard_check(g, "10.0.0.8", 100) == 0, "another address");
+	/* Never longer than the window, whatever the store said. */
+	guard_block(g, "10.0.0.7", 1000, 5000);
+	T_CHECK(guard_check(g, "10.0.0.7", 1000) == 1000, "the window");
+	guard_block(g, "10.0.0.9", 1000, 0);
+	T_CHECK(guard_check(g, "10.0.0.9", 1000) == 0, "0 ms: no block");
+	guard_free(g);
+}
+
+static void
 failures_below_the_limit_refuse_nothing(void)
 {
 	struct guard *g = three_per_second();
@@ -275,6 +293,7 @@ main(void)
 {
 	T_RUN(the_defaults_are_100_failures_per_10_s);
 	T_RUN(failures_below_the_limit_refuse_nothing);
+	T_RUN(a_block_from_the_store_refuses_for_what_it_said_then_ends);
 	T_RUN(the_limit_th_failure_refuses_until_the_window_ends);
 	T_RUN(more_failures_while_refused_do_not_extend_the_window);
 	T_RUN(another_address_is_not_refused);

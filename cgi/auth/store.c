@@ -1,0 +1,429 @@
+/*
+ * store: the shared failed-login budget in Redis (see store.h).
+ *
+ * Why hiredis: it is Redis's own C client, in Debian (0.14), and its
+ * blocking API with socket timeouts is all a deadline of a few
+ * milliseconds needs; one connection per worker thread means no pool and
+ * no lock on the way to the server.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "log.h"
+#include "sha256.h"
+#include "wipe.h"
+
+/*
+ * The count and its window, atomic on the server.  A key found without an
+ * expiry (written by someone else) gets one, so that nothing here lives
+ * for ever.  Answers {failures in the window, milliseconds left}.
+ */
+static const char store_script[] =
+    "local n = redis.call('INCR', KEYS[1]) "
+    "if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end "
+    "local t = redis.call('PTTL', KEYS[1]) "
+    "if t < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) "
+    "t = tonumber(ARGV[1]) end "
+    "return {n, t}";
+
+/* The HMAC block size of SHA-256, and the longest address digested. */
+#define STORE_BLOCK    64
+#define STORE_ADDR_MAX 64
+/* Longest reason in the episode's log line. */
+#define STORE_WHY_MAX  128
+
+struct store {
+	struct store_addr addr;
+	long              timeout_ms;
+	long              retry_ms;
+	long              window_ms;
+	char              password[STORE_PASSWORD_MAX + 1]; /* "": none */
+	size_t            password_len;
+	unsigned char     key[SHA256_LEN]; /* HMAC key of the digests */
+	_Atomic int       down;
+	_Atomic unsigned long long outcome[STORE_NOUTCOME];
+};
+
+struct store_conn {
+	struct store *s;
+	redisContext *ctx;      /* NULL: not connected */
+	long long     retry_at; /* no try before (monotonic ms) */
+};
+
+static const char *const store_names[STORE_NOUTCOME] = {
+	"counted",
+	"store_unavailable",
+};
+
+const char *
+store_outcome_name(enum store_outcome o)
+{
+	return o < STORE_NOUTCOME ? store_names[o] : "unknown";
+}
+
+int
+store_parse_addr(const char *v, struct store_addr *a)
+{
+	const char   *p, *colon;
+	size_t        n, i;
+	unsigned long port = 6379;
+	char         *end;
+
+	memset(a, 0, sizeof(*a));
+	if (strncmp(v, "unix:", 5) == 0) {
+		p = v + 5;
+		n = strlen(p);
+		if (p[0] != '/' || n > STORE_HOST_MAX)
+			return -1;
+		for (i = 0; i < n; i++)
+			if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+				return -1;
+		memcpy(a->host, p, n + 1);
+		return 0;
+	}
+	if (strncmp(v, "redis://", 8) != 0)
+		return -1;
+	p = v + 8;
+	colon = strrchr(p, ':');
+	n = colon != NULL ? (size_t)(colon - p) : strlen(p);
+	if (n == 0 || n > STORE_HOST_MAX)
+		return -1;
+	/* A host name or an IPv4 address: no user, no path, no IPv6. */
+	for (i = 0; i < n; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyz"
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_",
+			p[i]) == NULL)
+			return -1;
+	if (colon != NULL) {
+		if (colon[1] < '0' || colon[1] > '9')
+			return -1;
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+		if (errno != 0 || *end != '\0' || port < 1 || port > 65535)
+			return -1;
+	}
+	memcpy(a->host, p, n);
+	a->host[n] = '\0';
+	a->port = (int)port;
+	return 0;
+}
+
+/* The password: the first line of the file, printable, without blanks. */
+static int
+store_read_password(struct store *s, const char *file, char err[CFG_ERR_MAX])
+{
+	FILE  *f;
+	char   line[STORE_PASSWORD_MAX + 3], ebuf[64];
+	size_t n, i;
+	int    rc = -1;
+
+	if ((f = fopen(file, "r")) == NULL) {
+		snprintf(err, CFG_ERR_MAX,
+		    "AUTH_FAIL_STORE_PASSWORD_FILE: cannot open %s: %s", file,
+		    log_strerror(errno, ebuf, sizeof(ebuf)));
+		return -1;
+	}
+	if (fgets(line, sizeof(line), f) == NULL) {
+		snprintf(err, CFG_ERR_MAX,
+		    "AUTH_FAIL_STORE_PASSWORD_FILE: %s is empty", file);
+		goto out;
+	}
+	n = strcspn(line, "\r\n");
+	if (n == 0 || n > STORE_PASSWORD_MAX) {
+		snprintf(err, CFG_ERR_MAX,
+		    "AUTH_FAIL_STORE_PASSWORD_FILE: the first line must hold "
+		    "1 to %d characters",
+		    STORE_PASSWORD_MAX);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (line[i] <= 0x20 || line[i] >= 0x7f) {
+			snprintf(err, CFG_ERR_MAX,
+			    "AUTH_FAIL_STORE_PASSWORD_FILE: the password must "
+			    "be printable ASCII without blanks");
+			goto out;
+		}
+	memcpy(s->password, line, n);
+	s->password[n] = '\0';
+	s->password_len = n;
+	rc = 0;
+out:
+	wipe(line, sizeof(line));
+	fclose(f);
+	return rc;
+}
+
+int
+store_new(struct store **out, long window_ms, char err[CFG_ERR_MAX])
+{
+	struct store     *s;
+	const char       *v, *pwfile;
+	unsigned char     seed[32 + STORE_PASSWORD_MAX];
+	static const char label[] = "cgi-auth fail-store key v1";
+
+	*out = NULL;
+	if (cfg_str("AUTH_FAIL_STORE", NULL, STORE_HOST_MAX + 8, &v, err) ==
+		-1 ||
+	    cfg_str("AUTH_FAIL_STORE_PASSWORD_FILE", NULL, 4096, &pwfile,
+		err) == -1)
+		return -1;
+	if (v == NULL)
+		return 0;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, CFG_ERR_MAX, "AUTH_FAIL_STORE: out of memory");
+		return -1;
+	}
+	if (store_parse_addr(v, &s->addr) == -1) {
+		snprintf(err, CFG_ERR_MAX,
+		    "AUTH_FAIL_STORE: expected redis://HOST[:PORT] or "
+		    "unix:/PATH");
+		goto fail;
+	}
+	if (cfg_long("AUTH_FAIL_STORE_TIMEOUT_MS", 5, 1, 1000, &s->timeout_ms,
+		err) == -1 ||
+	    cfg_long("AUTH_FAIL_STORE_RETRY_MS", 1000, 10, 60000, &s->retry_ms,
+		err) == -1)
+		goto fail;
+	if (pwfile != NULL && store_read_password(s, pwfile, err) == -1)
+		goto fail;
+	s->window_ms = window_ms;
+	/* Every replica derives the same key from the same password. */
+	memcpy(seed, label, sizeof(label));
+	memcpy(seed + sizeof(label), s->password, s->password_len);
+	sha256(seed, sizeof(label) + s->password_len, s->key);
+	wipe(seed, sizeof(seed));
+	if (s->password_len == 0)
+		log_event("warn",
+		    "AUTH_FAIL_STORE without AUTH_FAIL_STORE_PASSWORD_FILE: "
+		    "the store takes no password, and its keys are digests "
+		    "anyone who can read them may test addresses against");
+	*out = s;
+	return 0;
+fail:
+	store_free(s);
+	return -1;
+}
+
+void
+store_free(struct store *s)
+{
+	if (s == NULL)
+		return;
+	wipe(s->password, sizeof(s->password));
+	wipe(s->key, sizeof(s->key));
+	free(s);
+}
+
+void
+store_key(const struct store *s, const char *addr, char out[STORE_KEY_MAX])
+{
+	unsigned char pad[STORE_BLOCK + SHA256_LEN],
+	    inner[STORE_BLOCK + STORE_ADDR_MAX], mac[SHA256_LEN];
+	size_t n = strnlen(addr, STORE_ADDR_MAX), i;
+	char  *o;
+
+	/* HMAC-SHA-256 (RFC 2104) with a 32-byte key. */
+	memset(inner, 0x36, STORE_BLOCK);
+	memset(pad, 0x5c, STORE_BLOCK);
+	for (i = 0; i < SHA256_LEN; i++) {
+		inner[i] ^= s->key[i];
+		pad[i] ^= s->key[i];
+	}
+	memcpy(inner + STORE_BLOCK, addr, n);
+	sha256(inner, STORE_BLOCK + n, pad + STORE_BLOCK);
+	sha256(pad, sizeof(pad), mac);
+	o = out + sizeof(STORE_KEY_PREFIX) - 1;
+	memcpy(out, STORE_KEY_PREFIX, sizeof(STORE_KEY_PREFIX) - 1);
+	for (i = 0; i < 16; i++) {
+		o[2 * i] = "0123456789abcdef"[mac[i] >> 4];
+		o[2 * i + 1] = "0123456789abcdef"[mac[i] & 15];
+	}
+	o[32] = '\0';
+}
+
+int
+store_parse_reply(const struct redisReply *r, long long *fails,
+    long long *ttl_ms)
+{
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER ||
+	    r->element[1]->type != REDIS_REPLY_INTEGER)
+		return -1;
+	/* A count starts at 1; what is left of a window is at most a day. */
+	if (r->element[0]->integer < 1 || r->element[1]->integer < 0 ||
+	    r->element[1]->integer > 86400000)
+		return -1;
+	*fails = r->element[0]->integer;
+	/* 0: it ended as it was read; the answer says "try in 1 ms". */
+	*ttl_ms = r->element[1]->integer > 0 ? r->element[1]->integer : 1;
+	return 0;
+}
+
+struct store_conn *
+store_conn_new(struct store *s)
+{
+	struct store_conn *c = calloc(1, sizeof(*c));
+
+	if (c != NULL)
+		c->s = s;
+	return c;
+}
+
+static void
+store_close(struct store_conn *c)
+{
+	if (c->ctx != NULL)
+		redisFree(c->ctx);
+	c->ctx = NULL;
+}
+
+void
+store_conn_free(struct store_conn *c)
+{
+	if (c == NULL)
+		return;
+	store_close(c);
+	free(c);
+}
+
+/* why: the step's reason, from hiredis or the server. */
+static void
+store_why(const struct store_conn *c, const redisReply *r, const char *step,
+    char why[STORE_WHY_MAX])
+{
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		snprintf(why, STORE_WHY_MAX, "%s: %.80s", step, r->str);
+	else if (r != NULL)
+		snprintf(why, STORE_WHY_MAX, "%s: an answer of the wrong type",
+		    step);
+	else if (c->ctx != NULL && c->ctx->err != 0)
+		snprintf(why, STORE_WHY_MAX, "%s: %.80s", step, c->ctx->errstr);
+	else
+		snprintf(why, STORE_WHY_MAX, "%s: out of memory", step);
+}
+
+/* A connection with its deadlines, authenticated: 0, or -1 and why. */
+static int
+store_connect(struct store_conn *c, char why[STORE_WHY_MAX])
+{
+	const struct store *s = c->s;
+	struct timeval      tv = { s->timeout_ms / 1000,
+		     (s->timeout_ms % 1000) * 1000 };
+	redisReply         *r = NULL;
+	int                 ok;
+
+	c->ctx = s->addr.port != 0
+	    ? redisConnectWithTimeout(s->addr.host, s->addr.port, tv)
+	    : redisConnectUnixWithTimeout(s->addr.host, tv);
+	if (c->ctx == NULL || c->ctx->err != 0) {
+		store_why(c, NULL, "connect", why);
+		return -1;
+	}
+	if (redisSetTimeout(c->ctx, tv) != REDIS_OK) {
+		store_why(c, NULL, "timeout", why);
+		return -1;
+	}
+	if (s->password_len == 0)
+		return 0;
+	r = redisCommand(c->ctx, "AUTH %b", s->password, s->password_len);
+	ok = r != NULL && r->type == REDIS_REPLY_STATUS;
+	if (!ok)
+		store_why(c, r, "AUTH", why);
+	if (r != NULL)
+		freeReplyObject(r);
+	return ok ? 0 : -1;
+}
+
+/*
+ * One try on c's connection (made first when there is none): 0 and the
+ * count, or -1 and why.  *stale: the failure was a kept connection the
+ * server had closed, which a new connection may not share.
+ */
+static int
+store_try(struct store_conn *c, const char *key, long long *fails,
+    long long *ttl_ms, int *stale, char why[STORE_WHY_MAX])
+{
+	redisReply *r;
+	int         kept = c->ctx != NULL, rc = -1;
+
+	*stale = 0;
+	if (!kept && store_connect(c, why) == -1)
+		goto out;
+	r = redisCommand(c->ctx, "EVAL %s 1 %s %ld", store_script, key,
+	    c->s->window_ms);
+	if (store_parse_reply(r, fails, ttl_ms) == 0)
+		rc = 0;
+	else {
+		store_why(c, r, "EVAL", why);
+		*stale = kept && r == NULL &&
+		    (c->ctx->err == REDIS_ERR_EOF ||
+			(c->ctx->err == REDIS_ERR_IO && errno != EAGAIN &&
+			    errno != EWOULDBLOCK));
+	}
+	if (r != NULL)
+		freeReplyObject(r);
+out:
+	if (rc == -1)
+		store_close(c);
+	return rc;
+}
+
+enum store_outcome
+store_fail(struct store_conn *c, const char *addr, long long now_ms,
+    long long *fails, long long *ttl_ms)
+{
+	struct store *s = c->s;
+	char          key[STORE_KEY_MAX], why[STORE_WHY_MAX] = "";
+	int           stale, ok;
+
+	if (c->ctx == NULL && now_ms < c->retry_at)
+		ok = 0;
+	else {
+		store_key(s, addr, key);
+		ok = store_try(c, key, fails, ttl_ms, &stale, why) == 0;
+		/* A restarted server closed what this thread kept: once more,
+		 * on a new connection. */
+		if (!ok && stale)
+			ok = store_try(c, key, fails, ttl_ms, &stale, why) == 0;
+	}
+	if (ok) {
+		if (atomic_exchange(&s->down, 0))
+			log_event("info",
+			    "AUTH_FAIL_STORE answers again: failed logins are "
+			    "counted in it");
+		atomic_fetch_add_explicit(&s->outcome[STORE_COUNTED], 1,
+		    memory_order_relaxed);
+		return STORE_COUNTED;
+	}
+	if (why[0] != '\0') {
+		c->retry_at = now_ms + s->retry_ms;
+		if (!atomic_exchange(&s->down, 1))
+			log_event("warn",
+			    "AUTH_FAIL_STORE unavailable (%s): failed logins "
+			    "are counted in each process until it answers",
+			    why);
+	}
+	atomic_fetch_add_explicit(&s->outcome[STORE_UNAVAILABLE], 1,
+	    memory_order_relaxed);
+	return STORE_UNAVAILABLE;
+}
+
+unsigned long long
+store_outcomes(const struct store *s, enum store_outcome o)
+{
+	return atomic_load_explicit(&s->outcome[o], memory_order_relaxed);
+}
+
+int
+store_down(const struct store *s)
+{
+	return atomic_load(&s->down);
+}
