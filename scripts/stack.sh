@@ -43,6 +43,14 @@ STOP_SECS=${STOP_SECS:-10}
 # The scan directory: one service directory per process.
 SVC=$RUN_DIR/svc
 SERVICES="gateway auth info"
+# AUTH_FAIL_STORE=local-redis: a redis-server of the stack's own, under s6
+# beside the others, holds the failed-login budget (docs/security.md).  It
+# listens on a Unix socket in the run directory (redis/redis.sock) only,
+# with a password made
+# at each start.  Stopped last.
+if [ "${AUTH_FAIL_STORE:-}" = local-redis ] || [ -d "$SVC/redis" ]; then
+	SERVICES="gateway auth info redis"
+fi
 
 log() {
 	printf '{"time":"%s","service":"stack","level":"%s","msg":"%s"}\n' \
@@ -63,6 +71,7 @@ failed() {
 svc_log() {
 	case "$1" in
 	gateway) echo "$RUN_DIR/logs/gateway.error.log" ;;
+	redis) echo "$RUN_DIR/logs/redis.log" ;;
 	*) echo "$RUN_DIR/logs/$1.log" ;;
 	esac
 }
@@ -82,6 +91,13 @@ service_run() {
 		# bind over; its finish has killed what held it.
 		rm -f "$RUN_DIR/gateway.sock"
 		exec nginx -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr
+	fi
+	if [ "$name" = redis ]; then
+		rm -f "$RUN_DIR/redis/redis.sock"
+		if [ "$(id -u)" -eq 0 ]; then
+			exec s6-setuidgid www-data redis-server "$RUN_DIR/redis/redis.conf"
+		fi
+		exec redis-server "$RUN_DIR/redis/redis.conf"
 	fi
 	opts=(-n -s "$RUN_DIR/$name.sock")
 	if [ "$(id -u)" -eq 0 ]; then
@@ -200,7 +216,10 @@ problem() {
 	local f
 	f=$(svc_log "$1")
 	[ -f "$f" ] || return 0
-	if [ "$1" = gateway ]; then
+	if [ "$1" = redis ]; then
+		# redis-server's warnings: "PID:M date # what".
+		grep -h ' # ' "$f" | tail -n 1 | sed 's/^.* # //'
+	elif [ "$1" = gateway ]; then
 		# nginx's retries end "still could not bind()": the cause is above.
 		grep -h '\[emerg\]' "$f" | grep -v 'still could not bind' |
 		    tail -n 1 | sed 's/^.*\[emerg\] \([0-9]*#[0-9]*: \)\{0,1\}//'
@@ -223,7 +242,8 @@ wait_ready() {
 				return 1
 			fi
 		done
-		if svc_up gateway && svc_up auth && svc_up info && owns_port "$PORT"; then
+		if svc_up gateway && svc_up auth && svc_up info && owns_port "$PORT" &&
+		    redis_ready; then
 			a=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' \
 			    "http://127.0.0.1:$PORT/healthz" || true)
 			[ "$a" = 200 ] && tls_ready && return 0
@@ -278,6 +298,45 @@ render() {	# render ACCESS_LOG ERROR_LOG
 	    "$here/nginx/render.sh" > "$RUN_DIR/nginx.conf"
 }
 
+# redis_setup: for AUTH_FAIL_STORE=local-redis, the local redis-server's
+# configuration and a new random password, readable by the user that runs
+# redis and auth alone; auth is pointed at its socket.
+redis_setup() {
+	local d=$RUN_DIR/redis
+	[ "${AUTH_FAIL_STORE:-}" = local-redis ] || return 0
+	if ! command -v redis-server >/dev/null; then
+		echo "AUTH_FAIL_STORE=local-redis needs redis-server (make deps, or apt-get install redis-server)" >&2
+		exit 1
+	fi
+	rm -rf "$d"
+	mkdir -m 0700 "$d"
+	(
+		umask 077
+		head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$d/password"
+		# No TCP port, no persistence: the budget lives as long as
+		# its windows, and a restart forgets it (docs/security.md).
+		cat >"$d/redis.conf" <<-EOF
+		port 0
+		unixsocket $d/redis.sock
+		unixsocketperm 700
+		requirepass $(cat "$d/password")
+		save ""
+		appendonly no
+		dir $d
+		daemonize no
+		EOF
+	)
+	[ "$(id -u)" -ne 0 ] || chown -R www-data:www-data "$d"
+	export AUTH_FAIL_STORE="unix:$d/redis.sock"
+	export AUTH_FAIL_STORE_PASSWORD_FILE="$d/password"
+}
+
+# redis_ready: the local redis-server listens, when there is one.
+redis_ready() {
+	case " $SERVICES " in *" redis "*) ;; *) return 0 ;; esac
+	svc_up redis && [ -S "$RUN_DIR/redis/redis.sock" ]
+}
+
 # tls_ready: HTTPS answers too, when it is on (any certificate: this only
 # asks whether nginx listens there).
 tls_ready() {
@@ -329,6 +388,7 @@ start() {	# start MODE: "run" logs to the terminal, "start" to files
 		error=$RUN_DIR/logs/gateway.error.log
 	fi
 	tls_setup
+	redis_setup
 	render "$access" "$error"
 	# /openapi.json and /docs (Swagger UI).
 	"$here/scripts/www.sh" "$RUN_DIR/www"

@@ -41,6 +41,11 @@ setup() {
 	load helpers
 }
 
+# The local-redis test's own stack, when it failed before its stop.
+teardown() {
+	[ -z "${LR_DIR:-}" ] || [ ! -d "$LR_DIR" ] || RUN_DIR=$LR_DIR stack_stop
+}
+
 # redis_start: redis-server on $REDIS_PORT with the password, no
 # persistence; its pid in $REDIS_DIR/pid.  The password is in its config
 # file, never on a command line.
@@ -94,6 +99,17 @@ metric() {
 	local base=$A_BASE
 	[ "$1" = A ] || base=$B_BASE
 	curl -s -m 5 "$base/metrics/auth" | awk -v k="$2" '$1 == k { v = $2 } END { print v + 0 }'
+}
+
+# wait_for_new_pid SVCDIR OLD: s6 has started another process there.
+wait_for_new_pid() {
+	local i p
+	for ((i = 0; i < 50; i++)); do
+		p=$(s6-svstat -o pid "$1" 2>/dev/null) || p=
+		[[ "$p" =~ ^[1-9][0-9]*$ ]] && [ "$p" != "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "$1: no new process"
 }
 
 assert_throttled() {
@@ -221,4 +237,34 @@ assert_throttled() {
 	assert_output 0
 	run grep -c "$(cat "$REDIS_DIR/password")" "$A_DIR/logs/auth.log" "$B_DIR/logs/auth.log"
 	refute_output --regexp ':[1-9]'
+}
+
+@test "make run with AUTH_FAIL_STORE=local-redis: a redis-server of its own under s6, on a socket with a password, holds the budget" {
+	local dir pid
+	RUN_DIR= STACK_DIR= stack_start AUTH_FAIL_STORE=local-redis AUTH_FAIL_LIMIT=2
+	dir=$RUN_DIR LR_DIR=$RUN_DIR
+	[ "$(s6-svstat -o up "$dir/svc/redis")" = true ] || fail "redis not supervised"
+	[ -S "$dir/redis/redis.sock" ] || fail "no socket"
+	[ "$(stat -c %a "$dir/redis/password")" = 600 ] || fail "password file mode"
+	# No TCP listener of its own, no password on any command line.
+	pid=$(s6-svstat -o pid "$dir/svc/redis")
+	run ss -Hltnp
+	refute_output --partial "pid=$pid,"
+	run grep -c "$(cat "$dir/redis/password")" /proc/[0-9]*/cmdline
+	refute_output --regexp ':[1-9]'
+	from 127.0.0.38 POST /login/ -H 'Authorization: wrong'
+	assert_status 401
+	from 127.0.0.38 POST /login/ -H 'Authorization: wrong'
+	assert_status 401
+	from 127.0.0.38 POST /login/ -H 'Authorization: merixstudio'
+	assert_status 429
+	[ "$(curl -s "$BASE/metrics/auth" | awk '$1 == "auth_fail_store_total{outcome=\"counted\"}" { print $2 }')" = 2 ] ||
+	    fail "not counted in the store"
+	# Killed, s6 starts it again.
+	kill -KILL "$pid"
+	wait_for_new_pid "$dir/svc/redis" "$pid"
+	stack_stop
+	[ ! -e "$dir" ] || fail "run directory left"
+	run pgrep -f "$dir/redis/redis.conf"
+	assert_failure
 }
