@@ -1,5 +1,5 @@
-# Three images from one file: gateway (nginx), auth and info (each under
-# spawn-fcgi -n).  Everything comes from Debian bookworm's packages, the same
+# Four images from one file: gateway (nginx), auth and info (each under
+# spawn-fcgi -n), and redis (the shared failed-login budget).  Everything comes from Debian bookworm's packages, the same
 # versions as `make run` on Debian 12.  Build one with --target, or let
 # docker-compose.yml build all three.
 #
@@ -88,3 +88,17 @@ STOPSIGNAL SIGQUIT
 HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=3 \
     CMD ["/etc/gateway/http-health.sh", "8080"]
 CMD ["/etc/gateway/gateway-start.sh"]
+
+# The store of the shared failed-login budget (AUTH_FAIL_STORE): Debian's
+# redis-server, as its own user, configured at start by redis-start.sh.
+FROM debian:bookworm-slim AS redis
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends redis-server \
+ && rm -rf /var/lib/apt/lists/*
+COPY docker/redis-start.sh docker/redis-health.sh /usr/local/bin/
+USER redis
+EXPOSE 6379
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=3 \
+    CMD ["redis-health.sh"]
+CMD ["redis-start.sh"]

@@ -231,22 +231,27 @@ images_load() {
 	"$here/scripts/images.sh" >&2
 	tar=$STATE/images.tar
 	docker save -o "$tar" cgi-microservices/gateway:latest \
-	    cgi-microservices/auth:latest cgi-microservices/info:latest
+	    cgi-microservices/auth:latest cgi-microservices/info:latest \
+	    cgi-microservices/redis:latest
 	for ((i = 1; i <= NODES; i++)); do
 		dk "$i" load -q -i "$tar" >/dev/null
 	done
 	rm -f "$tar"
 }
 
-# secret_create: the tokens as a Docker secret: SWARM_TOKENS_FILE (one per
-# line, or sha256: entries) or else the tutorial's demo token.  Read from a
-# file, never from an argument or the environment.
+# secret_create: the tokens and redis's password as Docker secrets.  The
+# tokens: SWARM_TOKENS_FILE (one per line, or sha256: entries) or else the
+# tutorial's demo token.  Read from a file or a pipe, never from an
+# argument or the environment.
 secret_create() {
 	if [ -n "${SWARM_TOKENS_FILE:-}" ]; then
 		dk 1 secret create "$SECRET" "$SWARM_TOKENS_FILE" >/dev/null
 	else
 		printf 'merixstudio\n' | dk 1 secret create "$SECRET" - >/dev/null
 	fi
+	# The store's password: random, made here, never written down.
+	head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' |
+	    dk 1 secret create cgi_redis_password_1 - >/dev/null
 }
 
 forwarders_up() {

@@ -9,11 +9,16 @@
 #include "store.h"
 
 #include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <hiredis/hiredis.h>
 
@@ -39,6 +44,10 @@ static const char store_script[] =
 #define STORE_ADDR_MAX 64
 /* Longest reason in the episode's log line. */
 #define STORE_WHY_MAX  128
+/* A numeric address, as getnameinfo() writes it, or a socket's path. */
+#define STORE_IP_MAX   (STORE_HOST_MAX + 1)
+/* How long store_free() waits for the resolver to see it must stop. */
+#define STORE_STOP_MS  500
 
 struct store {
 	struct store_addr addr;
@@ -50,6 +59,17 @@ struct store {
 	unsigned char     key[SHA256_LEN]; /* HMAC key of the digests */
 	_Atomic int       down;
 	_Atomic unsigned long long outcome[STORE_NOUTCOME];
+	/*
+	 * A host name is looked up by a thread of its own, every retry_ms,
+	 * never by a login: a lookup may wait seconds (a name whose task is
+	 * gone, asked of a DNS that forwards it nowhere).  Its latest
+	 * address ("": none yet), under ip_lock; a literal address or a
+	 * socket's path is there from the start.
+	 */
+	pthread_mutex_t ip_lock;
+	char            ip[STORE_IP_MAX];
+	int             resolver; /* the thread runs */
+	_Atomic int     stop, stopped;
 };
 
 struct store_conn {
@@ -161,6 +181,101 @@ out:
 	return rc;
 }
 
+/* A numeric address, or a name to look up: 1 when it is a name. */
+static int
+store_is_name(const struct store_addr *a)
+{
+	struct addrinfo hints, *res;
+	int             rc;
+
+	if (a->port == 0)
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(a->host, NULL, &hints, &res)) == 0)
+		freeaddrinfo(res);
+	return rc != 0;
+}
+
+static void
+store_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* The resolver: s->addr.host's first address, every retry_ms. */
+static void *
+store_resolve(void *arg)
+{
+	struct store   *s = arg;
+	struct addrinfo hints, *res, *a;
+	char            ip[STORE_IP_MAX];
+	long            waited;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	while (!atomic_load(&s->stop)) {
+		/* A failed lookup keeps the last address. */
+		if (getaddrinfo(s->addr.host, NULL, &hints, &res) == 0) {
+			/* IPv4 first, as Docker's and Kubernetes' DNS answer. */
+			for (a = res; a != NULL && a->ai_family != AF_INET;
+			     a = a->ai_next)
+				;
+			if (a == NULL)
+				a = res;
+			if (a != NULL &&
+			    getnameinfo(a->ai_addr, a->ai_addrlen, ip,
+				sizeof(ip), NULL, 0, NI_NUMERICHOST) == 0) {
+				pthread_mutex_lock(&s->ip_lock);
+				memcpy(s->ip, ip, sizeof(ip));
+				pthread_mutex_unlock(&s->ip_lock);
+			}
+			freeaddrinfo(res);
+		}
+		for (waited = 0; waited < s->retry_ms && !atomic_load(&s->stop);
+		     waited += 50)
+			store_sleep_ms(50);
+	}
+	atomic_store(&s->stopped, 1);
+	return NULL;
+}
+
+/*
+ * The address is s->addr's host itself, or the resolver's to find.  The
+ * resolver takes no signal: svc's main thread waits for them.
+ */
+static int
+store_resolver_start(struct store *s, char err[CFG_ERR_MAX])
+{
+	pthread_t      t;
+	pthread_attr_t attr;
+	sigset_t       all, old;
+	int            rc;
+
+	if (!store_is_name(&s->addr)) {
+		snprintf(s->ip, sizeof(s->ip), "%s", s->addr.host);
+		return 0;
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, store_resolve, s);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		snprintf(err, CFG_ERR_MAX,
+		    "AUTH_FAIL_STORE: no thread to look up its host");
+		return -1;
+	}
+	s->resolver = 1;
+	return 0;
+}
+
 int
 store_new(struct store **out, long window_ms, char err[CFG_ERR_MAX])
 {
@@ -181,6 +296,7 @@ store_new(struct store **out, long window_ms, char err[CFG_ERR_MAX])
 		snprintf(err, CFG_ERR_MAX, "AUTH_FAIL_STORE: out of memory");
 		return -1;
 	}
+	pthread_mutex_init(&s->ip_lock, NULL);
 	if (store_parse_addr(v, &s->addr) == -1) {
 		snprintf(err, CFG_ERR_MAX,
 		    "AUTH_FAIL_STORE: expected redis://HOST[:PORT] or "
@@ -195,6 +311,8 @@ store_new(struct store **out, long window_ms, char err[CFG_ERR_MAX])
 	if (pwfile != NULL && store_read_password(s, pwfile, err) == -1)
 		goto fail;
 	s->window_ms = window_ms;
+	if (store_resolver_start(s, err) == -1)
+		goto fail;
 	/* Every replica derives the same key from the same password. */
 	memcpy(seed, label, sizeof(label));
 	memcpy(seed + sizeof(label), s->password, s->password_len);
@@ -215,8 +333,21 @@ fail:
 void
 store_free(struct store *s)
 {
+	long waited;
+
 	if (s == NULL)
 		return;
+	if (s->resolver) {
+		atomic_store(&s->stop, 1);
+		for (waited = 0;
+		     !atomic_load(&s->stopped) && waited < STORE_STOP_MS;
+		     waited += 10)
+			store_sleep_ms(10);
+		/* Still in a lookup: it keeps s, which is not freed (at exit). */
+		if (!atomic_load(&s->stopped))
+			return;
+	}
+	pthread_mutex_destroy(&s->ip_lock);
 	wipe(s->password, sizeof(s->password));
 	wipe(s->key, sizeof(s->key));
 	free(s);

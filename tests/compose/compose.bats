@@ -21,12 +21,14 @@ setup_file() {
 	"$ROOT/scripts/images.sh" > "$BATS_FILE_TMPDIR/sizes"
 	export COMPOSE_PROJECT_NAME=cgitest$$
 	GATEWAY_PORT=$("$ROOT/scripts/free-port.sh")
-	export GATEWAY_PORT
+	# The shared budget's test counts against this limit.
+	export GATEWAY_PORT AUTH_FAIL_LIMIT=20 AUTH_FAIL_WINDOW_MS=60000
 	echo "export COMPOSE_PROJECT_NAME=$COMPOSE_PROJECT_NAME GATEWAY_PORT=$GATEWAY_PORT" \
+	    "AUTH_FAIL_LIMIT=$AUTH_FAIL_LIMIT AUTH_FAIL_WINDOW_MS=$AUTH_FAIL_WINDOW_MS" \
 	    >> "$BATS_FILE_TMPDIR/env"
 	cd "$ROOT"
 	docker-compose up -d --no-build >&2
-	wait_healthy 3
+	wait_healthy 4
 }
 
 teardown_file() {
@@ -88,7 +90,7 @@ served() {
 @test "only the gateway publishes a port" {
 	run docker-compose port gateway 8080
 	assert_output "127.0.0.1:$GATEWAY_PORT"
-	for s in auth info; do
+	for s in auth info redis; do
 		run docker inspect -f '{{json .HostConfig.PortBindings}}' "$(docker-compose ps -q "$s")"
 		assert_output '{}'
 	done
@@ -155,7 +157,7 @@ served() {
 	wrk_pid=$!
 	sleep 2
 	docker-compose up -d --no-build --no-recreate --scale info=3 --scale auth=2 >&2
-	wait_healthy 5
+	wait_healthy 7
 	# Every gateway worker has asked the DNS again (each second).
 	sleep 2
 	docker-compose up -d --no-build --no-recreate --scale info=1 --scale auth=1 >&2
@@ -193,7 +195,7 @@ conns() {
 @test "--scale info=3 auth=2: the gateway spreads requests over every replica" {
 	local i n
 	docker-compose up -d --no-build --no-recreate --scale info=3 --scale auth=2 >&2
-	wait_healthy 6
+	wait_healthy 7
 	# The gateway re-resolves the names at most 1 s later.
 	sleep 1.5
 	for i in $(seq 60); do
@@ -252,6 +254,63 @@ conns() {
 	BASE=http://127.0.0.1:$GATEWAY_PORT
 	http GET /info -H 'Authorization: merixstudio'
 	assert_equal "$STATUS" 200
+}
+
+# guesses SERVICE N P: N requests GET /info with a wrong token, in P loops
+# at once, from inside SERVICE's container (bash's /dev/tcp), so from an
+# address of their own: the gateway's 127.0.0.1, or info's on the network.
+# Prints how many of each status.
+guesses() {
+	local host=127.0.0.1
+	[ "$1" = gateway ] || host=gateway
+	docker-compose exec -T "$1" bash -c '
+	    one() { exec 3<>"/dev/tcp/$1/8080" || { echo 000; return; }
+	        printf "GET /info HTTP/1.0\r\nAuthorization: wrong\r\n\r\n" >&3
+	        IFS= read -r l <&3; echo "${l:9:3}"; exec 3<&-; }
+	    for p in $(seq "$3"); do
+	        for i in $(seq $(($2 / $3))); do one "$1"; done &
+	    done; wait' _ "$host" "$2" "$3" | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' '
+}
+
+# store_counted CONTAINER: its auth's failures counted in the store, read
+# over FastCGI in the container itself (cgi-fcgi, as its healthcheck).
+store_counted() {
+	docker exec "$1" env -i REQUEST_METHOD=GET DOCUMENT_URI=/metrics REQUEST_URI=/metrics \
+	    SERVER_PROTOCOL=HTTP/1.1 cgi-fcgi -bind -connect 127.0.0.1:9000 |
+	    awk '$1 == "auth_fail_store_total{outcome=\"counted\"}" { print $2 }'
+}
+
+@test "--scale auth=3: 2000 wrong tokens from one address through /info get exactly AUTH_FAIL_LIMIT 401s in all, then 429; redis killed, each replica counts alone" {
+	local c n out
+	docker-compose up -d --no-build --no-recreate --scale info=1 --scale auth=3 >&2
+	wait_healthy 6
+	# The gateway re-resolves the names at most 1 s later.
+	sleep 1.5
+	# 4 loops at once of 500, from an address no test used.
+	out=$(guesses gateway 2000 4)
+	echo "# 2000 guesses: $out" >&3
+	assert_equal "$out" "401=20 429=1980 "
+	# Every replica took part: the budget was one, not one each.
+	for c in $(docker-compose ps -q auth); do
+		n=$(store_counted "$c")
+		echo "# auth $c: $n counted in the store" >&3
+		[ "${n:-0}" -ge 1 ] || fail "auth $c counted nothing in the store"
+	done
+	# Other addresses are not affected.
+	http GET /info -H 'Authorization: merixstudio'
+	assert_equal "$STATUS" 200
+	# Redis killed: each replica falls back to its own budget (20 each),
+	# answers at once, never 5xx; valid tokens still 200.
+	docker-compose kill redis >&2
+	out=$(guesses info 200 2)
+	echo "# 200 guesses, redis killed: $out" >&3
+	[[ "$out" =~ ^401=([0-9]+)\ 429=([0-9]+)\ $ ]] || fail "answers: $out"
+	[ "${BASH_REMATCH[1]}" -ge 20 ] && [ "${BASH_REMATCH[1]}" -le 60 ] ||
+	    fail "401s: ${BASH_REMATCH[1]}"
+	http GET /info -H 'Authorization: merixstudio'
+	assert_equal "$STATUS" 200
+	docker-compose up -d --no-build --no-recreate --scale info=1 --scale auth=3 redis >&2
+	wait_healthy 6
 }
 
 @test "docker-compose down stops everything gracefully within a few seconds" {

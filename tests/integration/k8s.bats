@@ -20,9 +20,9 @@ def by(kind): return [o for o in objs if o["kind"] == kind]
 print(json.dumps(eval(sys.argv[2]), sort_keys=True))' "$RENDERED" "$1"
 }
 
-@test "kubectl kustomize renders the namespace, three Deployments and Services, the Secret, ConfigMap, PDBs, HPA and NetworkPolicies" {
+@test "kubectl kustomize renders the namespace, four Deployments and Services, the Secrets, ConfigMap, PDBs, HPA and NetworkPolicies" {
 	run q 'sorted(o["kind"] + " " + o["metadata"]["name"].rsplit("-", 1)[0] if o["kind"] in ("Secret", "ConfigMap") else o["kind"] + " " + o["metadata"]["name"] for o in objs)'
-	assert_output '["ConfigMap gateway-config", "Deployment auth", "Deployment gateway", "Deployment info", "HorizontalPodAutoscaler info", "Namespace cgi-microservices", "NetworkPolicy gateway", "NetworkPolicy services-from-gateway-only", "PodDisruptionBudget auth", "PodDisruptionBudget gateway", "PodDisruptionBudget info", "Secret auth-tokens", "Service auth", "Service gateway", "Service gateway-internal", "Service info"]'
+	assert_output '["ConfigMap gateway-config", "Deployment auth", "Deployment gateway", "Deployment info", "Deployment redis", "HorizontalPodAutoscaler info", "Namespace cgi-microservices", "NetworkPolicy gateway", "NetworkPolicy redis-from-auth-only", "NetworkPolicy services-from-gateway-only", "PodDisruptionBudget auth", "PodDisruptionBudget gateway", "PodDisruptionBudget info", "Secret auth-tokens", "Secret redis-password", "Service auth", "Service gateway", "Service gateway-internal", "Service info", "Service redis"]'
 	run q 'sorted(set(o["metadata"].get("namespace", "-") for o in objs if o["kind"] != "Namespace"))'
 	assert_output '["cgi-microservices"]'
 }
@@ -30,7 +30,7 @@ print(json.dumps(eval(sys.argv[2]), sort_keys=True))' "$RENDERED" "$1"
 @test "every rendered object validates against the Kubernetes API schema of its kind" {
 	run node "$ROOT/tests/integration/k8s_validate.mjs" < "$RENDERED"
 	assert_success
-	[ "$(grep -c '^ok ' <<< "$output")" -eq 16 ]
+	[ "$(grep -c '^ok ' <<< "$output")" -eq 20 ]
 }
 
 @test "a schema violation is caught: a Deployment whose replicas is a string fails validation" {
@@ -42,28 +42,28 @@ print(json.dumps(eval(sys.argv[2]), sort_keys=True))' "$RENDERED" "$1"
 
 @test "every container runs as non-root, read-only, without capabilities or privilege escalation, with requests and limits" {
 	run q 'sorted((d["metadata"]["name"], d["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"], d["spec"]["template"]["spec"]["securityContext"]["runAsUser"], c["securityContext"], sorted(c["resources"])) for d in by("Deployment") for c in d["spec"]["template"]["spec"]["containers"])'
-	assert_output '[["auth", true, 10001, {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true}, ["limits", "requests"]], ["gateway", true, 33, {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true}, ["limits", "requests"]], ["info", true, 10001, {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true}, ["limits", "requests"]]]'
+	assert_output '[["auth", true, 10001, {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true}, ["limits", "requests"]], ["gateway", true, 33, {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true}, ["limits", "requests"]], ["info", true, 10001, {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true}, ["limits", "requests"]], ["redis", true, 10002, {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true}, ["limits", "requests"]]]'
 }
 
-@test "probes: the FastCGI health check for auth and info, HTTP for the gateway" {
+@test "probes: the FastCGI health check for auth and info, HTTP for the gateway, an authenticated PING for redis" {
 	run q 'sorted((d["metadata"]["name"], c["readinessProbe"].get("exec", c["readinessProbe"].get("httpGet")), c["livenessProbe"].get("exec", c["livenessProbe"].get("httpGet"))) for d in by("Deployment") for c in d["spec"]["template"]["spec"]["containers"])'
-	assert_output '[["auth", {"command": ["fcgi-health", "127.0.0.1:9000"]}, {"command": ["fcgi-health", "127.0.0.1:9000"]}], ["gateway", {"path": "/openapi.json", "port": "http"}, {"path": "/openapi.json", "port": "http"}], ["info", {"command": ["fcgi-health", "127.0.0.1:9000"]}, {"command": ["fcgi-health", "127.0.0.1:9000"]}]]'
+	assert_output '[["auth", {"command": ["fcgi-health", "127.0.0.1:9000"]}, {"command": ["fcgi-health", "127.0.0.1:9000"]}], ["gateway", {"path": "/openapi.json", "port": "http"}, {"path": "/openapi.json", "port": "http"}], ["info", {"command": ["fcgi-health", "127.0.0.1:9000"]}, {"command": ["fcgi-health", "127.0.0.1:9000"]}], ["redis", {"command": ["redis-health.sh"]}, {"command": ["redis-health.sh"]}]]'
 }
 
-@test "the tokens come from the Secret as a read-only file, never from an environment variable" {
+@test "the tokens and redis's password come from Secrets as read-only files for the pod's group, never from an environment variable" {
 	run q '[(e["name"], e.get("value")) for d in by("Deployment") if d["metadata"]["name"] == "auth" for c in d["spec"]["template"]["spec"]["containers"] for e in c["env"]]'
-	assert_output '[["AUTH_TOKENS_FILE", "/run/secrets/auth/auth_tokens"]]'
-	run q '[(v["secret"]["secretName"].rsplit("-", 1)[0], oct(v["secret"]["defaultMode"])) for d in by("Deployment") for v in d["spec"]["template"]["spec"].get("volumes", []) if "secret" in v]'
-	assert_output '[["auth-tokens", "0o400"]]'
+	assert_output '[["AUTH_TOKENS_FILE", "/run/secrets/auth/auth_tokens"], ["AUTH_FAIL_STORE", "redis://redis:6379"], ["AUTH_FAIL_STORE_PASSWORD_FILE", "/run/secrets/redis/redis_password"]]'
+	run q 'sorted((d["metadata"]["name"], v["secret"]["secretName"].rsplit("-", 1)[0], oct(v["secret"]["defaultMode"]), d["spec"]["template"]["spec"]["securityContext"]["fsGroup"]) for d in by("Deployment") for v in d["spec"]["template"]["spec"].get("volumes", []) if "secret" in v)'
+	assert_output '[["auth", "auth-tokens", "0o440", 10001], ["auth", "redis-password", "0o440", 10001], ["redis", "redis-password", "0o440", 10002]]'
 	run q 'any("AUTH_TOKENS" == e["name"] for d in by("Deployment") for c in d["spec"]["template"]["spec"]["containers"] for e in c.get("env", []))'
 	assert_output false
 }
 
-@test "only the gateway reaches auth and info, only info the gateway's internal port; only the gateway's public port is a LoadBalancer" {
+@test "only the gateway reaches auth and info, only info the gateway's internal port, only auth redis; only the gateway's public port is a LoadBalancer" {
 	run q 'sorted((p["metadata"]["name"], p["spec"]["podSelector"], p["spec"]["ingress"]) for p in by("NetworkPolicy"))'
-	assert_output '[["gateway", {"matchLabels": {"app.kubernetes.io/name": "gateway"}}, [{"ports": [{"port": 8080, "protocol": "TCP"}]}, {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "info"}}}], "ports": [{"port": 8081, "protocol": "TCP"}]}]], ["services-from-gateway-only", {"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "In", "values": ["auth", "info"]}]}, [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}], "ports": [{"port": 9000, "protocol": "TCP"}]}]]]'
+	assert_output '[["gateway", {"matchLabels": {"app.kubernetes.io/name": "gateway"}}, [{"ports": [{"port": 8080, "protocol": "TCP"}]}, {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "info"}}}], "ports": [{"port": 8081, "protocol": "TCP"}]}]], ["redis-from-auth-only", {"matchLabels": {"app.kubernetes.io/name": "redis"}}, [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "auth"}}}], "ports": [{"port": 6379, "protocol": "TCP"}]}]], ["services-from-gateway-only", {"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "In", "values": ["auth", "info"]}]}, [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}], "ports": [{"port": 9000, "protocol": "TCP"}]}]]]'
 	run q 'sorted((s["metadata"]["name"], s["spec"].get("type", "ClusterIP"), [p["port"] for p in s["spec"]["ports"]]) for s in by("Service"))'
-	assert_output '[["auth", "ClusterIP", [9000]], ["gateway", "LoadBalancer", [80]], ["gateway-internal", "ClusterIP", [8081]], ["info", "ClusterIP", [9000]]]'
+	assert_output '[["auth", "ClusterIP", [9000]], ["gateway", "LoadBalancer", [80]], ["gateway-internal", "ClusterIP", [8081]], ["info", "ClusterIP", [9000]], ["redis", "ClusterIP", [6379]]]'
 }
 
 @test "PodDisruptionBudgets keep one of each running; info scales on CPU from 2 to 8" {

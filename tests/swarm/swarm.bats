@@ -143,7 +143,7 @@ converged_counts() {
 @test "only the gateway publishes a port, in host mode on each node; the services are found by DNS round robin" {
 	run docker service inspect -f '{{json .Endpoint.Ports}}' "${STACK}_gateway"
 	assert_output --partial '"TargetPort":8080,"PublishedPort":8080,"PublishMode":"host"'
-	for s in auth info; do
+	for s in auth info redis; do
 		run docker service inspect -f '{{json .Endpoint.Ports}} {{.Spec.EndpointSpec.Mode}}' "${STACK}_$s"
 		# No ports: null or [] as engines differ.
 		assert_output --regexp '^(null|\[\]) dnsrr$'
@@ -169,10 +169,12 @@ converged_counts() {
 	assert_equal "$BODY" '{"info":"The answer is 42."}'
 	http GET /info -H "Authorization: ${TOKEN}x"
 	assert_equal "$STATUS" 401
-	run docker service inspect -f '{{json .Spec.TaskTemplate.ContainerSpec.Env}}' "${STACK}_auth"
-	assert_output '["AUTH_TOKENS_FILE=/run/secrets/auth_tokens"]'
-	run docker service inspect -f '{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.File.Name}} {{.File.UID}} {{printf "%o" .File.Mode}}{{end}}' "${STACK}_auth"
-	assert_output 'auth_tokens 10001 400'
+	run docker service inspect -f '{{range .Spec.TaskTemplate.ContainerSpec.Env}}{{println .}}{{end}}' "${STACK}_auth"
+	assert_line AUTH_TOKENS_FILE=/run/secrets/auth_tokens
+	refute_output --partial merixstudio
+	refute_output --partial "$TOKEN"
+	run docker service inspect -f '{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.File.Name}} {{.File.UID}} {{printf "%o" .File.Mode}} {{end}}' "${STACK}_auth"
+	assert_output 'auth_tokens 10001 400 redis_password 10001 400 '
 	# Every container of every node, the gateways' access logs included.
 	for n in 1 2 3; do
 		for c in $(DOCKER_HOST=unix:///run/cgi-swarm/$n/docker.sock docker ps -aq); do
@@ -257,6 +259,66 @@ converged_counts() {
 	run grep -E 'Non-2xx|Socket errors' "$BATS_TEST_TMPDIR/wrk"
 	assert_failure
 	grep -Eq '^ +[0-9]+ requests in' "$BATS_TEST_TMPDIR/wrk"
+}
+
+# on N CMD...: docker CMD on node N's engine.
+on() {
+	local n=$1
+	shift
+	DOCKER_HOST=unix:///run/cgi-swarm/$n/docker.sock docker "$@"
+}
+
+# guesses NODE SERVICE HOST COUNT LOOPS: COUNT requests GET /info with a
+# wrong token, in LOOPS at once, from inside a SERVICE container on NODE
+# (or another node's; bash's /dev/tcp), to HOST:8080: "gateway" is every node's gateway, a
+# new lookup for each request.  So they come from that container's own
+# address.  Prints how many of each status.
+guesses() {
+	local c n
+	# NODE's, else the first node's that has one.
+	for n in "$1" 1 2 3; do
+		c=$(on "$n" ps -q --filter "name=${STACK}_$2" | head -n 1)
+		[ -z "$c" ] || break
+	done
+	[ -n "$c" ] || { echo "no $2 container"; return 0; }
+	on "$n" exec "$c" bash -c '
+	    one() { exec 3<>"/dev/tcp/$1/8080" || { echo 000; return; }
+	        printf "GET /info HTTP/1.0\r\nAuthorization: wrong\r\n\r\n" >&3
+	        IFS= read -r -t 10 l <&3; echo "${l:9:3}"; exec 3<&-; }
+	    for p in $(seq "$3"); do
+	        for i in $(seq $(($2 / $3))); do one "$1"; done &
+	    done; wait' _ "$3" "$4" "$5" | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' '
+}
+
+@test "auth on 3 replicas: one failed-login budget across the nodes, exactly AUTH_FAIL_LIMIT 401s of 2000 guesses; redis rescheduled mid-run: never a 5xx, and shared again after" {
+	local out
+	# 20 per 120 s for this test: the run fits in one window.
+	docker service update -q --detach=false --replicas 3 \
+	    --env-add AUTH_FAIL_LIMIT=20 --env-add AUTH_FAIL_WINDOW_MS=120000 "${STACK}_auth" >&2
+	converge
+	sleep 1.5
+	out=$(guesses 1 info gateway 2000 4)
+	echo "# 2000 guesses from one address, over 3 gateways and 3 auth replicas: $out" >&3
+	assert_equal "$out" "401=20 429=1980 "
+	# From another address, while the store's task is replaced.
+	guesses 2 auth gateway 400 2 > "$BATS_TEST_TMPDIR/during" &
+	sleep 0.3
+	docker service update -q --force --detach=false "${STACK}_redis" >&2
+	wait
+	out=$(cat "$BATS_TEST_TMPDIR/during")
+	echo "# 400 guesses while redis moved: $out" >&3
+	[[ "$out" =~ ^401=([0-9]+)\ 429=([0-9]+)\ $ ]] || fail "answers: $out"
+	# At most the store's 20 and each replica's own 20.
+	[ "${BASH_REMATCH[1]}" -le 80 ] || fail "401s: ${BASH_REMATCH[1]}"
+	converge
+	# Past AUTH_FAIL_STORE_RETRY_MS (1 s), every replica uses the new task.
+	sleep 2
+	out=$(guesses 3 gateway 127.0.0.1 60 1)
+	echo "# 60 guesses after: $out" >&3
+	assert_equal "$out" "401=20 429=40 "
+	docker service update -q --detach=false --replicas 2 \
+	    --env-rm AUTH_FAIL_LIMIT --env-rm AUTH_FAIL_WINDOW_MS "${STACK}_auth" >&2
+	converge
 }
 
 @test "with deploy/swarm/tls.yml every node's gateway serves HTTPS on HTTP/2, its key a secret for nginx's user only" {

@@ -371,6 +371,45 @@ the_password_goes_first_and_a_refusal_is_unavailable(void)
 }
 
 static void
+a_host_name_is_looked_up_by_its_own_thread_not_by_a_login(void)
+{
+	struct played      p;
+	int                port;
+	char               url[64];
+	pthread_t          th;
+	struct store      *s;
+	struct store_conn *c;
+	long long          fails = 0, ttl = 0, t0;
+	enum store_outcome o = STORE_UNAVAILABLE;
+	int                i;
+
+	memset(&p, 0, sizeof(p));
+	p.answer = "*2\r\n:1\r\n:10000\r\n";
+	p.fd = listener(&port);
+	snprintf(url, sizeof(url), "redis://localhost:%d", port);
+	s = store_at(url, "", 500);
+	c = s != NULL ? store_conn_new(s) : NULL;
+	T_CHECK(p.fd != -1 && c != NULL &&
+		pthread_create(&th, NULL, play, &p) == 0,
+	    "made");
+	if (c == NULL)
+		return;
+	/* Before the lookup ends, a login does not wait for it. */
+	for (i = 0; i < 40 && o != STORE_COUNTED; i++) {
+		t0 = now_ms();
+		o = store_fail(c, "10.0.0.1", t0, &fails, &ttl);
+		T_CHECK(now_ms() - t0 < 400, "no wait");
+		if (o != STORE_COUNTED)
+			nanosleep(&(struct timespec){ 0, 100000000L }, NULL);
+	}
+	T_CHECK(o == STORE_COUNTED && fails == 1, "counted once looked up");
+	store_conn_free(c);
+	pthread_join(th, NULL);
+	store_free(s);
+	close(p.fd);
+}
+
+static void
 garbage_is_unavailable(void)
 {
 	static const char *const junk[] = { "*2\r\n:1\r\n$1\r\nx\r\n",
@@ -398,5 +437,6 @@ main(void)
 	T_RUN(a_redis_answer_is_counted_and_the_script_gets_the_key_and_window);
 	T_RUN(the_password_goes_first_and_a_refusal_is_unavailable);
 	T_RUN(garbage_is_unavailable);
+	T_RUN(a_host_name_is_looked_up_by_its_own_thread_not_by_a_login);
 	return T_DONE();
 }
