@@ -44,6 +44,9 @@ cleanup() {
 	RUN_DIR=$work/run-cache "$here/scripts/stack.sh" stop || true
 	RUN_DIR=$work/run-logall "$here/scripts/stack.sh" stop || true
 	RUN_DIR=$work/run-zipf "$here/scripts/stack.sh" stop || true
+	for p in store wrong wrongl; do
+		RUN_DIR=$work/run-$p "$here/scripts/stack.sh" stop || true
+	done
 	if [ -n "${COMPOSE_PROJECT_NAME:-}" ]; then
 		(cd "$here" && docker-compose down -t 10 >/dev/null 2>&1) || true
 		(cd "$here" && COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME}all \
@@ -96,6 +99,24 @@ PORT_LOGALL=$("$here/scripts/free-port.sh")
 LOGIN_RATE=off LOG_REQUESTS=all RUN_DIR=$work/run-logall PORT=$PORT_LOGALL \
     "$here/scripts/stack.sh" start
 logall=http://127.0.0.1:$PORT_LOGALL
+# The first stack with the shared failed-login budget (AUTH_FAIL_STORE:
+# make run's local redis-server): valid logins never reach it, which the
+# ratio of its POST /login/ to the first stack's shows.  Then the
+# wrong-token path, with the store and without: a budget wrk's one address
+# never spends (1000000 per 1 ms window), so every failure is counted
+# (in redis, or in the process) and answered 401.
+PORT_STORE=$("$here/scripts/free-port.sh")
+LOGIN_RATE=off AUTH_FAIL_STORE=local-redis RUN_DIR=$work/run-store PORT=$PORT_STORE \
+    "$here/scripts/stack.sh" start
+store=http://127.0.0.1:$PORT_STORE
+PORT_WRONG=$("$here/scripts/free-port.sh")
+LOGIN_RATE=off AUTH_FAIL_LIMIT=1000000 AUTH_FAIL_WINDOW_MS=1 AUTH_FAIL_STORE=local-redis \
+    RUN_DIR=$work/run-wrong PORT=$PORT_WRONG "$here/scripts/stack.sh" start
+wrong_store=http://127.0.0.1:$PORT_WRONG
+PORT_WRONGL=$("$here/scripts/free-port.sh")
+LOGIN_RATE=off AUTH_FAIL_LIMIT=1000000 AUTH_FAIL_WINDOW_MS=1 \
+    RUN_DIR=$work/run-wrongl PORT=$PORT_WRONGL "$here/scripts/stack.sh" start
+wrong_local=http://127.0.0.1:$PORT_WRONGL
 
 # docker compose up, as a user meets it (the failed-login limit on, as in
 # the first stack; no login rate limit, for wrk's one address).
@@ -170,6 +191,9 @@ targets=(
 	"ceiling|GET|$ours/bench-ceiling|200"
 	"ours POST /login/|POST|$ours/login/|200"
 	"ours POST /login/ (no failed-login limit)|POST|$cached/login/|200"
+	"ours POST /login/ (shared store)|POST|$store/login/|200"
+	"ours POST /login/ (wrong token, shared store)|POSTWRONG|$wrong_store/login/|401"
+	"ours POST /login/ (wrong token, local budget)|POSTWRONG|$wrong_local/login/|401"
 	"ours GET /info|GET|$ours/info|200"
 	"ours GET /info (HTTPS)|GET|$ours_tls/info|200"
 	"ours GET /info (no token)|GETANON|$cached/info|401"
@@ -248,6 +272,7 @@ run_wrk() {
 	settle
 	case "$method" in
 	POST) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/post.lua" "$url") ;;
+	POSTWRONG) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/post-wrong.lua" "$url") ;;
 	ZIPF) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/zipf.lua" "$url") ;;
 	GET) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -H 'Authorization: merixstudio' "$url") ;;
 	*) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency "$url") ;;
@@ -331,6 +356,11 @@ mem() {
 	    END { printf "%.1f MB | %.1f MB | %.1f MB", r / 1024, s / 1024, u / 1024 }'
 }
 mem_auth=$(mem "$(s6-svstat -o pid "$work/run/svc/auth")")
+# The store stack's redis: EVAL calls its valid-login rows made (none).
+store_evals=$(REDISCLI_AUTH=$(cat "$work/run-store/redis/password") \
+    redis-cli -s "$work/run-store/redis/redis.sock" INFO commandstats |
+    tr -d '\r' | sed -n 's/^cmdstat_eval:calls=\([0-9]*\),.*/\1/p')
+store_evals=${store_evals:-0}
 mem_info=$(mem "$(s6-svstat -o pid "$work/run/svc/info")")
 # shellcheck disable=SC2046  # one pid per word
 mem_nginx=$(mem $(cat "$work/run/nginx.pid") $(pgrep -P "$(cat "$work/run/nginx.pid")"))
@@ -353,9 +383,10 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 			[ "$want" = 401 ] && unexpected="n/a (401 expected)"
 			fa=""
 			case "$name" in
+			*"wrong token"*) ;;
 			ours* | compose*)
 				fa=${name#* }; fa=${fa% (cache on)}; fa=${fa% (cache on, 1000 tokens, Zipf)}; fa=${fa% (HTTPS)}
-				fa=${fa% (published port)}; fa=${fa% (LOG_REQUESTS=all)}
+				fa=${fa% (published port)}; fa=${fa% (LOG_REQUESTS=all)}; fa=${fa% (shared store)}
 				fa=$(med "FastAPI ${fa% (no failed-login limit)}" "$c" 1) ;;
 			swarm*)
 				fa=${name#swarm }
@@ -373,6 +404,16 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 	echo
 	ratio_table "POST /login/, failed-login limit on vs off" on off \
 	    "ours POST /login/" "ours POST /login/ (no failed-login limit)"
+	echo
+	ratio_table "POST /login/ (valid token), shared failed-login store on vs off" "store on" off \
+	    "ours POST /login/ (shared store)" "ours POST /login/"
+	echo
+	ratio_table "POST /login/ (wrong token, each a failure counted), shared store vs the process's own budget" store local \
+	    "ours POST /login/ (wrong token, shared store)" "ours POST /login/ (wrong token, local budget)"
+	echo
+	echo "| shared budget (same run, the store stack) | measured | bound (docs/security.md) |"
+	echo "|---|---|---|"
+	echo "| redis EVAL calls made by the valid-login rows | $store_evals | 0 |"
 	echo
 	ratio_table "GET /info: cache on (one token) vs off" "cache on" off \
 	    "ours GET /info (cache on)" "ours GET /info"

@@ -445,15 +445,25 @@ store_why(const struct store_conn *c, const redisReply *r, const char *step,
 static int
 store_connect(struct store_conn *c, char why[STORE_WHY_MAX])
 {
-	const struct store *s = c->s;
-	struct timeval      tv = { s->timeout_ms / 1000,
-		     (s->timeout_ms % 1000) * 1000 };
-	redisReply         *r = NULL;
-	int                 ok;
+	struct store  *s = c->s;
+	struct timeval tv = { s->timeout_ms / 1000,
+		(s->timeout_ms % 1000) * 1000 };
+	redisReply    *r = NULL;
+	char           ip[STORE_IP_MAX];
+	int            ok;
 
+	/* The resolver's latest address: a login never looks a name up. */
+	pthread_mutex_lock(&s->ip_lock);
+	memcpy(ip, s->ip, sizeof(ip));
+	pthread_mutex_unlock(&s->ip_lock);
+	if (ip[0] == '\0') {
+		snprintf(why, STORE_WHY_MAX,
+		    "connect: %.80s has no address yet", s->addr.host);
+		return -1;
+	}
 	c->ctx = s->addr.port != 0
-	    ? redisConnectWithTimeout(s->addr.host, s->addr.port, tv)
-	    : redisConnectUnixWithTimeout(s->addr.host, tv);
+	    ? redisConnectWithTimeout(ip, s->addr.port, tv)
+	    : redisConnectUnixWithTimeout(ip, tv);
 	if (c->ctx == NULL || c->ctx->err != 0) {
 		store_why(c, NULL, "connect", why);
 		return -1;
