@@ -20,7 +20,7 @@ teardown() {
 	for f in make-run compose swarm; do
 		run promtool check config "$P/$f.yml"
 		assert_success
-		assert_output --partial 'SUCCESS: 6 rules found'
+		assert_output --partial 'SUCCESS: 7 rules found'
 	done
 	run promtool check rules "$P/rules.yml"
 	assert_success
