@@ -248,6 +248,18 @@ url_of(int port, char buf[64])
 	return buf;
 }
 
+/* How long one store_fail() took, in ms; it must say unavailable. */
+static long long
+unavailable_in(struct store_conn *c)
+{
+	long long t0 = now_ms(), fails, ttl;
+
+	T_CHECK(store_fail(c, "10.0.0.1", t0, &fails, &ttl) ==
+		STORE_UNAVAILABLE,
+	    "unavailable");
+	return now_ms() - t0;
+}
+
 static void
 a_server_that_never_answers_costs_one_deadline_then_nothing(void)
 {
@@ -255,23 +267,15 @@ a_server_that_never_answers_costs_one_deadline_then_nothing(void)
 	char               url[64];
 	struct store      *s = store_at(url_of(port, url), "", 200);
 	struct store_conn *c = s != NULL ? store_conn_new(s) : NULL;
-	long long          t0, first, second, fails, ttl;
+	long long          first, second;
 
 	T_CHECK(fd != -1 && c != NULL, "made");
 	if (c == NULL)
 		return;
 	/* Connected (the backlog takes it), asked, never answered. */
-	t0 = now_ms();
-	T_CHECK(store_fail(c, "10.0.0.1", t0, &fails, &ttl) ==
-		STORE_UNAVAILABLE,
-	    "unavailable");
-	first = now_ms() - t0;
+	first = unavailable_in(c);
 	/* Within its retry delay the thread does not try: no wait at all. */
-	t0 = now_ms();
-	T_CHECK(store_fail(c, "10.0.0.1", t0, &fails, &ttl) ==
-		STORE_UNAVAILABLE,
-	    "unavailable again");
-	second = now_ms() - t0;
+	second = unavailable_in(c);
 	/* Bounds with room for a loaded machine: the deadline is 200 ms. */
 	T_CHECK(first >= 190 && first < 1000, "one deadline, not more");
 	T_CHECK(second < 100, "then no wait");
@@ -291,7 +295,6 @@ a_refused_connection_is_unavailable_at_once(void)
 	char               url[64];
 	struct store      *s;
 	struct store_conn *c;
-	long long          t0, fails, ttl;
 
 	close(fd); /* nothing listens there now */
 	s = store_at(url_of(port, url), "", 500);
@@ -299,11 +302,7 @@ a_refused_connection_is_unavailable_at_once(void)
 	T_CHECK(c != NULL, "made");
 	if (c == NULL)
 		return;
-	t0 = now_ms();
-	T_CHECK(store_fail(c, "10.0.0.1", t0, &fails, &ttl) ==
-		STORE_UNAVAILABLE,
-	    "unavailable");
-	T_CHECK(now_ms() - t0 < 400, "without waiting for the deadline");
+	T_CHECK(unavailable_in(c) < 400, "without waiting for the deadline");
 	store_conn_free(c);
 	store_free(s);
 }
