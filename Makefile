@@ -196,7 +196,7 @@ test-sanitize: $(NODE)
 # (cache); and the guard's unit tests (8 threads at once) built with it.
 # Any report fails it but those tests/tsan.supp explains.
 TSAN_SUITES := core keepalive faults reload guard cache identity store
-TSAN_UNIT   := guard cache breaker serve
+TSAN_UNIT   := guard cache breaker serve store
 test-tsan: $(NODE)
 	@$(MAKE) -s B=build-tsan SAN="-fsanitize=thread" OPT="-O1 -g" build-tsan/auth.fcgi build-tsan/info.fcgi \
 	    $(TSAN_UNIT:%=build-tsan/tests/test_%)
