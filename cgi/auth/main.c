@@ -294,7 +294,8 @@ main(void)
 	/*
 	 * A login never waits on anything but the CPU, and kept connections
 	 * do not hold threads: more threads than CPUs only add context
-	 * switches (on 2 cores, 2 threads: ~45k logins/s, 8: ~30k).
+	 * switches (on 2 cores, 2 threads: ~45k logins/s, 8: ~30k, in the A/B
+	 * run of November 2026; today's figures: docs/benchmarks.md).
 	 */
 	if (svc_cfg_load(&cfg, SVC_THREADS_AUTO, err) == -1 ||
 	    cfg_long("AUTH_DECISION_MAX_AGE", AUTH_DECISION_MAX_AGE_DEFAULT, 0,

@@ -54,7 +54,8 @@ enum info_cache_event {
  * Calls to auth in flight per thread (svc_def.inflight, authmux's slots);
  * more requests wait in the gateway's connections.  Each slot holds a curl
  * handle and its connection (~45 kB).  On 2 cores, 8 per thread gave /info
- * ~18k req/s against ~15k for 4, and the same as 16 or 64.
+ * ~18k req/s against ~15k for 4, and the same as 16 or 64 (the A/B run of
+ * November 2026; today's figures: docs/benchmarks.md).
  */
 #define INFO_INFLIGHT 8
 
