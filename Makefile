@@ -12,7 +12,7 @@ CFLAGS  += $(SAN)
 LDFLAGS += $(SAN)
 B       ?= build
 
-LIB_SRC  := cgi/lib/cfg.c cgi/lib/ident.c cgi/lib/log.c cgi/lib/metrics.c cgi/lib/reqid.c cgi/lib/reqlog.c cgi/lib/resp.c cgi/lib/route.c cgi/lib/sha256.c cgi/lib/trace.c cgi/lib/svc.c cgi/lib/wipe.c cgi/lib/worker.c
+LIB_SRC  := cgi/lib/admin.c cgi/lib/cfg.c cgi/lib/clock.c cgi/lib/ident.c cgi/lib/log.c cgi/lib/metrics.c cgi/lib/reqid.c cgi/lib/reqlog.c cgi/lib/resp.c cgi/lib/route.c cgi/lib/sha256.c cgi/lib/trace.c cgi/lib/svc.c cgi/lib/wipe.c cgi/lib/worker.c
 AUTH_SRC := cgi/auth/guard.c cgi/auth/store.c cgi/auth/tokens.c
 INFO_SRC := cgi/info/authc.c cgi/info/authmux.c cgi/info/breaker.c cgi/info/cache.c cgi/info/info.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
@@ -41,7 +41,7 @@ help:
 	@echo "make reload     auth re-reads AUTH_TOKENS_FILE (SIGHUP), no restart"
 	@echo "make run TLS=1  HTTPS on 127.0.0.1:\$$TLS_PORT (8443) too, self-signed certificate"
 	@echo "make test       unit + integration tests, ends with 'N passed, N failed'"
-	@echo "make lint       clang-format and clang-tidy on the C sources (make test runs it)"
+	@echo "make lint       clang-format, clang-tidy and shellcheck (make test runs it)"
 	@echo "make unit       the C unit tests only"
 	@echo "make integration  the bats suites only"
 	@echo "make test-sanitize  the bats suites against the ASan/UBSan/LSan build"
@@ -97,7 +97,7 @@ T_OBJ_resp    := cgi/lib/resp.o cgi/lib/log.o cgi/lib/reqlog.o cgi/lib/cfg.o
 T_LIB_resp    := -lfcgi -lcjson
 T_OBJ_route   := cgi/lib/route.o
 T_OBJ_sha256  := cgi/lib/sha256.o cgi/lib/wipe.o
-T_OBJ_svc     := cgi/lib/svc.o cgi/lib/worker.o cgi/lib/route.o cgi/lib/resp.o \
+T_OBJ_svc     := cgi/lib/svc.o cgi/lib/clock.o cgi/lib/worker.o cgi/lib/route.o cgi/lib/resp.o \
                  cgi/lib/log.o cgi/lib/metrics.o cgi/lib/reqid.o cgi/lib/reqlog.o \
                  cgi/lib/cfg.o cgi/lib/trace.o
 T_LIB_svc     := -lfcgi -lcjson
@@ -159,17 +159,29 @@ integration: all $(NODE)
 # own, else Debian's kubernetes-client.
 KUBECTL := command -v kubectl >/dev/null || scripts/deps.sh kubernetes-client
 # The formatter and the linter, configured in .clang-format and .clang-tidy
-# (which says why each left-out check is left out); make test runs both.
+# (which says why each left-out check is left out; tests/.clang-tidy, the
+# tests' three more); make test runs them.
 LINT_C    := $(wildcard cgi/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
 TIDY_ARGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Icgi/lib -Icgi/auth -Icgi/info
-lint: | $(B)/.deps
+# shellcheck on every shell script the project runs (the bats suites are
+# not in it yet).  Lint installs nothing: make deps, or make test, which
+# installs first.
+LINT_SH   := $(wildcard scripts/*.sh nginx/*.sh docker/*.sh s6/.finish s6/*/run s6/*/finish)
+LINT_TOOLS := clang-format clang-tidy shellcheck
+lint:
+	@for t in $(LINT_TOOLS); do command -v $$t >/dev/null || \
+	    { echo "lint: $$t is missing: make deps installs it" >&2; exit 1; }; done
 	clang-format --dry-run --Werror $(LINT_C)
 	@mkdir -p $(B)
 	@clang-tidy --quiet $(wildcard cgi/*/*.c) -- $(TIDY_ARGS) >$(B)/tidy.log 2>&1 || \
 	    { grep -v 'warnings generated' $(B)/tidy.log; exit 1; }
-	@echo "lint: clang-format and clang-tidy clean"
+	@# The tests' own checks: tests/.clang-tidy says which are left out.
+	@clang-tidy --quiet $(wildcard tests/unit/*.c tests/fuzz/*.c) -- $(TIDY_ARGS) -Itests/unit \
+	    >$(B)/tidy-tests.log 2>&1 || { grep -v 'warnings generated' $(B)/tidy-tests.log; exit 1; }
+	shellcheck -x $(LINT_SH)
+	@echo "lint: clang-format, clang-tidy (cgi/, tests/unit/, tests/fuzz/) and shellcheck clean"
 
-test: lint all $(UNIT_BIN) $(NODE)
+test: $(B)/.deps lint all $(UNIT_BIN) $(NODE)
 	@scripts/deps.sh chromium
 	@$(KUBECTL)
 	@scripts/test.sh all $(UNIT_BIN)
@@ -215,7 +227,7 @@ FUZZ_SECS  ?= 60
 
 $(B)/fuzz/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(LIB_OBJ) $(AUTH_OBJ) $(INFO_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ -lfcgi -lcjson -lcurl -o $@
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ -lfcgi -lcjson -lcurl -lhiredis -o $@
 
 fuzz:
 	@scripts/deps.sh clang libclang-rt-14-dev

@@ -8,7 +8,7 @@ PKGS="gcc make libc6-dev libfcgi-dev libcurl4-gnutls-dev libcjson-dev
 nginx spawn-fcgi curl gettext-base bats bats-support bats-assert procps iproute2
 socat libfcgi-bin docker-compose python3-yaml python3-jsonschema
 python3-fastapi python3-uvicorn python3-requests openssl testssl.sh
-clang-format clang-tidy s6 libnginx-mod-http-lua prometheus libhiredis-dev
+clang-format clang-tidy shellcheck s6 libnginx-mod-http-lua prometheus libhiredis-dev
 redis-server $*"
 
 missing=

@@ -151,11 +151,12 @@ an_entry_put_until_a_time_hits_until_then_and_says_when(void)
 #define STRESS_ROUNDS  20000
 static struct cache stress_c;
 static int          stress_torn[STRESS_THREADS];
+static int          stress_id[STRESS_THREADS]; /* each thread's index */
 
 static void *
 stress_put_hit(void *arg)
 {
-	int           id = (int)(long)arg, i;
+	int           id = *(const int *)arg, i;
 	unsigned char k[SHA256_LEN];
 	char          tok[32];
 	long long     e;
@@ -185,8 +186,10 @@ eight_threads_at_once_never_see_a_key_with_anothers_expiry(void)
 	setenv("AUTH_CACHE_TTL_MS", "500", 1);
 	setenv("AUTH_CACHE_SIZE", "16", 1);
 	cache_init(&stress_c, err);
-	for (i = 0; i < STRESS_THREADS; i++)
-		pthread_create(&t[i], NULL, stress_put_hit, (void *)i);
+	for (i = 0; i < STRESS_THREADS; i++) {
+		stress_id[i] = (int)i;
+		pthread_create(&t[i], NULL, stress_put_hit, &stress_id[i]);
+	}
 	for (i = 0; i < STRESS_THREADS; i++) {
 		pthread_join(t[i], NULL);
 		torn += stress_torn[i];
