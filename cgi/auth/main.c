@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "cfg.h"
+#include "clock.h"
 #include "guard.h"
 #include "log.h"
 #include "resp.h"
@@ -107,7 +109,7 @@ auth_yes(const struct auth_app *a, struct svc_req *r, const struct ident *id)
 static void
 auth_failed(const struct auth_app *a, struct svc_req *r, const char *client)
 {
-	long long now = svc_now_ms(), fails, ttl_ms;
+	long long now = clock_ms(), fails, ttl_ms;
 	long      limit = guard_limit(a->guard);
 
 	if (r->state == NULL || limit == 0 ||
@@ -145,7 +147,7 @@ auth_login(struct svc_req *r, const void *app)
 		pthread_rwlock_unlock(a->lock);
 	}
 	/* Throttled: refused before the token is looked at. */
-	if ((wait_ms = guard_check(a->guard, client, svc_now_ms())) > 0) {
+	if ((wait_ms = guard_check(a->guard, client, clock_ms())) > 0) {
 		resp_retry(r, 429, wait_ms, "Too Many Requests");
 		return;
 	}
@@ -266,8 +268,8 @@ auth_metrics(const void *app, char *buf, size_t cap, size_t *len)
 static const struct svc_route auth_routes[] = {
 	{ "POST", "/login/", auth_login },
 	{ "*", "/login", auth_redirect },
-	{ "GET", "/healthz", svc_healthz },
-	{ "GET", "/metrics", svc_metrics },
+	{ "GET", "/healthz", admin_healthz },
+	{ "GET", "/metrics", admin_metrics },
 };
 
 int

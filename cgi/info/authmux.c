@@ -16,8 +16,8 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 
+#include "clock.h"
 #include "log.h"
-#include "svc.h"
 
 /* Socket events handled per authmux_run(); the rest wait a turn. */
 #define AUTHMUX_EVENTS 16
@@ -84,7 +84,7 @@ authmux_timer(CURLM *m, long ms, void *arg)
 	struct authmux *q = arg;
 
 	(void)m;
-	q->due_ms = ms < 0 ? -1 : svc_now_ms() + ms;
+	q->due_ms = ms < 0 ? -1 : clock_ms() + ms;
 	return 0;
 }
 
@@ -189,7 +189,7 @@ authmux_timeout(const struct authmux *q)
 
 	if (q->due_ms < 0)
 		return -1;
-	left = q->due_ms - svc_now_ms();
+	left = q->due_ms - clock_ms();
 	return left < 0 ? 0 : (long)left;
 }
 
@@ -216,7 +216,7 @@ authmux_run(struct authmux *q)
 				  flags, &running),
 		    "socket_action");
 	}
-	if (q->due_ms >= 0 && svc_now_ms() >= q->due_ms) {
+	if (q->due_ms >= 0 && clock_ms() >= q->due_ms) {
 		q->due_ms = -1;
 		authmux_check(curl_multi_socket_action(q->multi,
 				  CURL_SOCKET_TIMEOUT, 0, &running),

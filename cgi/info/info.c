@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "authmux.h"
+#include "clock.h"
 #include "log.h"
 #include "resp.h"
 
@@ -156,7 +157,7 @@ info_try_stale(const struct info_app *a, struct svc_req *r, int cacheable,
     const unsigned char key[SHA256_LEN])
 {
 	if (!cacheable || a->cache->stale_ms == 0 ||
-	    cache_stale(a->cache, key, svc_now_ms(), atomic_load(a->gen),
+	    cache_stale(a->cache, key, clock_ms(), atomic_load(a->gen),
 		r->sub) == 0)
 		return 0;
 	info_answer_cached(a, r, 1);
@@ -238,7 +239,7 @@ static void
 info_remember(const struct info_app *a, struct info_pending *k,
     const struct authmux_result *res)
 {
-	long long now = svc_now_ms(), life;
+	long long now = clock_ms(), life;
 
 	if (!k->cacheable)
 		return;
@@ -269,7 +270,7 @@ info_call_done(void *ctx, const struct authmux_result *res)
 	    res->out != AUTHC_UNAVAILABLE;
 	size_t i;
 
-	info_log_change(breaker_record(a->breaker, reached, k->v, svc_now_ms()),
+	info_log_change(breaker_record(a->breaker, reached, k->v, clock_ms()),
 	    a->breaker);
 	if (reached)
 		atomic_store(a->stale_episode, 0);
@@ -333,7 +334,7 @@ info_get(struct svc_req *r, const void *app)
 	cacheable = a->cache->ttl_ms > 0 && authz != NULL;
 	if (cacheable) {
 		/* Throttled by auth: its 429 holds for cached tokens too. */
-		now_ms = svc_now_ms();
+		now_ms = clock_ms();
 		cache_addr_key(addr, akey);
 		if ((until_ms = cache_hit(a->throttled, akey, now_ms, 0,
 			 NULL)) > 0) {
@@ -352,7 +353,7 @@ info_get(struct svc_req *r, const void *app)
 		if (info_join(t, r, key))
 			return;
 	}
-	v = breaker_allow(a->breaker, svc_now_ms(), &retry_ms);
+	v = breaker_allow(a->breaker, clock_ms(), &retry_ms);
 	if (v == BREAKER_REJECT) {
 		if (info_try_stale(a, r, cacheable, key))
 			return;

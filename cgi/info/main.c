@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "admin.h"
 #include "authc.h"
 #include "breaker.h"
 #include "cache.h"
@@ -21,8 +22,8 @@
 
 static const struct svc_route info_routes[] = {
 	{ "GET", "/info", info_get },
-	{ "GET", "/healthz", svc_healthz },
-	{ "GET", "/metrics", svc_metrics },
+	{ "GET", "/healthz", admin_healthz },
+	{ "GET", "/metrics", admin_metrics },
 };
 
 /* INFO_REQUIRED_SCOPE: empty (none) or one scope (ident.h's rules). */

@@ -47,6 +47,24 @@ static struct worker_shared svc_shared = {
 	/* .done: made in svc_run(), on the monotonic clock. */
 };
 
+/*
+ * Ready: a newline on the supervisor's fd, which is then closed (s6's
+ * notification-fd protocol).  A supervisor that did not give the fd gets
+ * EBADF, logged; serving goes on.
+ */
+static void
+svc_ready(long fd)
+{
+	char ebuf[64];
+
+	if (fd < 0)
+		return;
+	if (write((int)fd, "\n", 1) != 1)
+		log_event("warn", "SVC_NOTIFY_FD %ld: %s", fd,
+		    log_strerror(errno, ebuf, sizeof(ebuf)));
+	close((int)fd);
+}
+
 int
 svc_cfg_load(struct svc_cfg *cfg, long threads_default, char err[CFG_ERR_MAX])
 {
@@ -63,6 +81,14 @@ svc_cfg_load(struct svc_cfg *cfg, long threads_default, char err[CFG_ERR_MAX])
 	if (cfg_long("SHUTDOWN_GRACE_MS", 5000, 0, 600000, &cfg->grace_ms,
 		err) == -1)
 		return -1;
+	/* 0-2 are the socket and the logs: never a readiness fd. */
+	if (cfg_long("SVC_NOTIFY_FD", -1, -1, 1023, &cfg->notify_fd, err) == -1)
+		return -1;
+	if (cfg->notify_fd >= 0 && cfg->notify_fd <= 2) {
+		snprintf(err, CFG_ERR_MAX,
+		    "SVC_NOTIFY_FD: must be 3 or more (0-2 are taken)");
+		return -1;
+	}
 	return reqlog_load(&cfg->log, err);
 }
 
@@ -70,15 +96,6 @@ const char *
 svc_param(const struct svc_req *r, const char *name)
 {
 	return FCGX_GetParam(name, r->fcgx.envp);
-}
-
-long long
-svc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void
@@ -314,6 +331,7 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 	if (rc == 0) {
 		log_event("info", "started with %ld threads, pid %ld", started,
 		    (long)getpid());
+		svc_ready(cfg->notify_fd);
 		/* SIGHUP: reload (svc_def.reload), then wait again. */
 		while (sigwait(&stop, &sig) != 0 || sig == SIGHUP) {
 			if (sig != SIGHUP) {
@@ -336,34 +354,4 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 	if (rc == 0)
 		log_event("info", "stopped");
 	return rc;
-}
-
-void
-svc_healthz(struct svc_req *r, const void *app)
-{
-	static const char ok[] = "{\"status\":\"ok\"}";
-
-	(void)app;
-	resp_json(r, 200, NULL, ok, sizeof(ok) - 1);
-}
-
-void
-svc_metrics(struct svc_req *r, const void *app)
-{
-	char  *buf;
-	size_t len;
-
-	if ((buf = malloc(METRICS_TEXT_MAX)) == NULL) {
-		resp_error(r, 503, NULL, "Out of memory");
-		return;
-	}
-	len = metrics_text(r->metrics, buf, METRICS_TEXT_MAX);
-	if (len > 0 && r->def->metrics_extra != NULL &&
-	    r->def->metrics_extra(app, buf, METRICS_TEXT_MAX, &len) == -1)
-		len = 0;
-	if (len == 0)
-		resp_error(r, 500, NULL, "Metrics do not fit");
-	else
-		resp_send(r, 200, "text/plain; version=0.0.4", NULL, buf, len);
-	free(buf);
 }

@@ -107,9 +107,10 @@ struct svc_def {
 };
 
 struct svc_cfg {
-	long          threads;  /* SVC_THREADS */
-	long          grace_ms; /* SHUTDOWN_GRACE_MS */
-	struct reqlog log;      /* LOG_REQUESTS, LOG_SLOW_MS */
+	long          threads;   /* SVC_THREADS */
+	long          grace_ms;  /* SHUTDOWN_GRACE_MS */
+	long          notify_fd; /* SVC_NOTIFY_FD, -1: none */
+	struct reqlog log;       /* LOG_REQUESTS, LOG_SLOW_MS */
 };
 
 /*
@@ -120,7 +121,9 @@ struct svc_cfg {
 
 /*
  * Loads SVC_THREADS (unset or empty: threads_default, or
- * SVC_THREADS_AUTO), SHUTDOWN_GRACE_MS and the request log policy
+ * SVC_THREADS_AUTO), SHUTDOWN_GRACE_MS, SVC_NOTIFY_FD (a supervisor's
+ * readiness fd: svc_run() writes a newline on it once every worker runs,
+ * then closes it; s6's notification-fd) and the request log policy
  * (reqlog_load()).  Returns 0, or -1 and err.
  */
 int
@@ -149,25 +152,8 @@ int svc_run(const struct svc_def *def, const struct svc_cfg *cfg);
 void svc_defer(struct svc_req *r);
 void svc_done(struct svc_req *r);
 
-/* Milliseconds on the monotonic clock (deadlines, timers). */
-long long svc_now_ms(void);
 
 /* The FastCGI param name of r, or NULL.  Valid until the request ends. */
 const char *svc_param(const struct svc_req *r, const char *name);
-
-/*
- * The cheap health route every service has (GET /healthz): 200
- * {"status":"ok"} while the process serves requests.  Touches no
- * configuration and no secret; compose healthchecks and the gateway's
- * /healthz use it.
- */
-void svc_healthz(struct svc_req *r, const void *app);
-
-/*
- * The metrics route every service has (GET /metrics): the process's
- * counters, then svc_def.metrics_extra's, in Prometheus' text format 0.0.4.
- * The gateway publishes it to allowed addresses only.
- */
-void svc_metrics(struct svc_req *r, const void *app);
 
 #endif

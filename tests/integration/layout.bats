@@ -13,6 +13,11 @@ setup() {
 	assert_line --regexp "/lib/svc\.o -> .*/lib/worker\.o"
 	assert_line --regexp "/lib/worker\.o -> .*/lib/route\.o"
 	refute_line --regexp "/lib/(worker|route)\.o -> .*/lib/svc\.o"
+	# The time is clock's, the routes every service has are admin's: the
+	# auth client's calls and svc need neither of the other.
+	assert_line --regexp "/info/authmux\.o -> .*/lib/clock\.o"
+	refute_line --regexp "/info/authmux\.o -> .*/lib/svc\.o"
+	refute_line --regexp "/lib/svc\.o -> .*/lib/admin\.o"
 }
 
 @test "the call-graph check finds a cycle when there is one" {

@@ -1,5 +1,9 @@
-/* Unit tests of svc: its configuration (SVC_THREADS, SHUTDOWN_GRACE_MS). */
+/*
+ * Unit tests of svc: its configuration (SVC_THREADS, SHUTDOWN_GRACE_MS,
+ * SVC_NOTIFY_FD).
+ */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "svc.h"
@@ -58,6 +62,25 @@ svc_threads_overrides_the_default_up_to_256(void)
 	unsetenv("SVC_THREADS");
 }
 
+static void
+svc_notify_fd_is_none_by_default_and_never_0_to_2(void)
+{
+	struct svc_cfg cfg;
+	char           err[CFG_ERR_MAX];
+
+	unsetenv("SVC_NOTIFY_FD");
+	T_CHECK(svc_cfg_load(&cfg, 8, err) == 0 && cfg.notify_fd == -1, "none");
+	setenv("SVC_NOTIFY_FD", "3", 1);
+	T_CHECK(svc_cfg_load(&cfg, 8, err) == 0 && cfg.notify_fd == 3, "3");
+	setenv("SVC_NOTIFY_FD", "2", 1);
+	T_CHECK(svc_cfg_load(&cfg, 8, err) == -1 &&
+		strstr(err, "SVC_NOTIFY_FD: must be 3 or more") != NULL,
+	    "2 is the log");
+	setenv("SVC_NOTIFY_FD", "1024", 1);
+	T_CHECK(svc_cfg_load(&cfg, 8, err) == -1, "1024 is refused");
+	unsetenv("SVC_NOTIFY_FD");
+}
+
 int
 main(void)
 {
@@ -65,5 +88,6 @@ main(void)
 	T_RUN(auto_is_one_thread_per_online_cpu_at_least_2);
 	T_RUN(an_empty_svc_threads_is_the_default);
 	T_RUN(svc_threads_overrides_the_default_up_to_256);
+	T_RUN(svc_notify_fd_is_none_by_default_and_never_0_to_2);
 	return T_DONE();
 }
