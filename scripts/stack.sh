@@ -2,6 +2,10 @@
 # Starts and stops the whole stack without Docker: nginx (the gateway) and
 # auth.fcgi / info.fcgi under spawn-fcgi, all three supervised by s6
 # (Debian's s6: s6-svscan on $RUN_DIR/svc, one s6-supervise per service).
+# The service directories are static, committed in s6/: each run is a few
+# lines that exec the process, each finish the one .finish; auth and info
+# say when they are ready on s6's notification-fd.  This script renders
+# the configuration, copies s6/ in, starts, waits, stops and reloads.
 # s6 restarts what dies and signals a service through its supervisor, so
 # no pid file is ever read and no signal can reach a process that is not
 # ours.  Why s6 rather than runit: its finish script learns how the
@@ -62,6 +66,11 @@ svc_up() {
 	[ "$(s6-svstat -o up "$SVC/$1" 2>/dev/null)" = true ]
 }
 
+# svc_ready NAME: true when NAME said it is ready (its notification-fd).
+svc_ready() {
+	[ "$(s6-svstat -o ready "$SVC/$1" 2>/dev/null)" = true ]
+}
+
 # failed NAME: true when NAME is down for good (its finish said 125).
 failed() {
 	[ "$(s6-svstat -o up,wantedup "$SVC/$1" 2>/dev/null)" = "false false" ]
@@ -76,105 +85,23 @@ svc_log() {
 	esac
 }
 
-# service_run NAME: s6-supervise's ./run for NAME.  It runs in a session of
-# its own (s6 does that), so its process group is its pid: kept for
-# ./finish, with the start time.  Then it becomes the process itself.
-service_run() {
-	local name=$1 d=$SVC/$1
-	local -a opts
-
-	echo "$$" >"$d/pgid"
-	date +%s%N >"$d/started"
-	[ "${STACK_MODE:-start}" = run ] || exec >>"$(svc_log "$name")" 2>&1
-	if [ "$name" = gateway ]; then
-		# A killed master leaves its unix socket, which nginx will not
-		# bind over; its finish has killed what held it.
-		rm -f "$RUN_DIR/gateway.sock"
-		exec nginx -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr
-	fi
-	if [ "$name" = redis ]; then
-		rm -f "$RUN_DIR/redis/redis.sock"
-		if [ "$(id -u)" -eq 0 ]; then
-			exec s6-setuidgid www-data redis-server "$RUN_DIR/redis/redis.conf"
-		fi
-		exec redis-server "$RUN_DIR/redis/redis.conf"
-	fi
-	opts=(-n -s "$RUN_DIR/$name.sock")
-	if [ "$(id -u)" -eq 0 ]; then
-		# Services and nginx workers run as www-data, not root.
-		opts+=(-u www-data -g www-data -U www-data -G www-data -M 0660)
-	else
-		opts+=(-M 0600)
-	fi
-	# spawn-fcgi -n opens the socket and execs the service: s6's pid is
-	# the service's.
-	exec spawn-fcgi "${opts[@]}" -- "$BIN_DIR/$name.fcgi"
-}
-
-# service_finish NAME CODE SIGNAL: s6-supervise's ./finish, run when NAME's
-# process has died (CODE 256 when SIGNAL killed it).
-#   - gateway: the master's workers outlive a killed master and keep the
-#     port; they are in its process group, and only nginx processes there
-#     are killed.
-#   - exit 1 soon after a start is a configuration error, which a restart
-#     cannot fix: one line, and exit 125 (s6: down for good).  Soon: 2 s
-#     for a service, 5 s for nginx, which retries a busy port for 2.5 s.
-#   - a stop asked for (s6-svc -d) restarts nothing and logs nothing.
-#   - else a restart with backoff: s6 waits at least 1 s between starts;
-#     this adds 0, 1, 2, then 4 s while it keeps dying within 10 s.
-service_finish() {
-	local name=$1 code=$2 sig=$3 d=$SVC/$1 up_ms pg back how i
-	[ "${STACK_MODE:-start}" = run ] || exec >>"$(svc_log "$name")" 2>&1
-	up_ms=$((($(date +%s%N) - $(cat "$d/started" 2>/dev/null || echo 0)) / 1000000))
-	if [ "$name" = gateway ] && pg=$(cat "$d/pgid" 2>/dev/null); then
-		pkill -KILL -g "$pg" -x nginx 2>/dev/null || true
-		# Gone, sockets closed, before the next master binds.
-		for ((i = 0; i < 40; i++)); do
-			pgrep -g "$pg" -x nginx >/dev/null || break
-			sleep 0.05
-		done
-	fi
-	if [ "$code" = 1 ] && [ "$up_ms" -lt "$([ "$name" = gateway ] && echo 5000 || echo 2000)" ]; then
-		log error "$name exited with status 1 at start: a configuration error; not restarting"
-		exit 125
-	fi
-	[ "$(s6-svstat -o wantedup "$d")" = true ] || exit 0
-	back=$(cat "$d/backoff" 2>/dev/null || echo 0)
-	[ "$up_ms" -lt 10000 ] || back=0
-	echo $((back == 0 ? 1000 : (back * 2 > 4000 ? 4000 : back * 2))) >"$d/backoff"
-	if [ "$code" = 256 ]; then how="killed by signal $sig"; else how="exited with status $code"; fi
-	log warn "$name $how: restarting in $((1000 + back)) ms"
-	sleep "$((back / 1000)).$(printf '%03d' $((back % 1000)))"
-	exit 0
-}
-
-# make_services: the scan directory, one service directory each.
+# make_services: the scan directory: a copy of s6/ (each service's static
+# run and finish, .common and .finish beside them), and auth's envdir.
 make_services() {
 	local n
 	rm -rf "$SVC"
 	mkdir -p "$SVC"
+	cp "$here/s6/.common" "$here/s6/.finish" "$SVC/"
 	for n in $SERVICES; do
-		mkdir -p "$SVC/$n"
-		if [ "$n" = auth ]; then
-			# auth's envdir (AUTH_TOKENS, when given), read by its run
-			# script alone: the tokens are in no other process's
-			# environment (s6-svscan, s6-supervise, nginx, info).
-			mkdir -m 0700 "$SVC/auth/env"
-			if [ -n "$auth_tokens" ]; then
-				(umask 077 && printf '%s\n' "$auth_tokens" >"$SVC/auth/env/AUTH_TOKENS")
-			fi
-			printf '#!/bin/sh\nexec s6-envdir "%s" "%s" service-run auth\n' \
-			    "$SVC/auth/env" "$here/scripts/stack.sh" >"$SVC/auth/run"
-		else
-			printf '#!/bin/sh\nexec "%s" service-run %s\n' "$here/scripts/stack.sh" "$n" >"$SVC/$n/run"
-		fi
-		printf '#!/bin/sh\nexec "%s" service-finish %s "$@"\n' "$here/scripts/stack.sh" "$n" >"$SVC/$n/finish"
-		chmod 0755 "$SVC/$n/run" "$SVC/$n/finish"
-		# The backoff sleeps in finish: give it the time.
-		echo 6000 >"$SVC/$n/timeout-finish"
+		cp -R "$here/s6/$n" "$SVC/$n"
 	done
-	# nginx stops gracefully on SIGQUIT (SIGTERM is its fast stop).
-	echo SIGQUIT >"$SVC/gateway/down-signal"
+	# auth's envdir (AUTH_TOKENS, when given), read by its run script
+	# alone: the tokens are in no other process's environment
+	# (s6-svscan, s6-supervise, nginx, info).
+	mkdir -m 0700 "$SVC/auth/env"
+	if [ -n "$auth_tokens" ]; then
+		(umask 077 && printf '%s\n' "$auth_tokens" >"$SVC/auth/env/AUTH_TOKENS")
+	fi
 }
 
 # scan_alive: true while our s6-svscan answers on its control pipe.
@@ -242,8 +169,8 @@ wait_ready() {
 				return 1
 			fi
 		done
-		if svc_up gateway && svc_up auth && svc_up info && owns_port "$PORT" &&
-		    redis_ready; then
+		if svc_up gateway && svc_ready auth && svc_ready info &&
+		    owns_port "$PORT" && redis_ready; then
 			a=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' \
 			    "http://127.0.0.1:$PORT/healthz" || true)
 			[ "$a" = 200 ] && tls_ready && return 0
@@ -417,12 +344,6 @@ start() {	# start MODE: "run" logs to the terminal, "start" to files
 }
 
 case "${1:-}" in
-service-run)
-	service_run "$2"
-	;;
-service-finish)
-	service_finish "$2" "$3" "$4"
-	;;
 run)
 	trap 'stop; exit 0' INT TERM
 	trap 'stop' EXIT

@@ -340,8 +340,12 @@ down() {
 	for f in "$RUNROOT"/forward-*.pid; do
 		[ -e "$f" ] && stop_pid "$f" 5
 	done
-	for ((i = 1; i <= 9; i++)); do
-		[ -d "$RUNROOT/$i" ] || [ -e "/var/run/netns/cgisw-$i" ] || continue
+	# Every node an earlier up made, however many: their run
+	# directories, state directories and network namespaces.
+	for i in $({ find "$RUNROOT" "$STATE" -mindepth 1 -maxdepth 1 -type d \
+	    -regex '.*/[0-9]+' -printf '%f\n' 2>/dev/null
+	    find /var/run/netns -maxdepth 1 -name 'cgisw-[0-9]*' -printf '%f\n' 2>/dev/null |
+	    sed 's/^cgisw-//'; } | sort -un); do
 		# Containers first: a dockerd that is gone leaves them running.
 		if [ -n "$(ours "$RUNROOT/$i.pid")" ]; then
 			dk "$i" ps -q | xargs -r timeout 30 \

@@ -76,3 +76,57 @@ setup() {
 		[ "$status" -ne 0 ] || fail "stale: $output"
 	done
 }
+
+# known SERVICE: the variables SERVICE reads: auth and info, what their C
+# reads; the gateway, what nginx/render.sh and its start script use.
+known() {
+	if [ "$1" = gateway ]; then
+		grep -ohE '\$\{?[A-Z_]+' nginx/render.sh docker/gateway-start.sh | sed 's/.*\${\{0,1\}//'
+	else
+		grep -rohE '(cfg_long|cfg_str|getenv)\("[A-Z_]+"' cgi | sed 's/.*("//; s/"//'
+	fi | sort -u
+}
+
+@test "compose, the swarm stack and k8s set only variables their service reads" {
+	local bad
+	bad=$(/usr/bin/python3 - "$(known gateway | tr '\n' ' ')" "$(known auth | tr '\n' ' ')" <<'PY'
+import subprocess, sys, yaml
+gw, svc = set(sys.argv[1].split()), set(sys.argv[2].split())
+def env_of(spec):
+    e = spec.get("environment", {}) or {}
+    return list(e) if isinstance(e, dict) else [x.split("=", 1)[0] for x in e]
+bad = []
+for name, doc in (("docker-compose.yml", yaml.safe_load(open("docker-compose.yml"))),
+                  ("deploy/swarm/stack.yml", yaml.safe_load(open("deploy/swarm/stack.yml")))):
+    for s, spec in doc["services"].items():
+        if s == "redis":
+            known = {"REDIS_PASSWORD_FILE", "REDIS_MAXMEMORY"}
+        else:
+            known = gw if s == "gateway" else svc
+        bad += [f"{name}: {s} sets {v}" for v in env_of(spec) if v not in known]
+k8s = subprocess.run(["kubectl", "kustomize", "deploy/k8s"], capture_output=True, text=True, check=True).stdout
+for o in yaml.safe_load_all(k8s):
+    if o and o["kind"] == "Deployment":
+        for c in o["spec"]["template"]["spec"]["containers"]:
+            known = {"REDIS_PASSWORD_FILE"} if c["name"] == "redis" else (gw if c["name"] == "gateway" else svc)
+            bad += [f"k8s: {c['name']} sets {e['name']}" for e in c.get("env", []) if e["name"] not in known]
+    if o and o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("gateway-config"):
+        bad += [f"k8s: gateway-config sets {k}" for k in o["data"] if k not in gw]
+print("\n".join(bad))
+PY
+)
+	[ -z "$bad" ] || fail "$bad"
+}
+
+@test "commit subjects from this check's own commit on are at most 72 characters, a blank line before any body" {
+	local base bad
+	[ -d .git ] || skip "not a git clone"
+	base=$(git log --diff-filter=A --format=%H -- tests/integration/claims.bats | tail -n 1)
+	[ -n "$base" ] || skip "the check is not committed yet"
+	bad=$(git log --format='%H %s' "$base^..HEAD" | awk 'length($0) - 41 > 72 { print }')
+	[ -z "$bad" ] || fail "subjects over 72 characters: $bad"
+	bad=$(for c in $(git rev-list "$base^..HEAD"); do
+		if git log -1 --format=%B "$c" | sed -n 2p | grep -q .; then echo "$c"; fi
+	done)
+	[ -z "$bad" ] || fail "no blank line after the subject: $bad"
+}

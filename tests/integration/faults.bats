@@ -100,7 +100,7 @@ teardown() {
 	wait_for 200 GET /info -H "Authorization: merixstudio"
 }
 
-@test "SIGTERM to a service under load: in-flight requests complete, it exits 0 at once" {
+@test "SIGTERM to a service under load: in-flight requests complete, it exits 0, and s6 starts it again" {
 	local n pid codes
 	for n in info auth; do
 		pid=$(service_pid "$n")
