@@ -124,7 +124,7 @@ ours() {
 	chmod 0700 "$home"
 	clone=$home/clone
 	mkdir -p "$clone/build"
-	cp -a "$ROOT/scripts" "$ROOT/nginx" "$ROOT/docs" "$clone/"
+	cp -a "$ROOT/scripts" "$ROOT/nginx" "$ROOT/docs" "$ROOT/s6" "$clone/"
 	ln -s "$ROOT/node_modules" "$clone/node_modules"
 	cp "$BIN/auth.fcgi" "$BIN/info.fcgi" "$clone/build/"
 	port=$(free_port)
