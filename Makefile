@@ -214,9 +214,14 @@ test-tsan: $(NODE)
 	    $(TSAN_UNIT:%=build-tsan/tests/test_%)
 	@TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1 exitcode=66" scripts/test.sh unit $(TSAN_UNIT:%=build-tsan/tests/test_%)
 	@rm -rf build-tsan/reports
-	@BIN_DIR=$(CURDIR)/build-tsan SANITIZE_DIR=$(CURDIR)/build-tsan/reports \
-	    TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=0" \
-	    scripts/test.sh integration $(TSAN_SUITES:%=tests/integration/%.bats)
+	@# The services run as www-data when root: they read the suppressions
+	@# from a copy they can reach (a clone in a 0700 home is not).
+	@supp=$$(mktemp /tmp/cgi-tsan.supp.XXXXXX) && cp tests/tsan.supp "$$supp" && \
+	    chmod 0644 "$$supp" && \
+	    BIN_DIR=$(CURDIR)/build-tsan SANITIZE_DIR=$(CURDIR)/build-tsan/reports \
+	    TSAN_OPTIONS="suppressions=$$supp halt_on_error=0" \
+	    scripts/test.sh integration $(TSAN_SUITES:%=tests/integration/%.bats); \
+	    rc=$$?; rm -f "$$supp"; exit $$rc
 
 # libFuzzer harnesses (tests/fuzz/) for every parser of outside input, built
 # with clang, ASan and UBSan.  make fuzz runs each FUZZ_SECS seconds;
