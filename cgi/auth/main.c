@@ -237,32 +237,13 @@ auth_thread_free(void *state)
 	store_conn_free(state);
 }
 
-/* The store's outcomes, when there is one (docs/operations.md). */
+/* The store's metrics, when there is one (docs/operations.md). */
 static int
 auth_metrics(const void *app, char *buf, size_t cap, size_t *len)
 {
 	const struct auth_app *a = app;
-	int                    o;
 
-	if (a->store == NULL)
-		return 0;
-	if (metrics_printf(buf, cap, len,
-		"# HELP auth_fail_store_total What became of failed logins "
-		"sent to the shared store (AUTH_FAIL_STORE).\n"
-		"# TYPE auth_fail_store_total counter\n") == -1)
-		return -1;
-	for (o = 0; o < STORE_NOUTCOME; o++)
-		if (metrics_printf(buf, cap, len,
-			"auth_fail_store_total{outcome=\"%s\"} %llu\n",
-			store_outcome_name((enum store_outcome)o),
-			store_outcomes(a->store, (enum store_outcome)o)) == -1)
-			return -1;
-	return metrics_printf(buf, cap, len,
-	    "# HELP auth_fail_store_up 0 while the shared store fails, "
-	    "from a failed call until one succeeds.\n"
-	    "# TYPE auth_fail_store_up gauge\n"
-	    "auth_fail_store_up %d\n",
-	    !store_down(a->store));
+	return a->store != NULL ? store_metrics(a->store, buf, cap, len) : 0;
 }
 
 static const struct svc_route auth_routes[] = {

@@ -23,6 +23,7 @@
 #include <hiredis/hiredis.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "sha256.h"
 #include "wipe.h"
 
@@ -82,12 +83,6 @@ static const char *const store_names[STORE_NOUTCOME] = {
 	"counted",
 	"store_unavailable",
 };
-
-const char *
-store_outcome_name(enum store_outcome o)
-{
-	return o < STORE_NOUTCOME ? store_names[o] : "unknown";
-}
 
 int
 store_parse_addr(const char *v, struct store_addr *a)
@@ -567,4 +562,20 @@ int
 store_down(const struct store *s)
 {
 	return atomic_load(&s->down);
+}
+
+int
+store_metrics(const struct store *s, char *buf, size_t cap, size_t *len)
+{
+	if (metrics_family(buf, cap, len, "auth_fail_store_total",
+		"What became of failed logins sent to the shared store "
+		"(AUTH_FAIL_STORE).",
+		"outcome", store_names, s->outcome, STORE_NOUTCOME) == -1)
+		return -1;
+	return metrics_printf(buf, cap, len,
+	    "# HELP auth_fail_store_up 0 while the shared store fails, "
+	    "from a failed call until one succeeds.\n"
+	    "# TYPE auth_fail_store_up gauge\n"
+	    "auth_fail_store_up %d\n",
+	    !store_down(s));
 }

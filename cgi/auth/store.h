@@ -42,7 +42,8 @@ struct store_addr {
 	int  port;                     /* 0: a Unix socket */
 };
 
-/* What a store_fail() call did; also the metrics' outcome labels. */
+/* What a store_fail() call did; also the metrics' outcome labels
+ * ("counted", "store_unavailable"). */
 enum store_outcome {
 	STORE_COUNTED,     /* counted; *fails and *ttl_ms are set */
 	STORE_UNAVAILABLE, /* not counted: count it locally */
@@ -79,12 +80,16 @@ void               store_conn_free(struct store_conn *c);
 enum store_outcome store_fail(struct store_conn *c, const char *addr,
     long long now_ms, long long *fails, long long *ttl_ms);
 
-/* The outcome's metrics label: "counted", "store_unavailable". */
-const char *store_outcome_name(enum store_outcome o);
 /* Calls of store_fail() that ended in o, since start. */
 unsigned long long store_outcomes(const struct store *s, enum store_outcome o);
 /* 1 during an episode of failures (from its first to a success). */
 int store_down(const struct store *s);
+
+/*
+ * Appends the store's metrics (metrics.h): auth_fail_store_total by
+ * outcome, and auth_fail_store_up.  Returns 0, or -1 when out of room.
+ */
+int store_metrics(const struct store *s, char *buf, size_t cap, size_t *len);
 
 /* For the tests.  Parses AUTH_FAIL_STORE's value: 0, or -1. */
 int store_parse_addr(const char *v, struct store_addr *a);

@@ -441,38 +441,15 @@ info_thread_init(const void *app)
 	return t;
 }
 
-/*
- * One counter family: its HELP and TYPE lines, then a line per label
- * value, name{label="names[i]"} counters[i].
- */
-static int
-info_family(char *buf, size_t cap, size_t *len, const char *name,
-    const char *help, const char *label, const char *const *names,
-    _Atomic unsigned long long *counters, int n)
-{
-	int i;
-
-	if (metrics_printf(buf, cap, len, "# HELP %s %s\n# TYPE %s counter\n",
-		name, help, name) == -1)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (metrics_printf(buf, cap, len, "%s{%s=\"%s\"} %llu\n", name,
-			label, names[i],
-			atomic_load_explicit(&counters[i],
-			    memory_order_relaxed)) == -1)
-			return -1;
-	return 0;
-}
-
 int
 info_metrics(const void *app, char *buf, size_t cap, size_t *len)
 {
 	const struct info_app *a = app;
 
-	if (info_family(buf, cap, len, "info_auth_calls_total",
+	if (metrics_family(buf, cap, len, "info_auth_calls_total",
 		"What became of /info's calls to auth.", "outcome",
 		info_call_names, a->calls, INFO_CALL_N) == -1 ||
-	    info_family(buf, cap, len, "info_auth_cache_total",
+	    metrics_family(buf, cap, len, "info_auth_cache_total",
 		"What info's cache of auth's decisions did (hits are "
 		"info_auth_calls_total{outcome=\"cached\"}).",
 		"event", info_cache_names, a->cache_events, INFO_CACHE_N) == -1)

@@ -123,6 +123,25 @@ metrics_printf(char *buf, size_t cap, size_t *len, const char *fmt, ...)
 	return 0;
 }
 
+int
+metrics_family(char *buf, size_t cap, size_t *len, const char *name,
+    const char *help, const char *label, const char *const *names,
+    const _Atomic unsigned long long *counters, int n)
+{
+	int i;
+
+	if (metrics_printf(buf, cap, len, "# HELP %s %s\n# TYPE %s counter\n",
+		name, help, name) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (metrics_printf(buf, cap, len, "%s{%s=\"%s\"} %llu\n", name,
+			label, names[i],
+			atomic_load_explicit(&counters[i],
+			    memory_order_relaxed)) == -1)
+			return -1;
+	return 0;
+}
+
 /* The labels of route r: service, method and route. */
 static void
 metrics_labels(const struct metrics *m, const struct metrics_route *r,

@@ -67,4 +67,13 @@ size_t metrics_text(const struct metrics *m, char *buf, size_t cap);
 int metrics_printf(char *buf, size_t cap, size_t *len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/*
+ * Appends one counter family with metrics_printf(): its HELP and TYPE
+ * lines, then name{label="names[i]"} counters[i] for each of the n.
+ * Counters are read relaxed.  Returns 0, or -1 when it does not fit.
+ */
+int metrics_family(char *buf, size_t cap, size_t *len, const char *name,
+    const char *help, const char *label, const char *const *names,
+    const _Atomic unsigned long long *counters, int n);
+
 #endif

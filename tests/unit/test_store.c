@@ -16,17 +16,9 @@
 
 #include <hiredis/hiredis.h>
 
+#include "clock.h"
 #include "store.h"
 #include "t.h"
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 redis_urls_and_unix_paths_parse_and_nothing_else_does(void)
@@ -253,12 +245,12 @@ url_of(int port, char buf[64])
 static long long
 unavailable_in(struct store_conn *c)
 {
-	long long t0 = now_ms(), fails, ttl;
+	long long t0 = clock_ms(), fails, ttl;
 
 	T_CHECK(store_fail(c, "10.0.0.1", t0, &fails, &ttl) ==
 		STORE_UNAVAILABLE,
 	    "unavailable");
-	return now_ms() - t0;
+	return clock_ms() - t0;
 }
 
 static void
@@ -327,7 +319,7 @@ against(const char *answer, const char *password, struct played *p,
 	c = s != NULL ? store_conn_new(s) : NULL;
 	if (p->fd == -1 || c == NULL || pthread_create(&th, NULL, play, p) != 0)
 		return o;
-	o = store_fail(c, "10.0.0.9", now_ms(), fails, ttl);
+	o = store_fail(c, "10.0.0.9", clock_ms(), fails, ttl);
 	store_conn_free(c); /* closes: the played server's read ends */
 	pthread_join(th, NULL);
 	store_free(s);
@@ -396,9 +388,9 @@ a_host_name_is_looked_up_by_its_own_thread_not_by_a_login(void)
 	}
 	/* Before the lookup ends, a login does not wait for it. */
 	for (i = 0; i < 40 && o != STORE_COUNTED; i++) {
-		t0 = now_ms();
+		t0 = clock_ms();
 		o = store_fail(c, "10.0.0.1", t0, &fails, &ttl);
-		T_CHECK(now_ms() - t0 < 400, "no wait");
+		T_CHECK(clock_ms() - t0 < 400, "no wait");
 		if (o != STORE_COUNTED)
 			nanosleep(&(struct timespec){ 0, 100000000L }, NULL);
 	}
