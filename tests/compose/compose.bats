@@ -263,13 +263,7 @@ conns() {
 guesses() {
 	local host=127.0.0.1
 	[ "$1" = gateway ] || host=gateway
-	docker-compose exec -T "$1" bash -c '
-	    one() { exec 3<>"/dev/tcp/$1/8080" || { echo 000; return; }
-	        printf "GET /info HTTP/1.0\r\nAuthorization: wrong\r\n\r\n" >&3
-	        IFS= read -r l <&3; echo "${l:9:3}"; exec 3<&-; }
-	    for p in $(seq "$3"); do
-	        for i in $(seq $(($2 / $3))); do one "$1"; done &
-	    done; wait' _ "$host" "$2" "$3" | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' '
+	docker-compose exec -T "$1" bash -c "$GUESSES" _ "$host" "$2" "$3" | tally
 }
 
 # store_counted CONTAINER: its auth's failures counted in the store, read

@@ -197,3 +197,21 @@ capture_start() {
 capture_stop() {
 	kill "$(cat "$BATS_FILE_TMPDIR/capture.pid")" 2>/dev/null || true
 }
+
+# GUESSES, a bash script for inside a container of the stack (docker exec
+# C bash -c "$GUESSES" _ HOST COUNT LOOPS): COUNT requests GET /info with
+# a wrong token to HOST:8080 over bash's /dev/tcp, in LOOPS at once, so
+# from that container's own address; one status per line (000: no
+# connection; each answer waited for 10 s at most).  tally turns those
+# lines into "401=N 429=M ".
+# shellcheck disable=SC2016  # expanded inside the container
+GUESSES='
+    one() { exec 3<>"/dev/tcp/$1/8080" || { echo 000; return; }
+        printf "GET /info HTTP/1.0\r\nAuthorization: wrong\r\n\r\n" >&3
+        IFS= read -r -t 10 l <&3; echo "${l:9:3}"; exec 3<&-; }
+    for p in $(seq "$3"); do
+        for i in $(seq $(($2 / $3))); do one "$1"; done &
+    done; wait'
+tally() {
+	sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' '
+}

@@ -281,13 +281,7 @@ guesses() {
 		[ -z "$c" ] || break
 	done
 	[ -n "$c" ] || { echo "no $2 container"; return 0; }
-	on "$n" exec "$c" bash -c '
-	    one() { exec 3<>"/dev/tcp/$1/8080" || { echo 000; return; }
-	        printf "GET /info HTTP/1.0\r\nAuthorization: wrong\r\n\r\n" >&3
-	        IFS= read -r -t 10 l <&3; echo "${l:9:3}"; exec 3<&-; }
-	    for p in $(seq "$3"); do
-	        for i in $(seq $(($2 / $3))); do one "$1"; done &
-	    done; wait' _ "$3" "$4" "$5" | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' '
+	on "$n" exec "$c" bash -c "$GUESSES" _ "$3" "$4" "$5" | tally
 }
 
 @test "auth on 3 replicas: one failed-login budget across the nodes, exactly AUTH_FAIL_LIMIT 401s of 2000 guesses; redis rescheduled mid-run: never a 5xx, and shared again after" {
