@@ -56,10 +56,9 @@ if [ "${AUTH_FAIL_STORE:-}" = local-redis ] || [ -d "$SVC/redis" ]; then
 	SERVICES="gateway auth info redis"
 fi
 
-log() {
-	printf '{"time":"%s","service":"stack","level":"%s","msg":"%s"}\n' \
-	    "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$1" "$2" >&2
-}
+# log and log_of, shared with the service directories' scripts.
+# shellcheck source=s6/.common
+. "$here/s6/.common"
 
 # svc_up NAME: true when s6 says NAME's process is up.
 svc_up() {
@@ -74,15 +73,6 @@ svc_ready() {
 # failed NAME: true when NAME is down for good (its finish said 125).
 failed() {
 	[ "$(s6-svstat -o up,wantedup "$SVC/$1" 2>/dev/null)" = "false false" ]
-}
-
-# svc_log NAME: where NAME's lines go ("" in run mode: the terminal).
-svc_log() {
-	case "$1" in
-	gateway) echo "$RUN_DIR/logs/gateway.error.log" ;;
-	redis) echo "$RUN_DIR/logs/redis.log" ;;
-	*) echo "$RUN_DIR/logs/$1.log" ;;
-	esac
 }
 
 # make_services: the scan directory: a copy of s6/ (each service's static
@@ -141,7 +131,7 @@ owns_port() {
 # it is on the terminal already.
 problem() {
 	local f
-	f=$(svc_log "$1")
+	f=$(log_of "$1")
 	[ -f "$f" ] || return 0
 	if [ "$1" = redis ]; then
 		# redis-server's warnings: "PID:M date # what".
