@@ -118,8 +118,7 @@ teardown() {
 		[ "$(wc -l < "$BATS_TEST_TMPDIR/codes")" -eq 300 ] || fail "lost answers: $codes"
 		run grep -c "\"service\":\"$n\",\"level\":\"info\",\"msg\":\"stopped\"" "$RUN_DIR/logs/$n.log"
 		assert_output 1
-		run grep -c "$n exited with status 0: restarting" "$RUN_DIR/logs/$n.log"
-		assert_output 1
+		wait_log 1 "$n exited with status 0: restarting" "$RUN_DIR/logs/$n.log"
 		wait_for 200 GET /info -H "Authorization: merixstudio"
 	done
 }

@@ -46,8 +46,7 @@ teardown() {
 	[ $(((t1 - t0) / 1000000)) -lt 1500 ] || fail "info took $(((t1 - t0) / 1000000)) ms to go"
 	run grep -c '"msg":"grace period over: [1-9][0-9]* workers still busy: exiting now"' "$RUN_DIR/logs/info.log"
 	assert_output 1
-	run grep -c 'info exited with status 2: restarting' "$RUN_DIR/logs/info.log"
-	assert_output 1
+	wait_log 1 'info exited with status 2: restarting' "$RUN_DIR/logs/info.log"
 	# Every request was answered, with JSON: the gateway's 502 for the
 	# connections info's exit closed.
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/codes")" -eq 8 ] || fail "lost answers"

@@ -153,6 +153,19 @@ wait_for() {
 	fail "no $want from $2 within 10 s (last: $STATUS $BODY)"
 }
 
+# wait_log COUNT PATTERN FILE: polls up to 10 s until FILE has COUNT lines
+# matching PATTERN (grep -E).  For lines s6's finish writes: it runs after
+# the process is gone, so a test that saw the exit may read too soon.
+wait_log() {
+	local i n
+	for ((i = 0; i < 100; i++)); do
+		n=$(grep -cE -- "$2" "$3" 2>/dev/null) || n=0
+		[ "$n" -ge "$1" ] && break
+		sleep 0.1
+	done
+	[ "$n" = "$1" ] || fail "$3: $n lines match $2 within 10 s, not $1"
+}
+
 # assert_tutorial_session [curl args...]: the tutorial's curl session
 # against $BASE: GET /info without a token is 401 with our JSON detail, with
 # the tutorial's token 200 with the answer, as JSON.
