@@ -82,7 +82,7 @@ $(B)/info.fcgi: $(B)/cgi/info/main.o $(INFO_OBJ) $(LIB_OBJ)
 # Each unit test links what it calls and nothing more (T_OBJ_x, T_LIB_x).
 T_OBJ_authc   := cgi/info/authc.o cgi/lib/ident.o cgi/lib/cfg.o cgi/lib/wipe.o
 T_LIB_authc   := -lcurl -lcjson
-T_OBJ_breaker := cgi/info/breaker.o
+T_OBJ_breaker := cgi/info/breaker.o cgi/lib/cfg.o
 T_OBJ_guard   := cgi/auth/guard.o cgi/lib/cfg.o cgi/lib/wipe.o
 T_OBJ_store   := cgi/auth/store.o cgi/lib/cfg.o cgi/lib/clock.o cgi/lib/log.o cgi/lib/metrics.o cgi/lib/sha256.o cgi/lib/wipe.o
 T_LIB_store   := -lhiredis

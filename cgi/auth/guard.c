@@ -44,9 +44,8 @@ guard_new(char err[CFG_ERR_MAX])
 	long          limit, window;
 	size_t        i;
 
-	if (cfg_long("AUTH_FAIL_LIMIT", 100, 0, 1000000, &limit, err) == -1 ||
-	    cfg_long("AUTH_FAIL_WINDOW_MS", 10000, 1, 86400000, &window, err) ==
-		-1)
+	if (cfg_int(CFG_AUTH_FAIL_LIMIT, &limit, err) == -1 ||
+	    cfg_int(CFG_AUTH_FAIL_WINDOW_MS, &window, err) == -1)
 		return NULL;
 	if ((g = calloc(1, sizeof(*g))) == NULL) {
 		snprintf(err, CFG_ERR_MAX, "AUTH_FAIL_LIMIT: out of memory");

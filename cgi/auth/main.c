@@ -38,15 +38,12 @@ static const char auth_ok[] = "{\"authenticated\":true}";
 struct auth_app {
 	pthread_rwlock_t *lock;
 	struct tokens    *ts;
-	const char       *file;  /* AUTH_TOKENS_FILE, or NULL */
+	const char       *file;  /* AUTH_TOKENS_FILE, or NULL: for SIGHUP */
 	struct guard     *guard; /* failed logins per client address */
 	struct store     *store; /* the budget replicas share, or NULL */
 	/* A yes's Cache-Control to info (AUTH_DECISION_MAX_AGE), or NULL. */
 	const char *yes_cc;
 };
-
-/* AUTH_DECISION_MAX_AGE's default, in seconds: see docs/security.md. */
-#define AUTH_DECISION_MAX_AGE_DEFAULT 5
 
 /*
  * The client's address: X-Client-Addr as the gateway sets it (its own
@@ -254,7 +251,7 @@ static const struct svc_route auth_routes[] = {
 };
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct svc_cfg   cfg;
 	struct tokens    ts;
@@ -273,6 +270,8 @@ main(void)
 	char err[CFG_ERR_MAX];
 	int  rc;
 
+	if ((rc = cfg_args(argc, argv, def.name)) != -1)
+		return rc;
 	log_init(def.name);
 	/*
 	 * A login never waits on anything but the CPU, and kept connections
@@ -280,12 +279,11 @@ main(void)
 	 * switches (on 2 cores, 2 threads: ~45k logins/s, 8: ~30k, in the A/B
 	 * run of November 2026; today's figures: docs/benchmarks.md).
 	 */
-	if (svc_cfg_load(&cfg, SVC_THREADS_AUTO, err) == -1 ||
-	    cfg_long("AUTH_DECISION_MAX_AGE", AUTH_DECISION_MAX_AGE_DEFAULT, 0,
-		3600, &max_age, err) == -1 ||
+	if (svc_cfg_load(&cfg, err) == -1 ||
+	    cfg_int(CFG_AUTH_DECISION_MAX_AGE, &max_age, err) == -1 ||
 	    (app.guard = guard_new(err)) == NULL ||
 	    store_new(&app.store, guard_window_ms(app.guard), err) == -1 ||
-	    tokens_load(&ts, err) == -1) {
+	    tokens_load(&ts, &app.file, err) == -1) {
 		log_event("error", "%s", err);
 		store_free(app.store);
 		guard_free(app.guard);
@@ -307,11 +305,6 @@ main(void)
 		    max_age);
 		app.yes_cc = yes_cc;
 	}
-	/* Read before any thread exists; kept for SIGHUP. */
-	/* NOLINTNEXTLINE(concurrency-mt-unsafe): at start, no thread yet */
-	app.file = getenv("AUTH_TOKENS_FILE");
-	if (app.file != NULL && app.file[0] == '\0')
-		app.file = NULL;
 	rc = svc_run(&def, &cfg);
 	tokens_free(&ts);
 	store_free(app.store);

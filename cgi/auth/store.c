@@ -27,6 +27,9 @@
 #include "sha256.h"
 #include "wipe.h"
 
+_Static_assert(CFG_LEN_AUTH_FAIL_STORE == STORE_HOST_MAX + 8,
+    "AUTH_FAIL_STORE's bound in config.def: redis:// and the longest host");
+
 /*
  * The count and its window, atomic on the server.  A key found without an
  * expiry (written by someone else) gets one, so that nothing here lives
@@ -280,10 +283,8 @@ store_new(struct store **out, long window_ms, char err[CFG_ERR_MAX])
 	static const char label[] = "cgi-auth fail-store key v1";
 
 	*out = NULL;
-	if (cfg_str("AUTH_FAIL_STORE", NULL, STORE_HOST_MAX + 8, &v, err) ==
-		-1 ||
-	    cfg_str("AUTH_FAIL_STORE_PASSWORD_FILE", NULL, 4096, &pwfile,
-		err) == -1)
+	if (cfg_text(CFG_AUTH_FAIL_STORE, &v, err) == -1 ||
+	    cfg_text(CFG_AUTH_FAIL_STORE_PASSWORD_FILE, &pwfile, err) == -1)
 		return -1;
 	if (v == NULL)
 		return 0;
@@ -298,10 +299,9 @@ store_new(struct store **out, long window_ms, char err[CFG_ERR_MAX])
 		    "unix:/PATH");
 		goto fail;
 	}
-	if (cfg_long("AUTH_FAIL_STORE_TIMEOUT_MS", 5, 1, 1000, &s->timeout_ms,
-		err) == -1 ||
-	    cfg_long("AUTH_FAIL_STORE_RETRY_MS", 1000, 10, 60000, &s->retry_ms,
-		err) == -1)
+	if (cfg_int(CFG_AUTH_FAIL_STORE_TIMEOUT_MS, &s->timeout_ms, err) ==
+		-1 ||
+	    cfg_int(CFG_AUTH_FAIL_STORE_RETRY_MS, &s->retry_ms, err) == -1)
 		goto fail;
 	if (pwfile != NULL && store_read_password(s, pwfile, err) == -1)
 		goto fail;

@@ -13,6 +13,9 @@
 #include "log.h"
 #include "wipe.h"
 
+_Static_assert(CFG_LEN_AUTH_TOKENS == TOKENS_COUNT_MAX * (TOKEN_MAX + 1),
+    "AUTH_TOKENS' bound in config.def: the most tokens, each with a comma");
+
 static int
 tokens_char_ok(unsigned char c)
 {
@@ -330,31 +333,30 @@ out:
 }
 
 int
-tokens_load(struct tokens *ts, char err[CFG_ERR_MAX])
+tokens_load(struct tokens *ts, const char **file, char err[CFG_ERR_MAX])
 {
-	const char *list, *file;
+	const char *list;
 	int         rc;
 
 	ts->n = 0;
 	ts->t = NULL;
-	if (cfg_str("AUTH_TOKENS", NULL,
-		(size_t)TOKENS_COUNT_MAX * (TOKEN_MAX + 1), &list, err) == -1 ||
-	    cfg_str("AUTH_TOKENS_FILE", NULL, 4096, &file, err) == -1)
+	if (cfg_text(CFG_AUTH_TOKENS, &list, err) == -1 ||
+	    cfg_text(CFG_AUTH_TOKENS_FILE, file, err) == -1)
 		return -1;
-	if (list != NULL && file != NULL) {
+	if (list != NULL && *file != NULL) {
 		snprintf(err, CFG_ERR_MAX,
 		    "AUTH_TOKENS and AUTH_TOKENS_FILE "
 		    "are both set: set only one");
 		return -1;
 	}
-	if (list == NULL && file == NULL) {
+	if (list == NULL && *file == NULL) {
 		snprintf(err, CFG_ERR_MAX,
 		    "AUTH_TOKENS: not set, and neither "
 		    "is AUTH_TOKENS_FILE: refusing to start with no token");
 		return -1;
 	}
 	rc = list ? tokens_parse_list(ts, list, err)
-		  : tokens_read_file(ts, file, err);
+		  : tokens_read_file(ts, *file, err);
 	if (list != NULL) {
 		/*
 		 * The plaintext tokens leave the process's environment: its

@@ -59,10 +59,12 @@ struct tokens {
 };
 
 /*
- * Fills ts from AUTH_TOKENS or AUTH_TOKENS_FILE (exactly one must be set).
- * Returns 0, or -1 with err naming the variable (never a token).
+ * Fills ts from AUTH_TOKENS or AUTH_TOKENS_FILE (exactly one must be set);
+ * *file is AUTH_TOKENS_FILE's path when that was the source, else NULL (what
+ * a reload reads again).  Returns 0, or -1 with err naming the variable
+ * (never a token).
  */
-int tokens_load(struct tokens *ts, char err[CFG_ERR_MAX]);
+int tokens_load(struct tokens *ts, const char **file, char err[CFG_ERR_MAX]);
 
 /*
  * Adds the tokens of the token file at path (AUTH_TOKENS_FILE's format, at

@@ -14,11 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/un.h>
 
 #include <cjson/cJSON.h>
 
 #include "trace.h"
 #include "wipe.h"
+
+_Static_assert(AUTHC_SOCK_MAX + 1 ==
+	sizeof(((struct sockaddr_un *)0)->sun_path),
+    "AUTH_UNIX_SOCKET's bound in config.def is sun_path's size less one");
 
 /* "X-Request-ID: " and an id of at most REQID_MAX (64) characters. */
 #define AUTHC_REQID_LINE 96
@@ -54,14 +59,10 @@ authc_cfg_load(struct authc_cfg *cfg, char err[CFG_ERR_MAX])
 	char  *scheme = NULL;
 	int    rc = -1;
 
-	if (cfg_str("AUTH_URL", "http://127.0.0.1:8080/login/", AUTHC_URL_MAX,
-		&cfg->url, err) == -1 ||
-	    cfg_str("AUTH_UNIX_SOCKET", NULL, AUTHC_SOCK_MAX, &cfg->sock,
-		err) == -1 ||
-	    cfg_long("AUTH_CONNECT_TIMEOUT_MS", 500, 1, 60000, &cfg->connect_ms,
-		err) == -1 ||
-	    cfg_long("AUTH_TIMEOUT_MS", 2000, 1, 600000, &cfg->total_ms, err) ==
-		-1)
+	if (cfg_text(CFG_AUTH_URL, &cfg->url, err) == -1 ||
+	    cfg_text(CFG_AUTH_UNIX_SOCKET, &cfg->sock, err) == -1 ||
+	    cfg_int(CFG_AUTH_CONNECT_TIMEOUT_MS, &cfg->connect_ms, err) == -1 ||
+	    cfg_int(CFG_AUTH_TIMEOUT_MS, &cfg->total_ms, err) == -1)
 		return -1;
 	if (cfg->total_ms < cfg->connect_ms) {
 		snprintf(err, CFG_ERR_MAX,

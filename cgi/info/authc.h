@@ -22,8 +22,8 @@
 #include "cfg.h"
 #include "ident.h"
 
-/* Longest AUTH_URL. */
-#define AUTHC_URL_MAX   2048
+/* Longest AUTH_URL: config.def's bound. */
+#define AUTHC_URL_MAX   CFG_LEN_AUTH_URL
 /* Longest Authorization value forwarded; nginx's header buffers are 8k. */
 #define AUTHC_AUTHZ_MAX 4096
 /* Most of auth's answer body read (the largest DTO fits); a longer one is
@@ -43,8 +43,8 @@ enum authc_outcome {
 /* Longest client address forwarded (X-Client-Addr): IPv6 text. */
 #define AUTHC_CLIENT_MAX 46
 
-/* Longest AUTH_UNIX_SOCKET: sun_path's size less its NUL. */
-#define AUTHC_SOCK_MAX 107
+/* Longest AUTH_UNIX_SOCKET: sun_path's size less its NUL (config.def). */
+#define AUTHC_SOCK_MAX CFG_LEN_AUTH_UNIX_SOCKET
 
 struct authc_cfg {
 	const char *url;        /* AUTH_URL */

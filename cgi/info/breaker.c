@@ -8,6 +8,7 @@
 #include "breaker.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 
@@ -32,6 +33,22 @@ breaker_new(int threshold, long cooldown_ms)
 	atomic_init(&b->open_until, 0);
 	atomic_init(&b->probing, 0);
 	return b;
+}
+
+int
+breaker_load(struct breaker **out, char err[CFG_ERR_MAX])
+{
+	long failures, cooldown;
+
+	*out = NULL;
+	if (cfg_int(CFG_AUTH_CB_FAILURES, &failures, err) == -1 ||
+	    cfg_int(CFG_AUTH_CB_COOLDOWN_MS, &cooldown, err) == -1)
+		return -1;
+	if ((*out = breaker_new((int)failures, cooldown)) == NULL) {
+		snprintf(err, CFG_ERR_MAX, "AUTH_CB_FAILURES: out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 void

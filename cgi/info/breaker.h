@@ -10,6 +10,8 @@
 #ifndef BREAKER_H
 #define BREAKER_H
 
+#include "cfg.h"
+
 /* Opaque: its state changes only through the functions below. */
 struct breaker;
 
@@ -34,6 +36,13 @@ enum breaker_change {
  */
 struct breaker *breaker_new(int threshold, long cooldown_ms);
 void            breaker_free(struct breaker *b);
+
+/*
+ * breaker_new() with AUTH_CB_FAILURES and AUTH_CB_COOLDOWN_MS (config.def)
+ * into *out.  Returns 0, or -1 with err filled (a bad value, or out of
+ * memory).
+ */
+int breaker_load(struct breaker **out, char err[CFG_ERR_MAX]);
 
 /* Its settings, for logs.  Thread-safe. */
 int  breaker_threshold(const struct breaker *b);

@@ -35,10 +35,9 @@ cache_init(struct cache *c, char err[CFG_ERR_MAX])
 	long ttl_ms, size, stale_ms;
 
 	memset(c, 0, sizeof(*c));
-	if (cfg_long("AUTH_CACHE_TTL_MS", 0, 0, 3600000, &ttl_ms, err) == -1 ||
-	    cfg_long("AUTH_CACHE_SIZE", 1024, 1, 1048576, &size, err) == -1 ||
-	    cfg_long("AUTH_STALE_IF_ERROR_MS", 0, 0, 3600000, &stale_ms, err) ==
-		-1)
+	if (cfg_int(CFG_AUTH_CACHE_TTL_MS, &ttl_ms, err) == -1 ||
+	    cfg_int(CFG_AUTH_CACHE_SIZE, &size, err) == -1 ||
+	    cfg_int(CFG_AUTH_STALE_IF_ERROR_MS, &stale_ms, err) == -1)
 		return -1;
 	c->stale_ms = stale_ms;
 	return cache_alloc(c, ttl_ms, (size_t)size, err);

@@ -26,6 +26,9 @@ static const struct svc_route info_routes[] = {
 	{ "GET", "/metrics", admin_metrics },
 };
 
+_Static_assert(CFG_LEN_INFO_REQUIRED_SCOPE == IDENT_SCOPE_MAX,
+    "INFO_REQUIRED_SCOPE's bound in config.def: one scope's");
+
 /* INFO_REQUIRED_SCOPE: empty (none) or one scope (ident.h's rules). */
 static int
 info_scope_load(struct info_app *app, char err[CFG_ERR_MAX])
@@ -33,7 +36,7 @@ info_scope_load(struct info_app *app, char err[CFG_ERR_MAX])
 	const char *s;
 
 	app->scope = NULL;
-	if (cfg_str("INFO_REQUIRED_SCOPE", "", IDENT_SCOPE_MAX, &s, err) == -1)
+	if (cfg_text(CFG_INFO_REQUIRED_SCOPE, &s, err) == -1)
 		return -1;
 	if (s == NULL || s[0] == '\0')
 		return 0;
@@ -53,7 +56,7 @@ info_scope_load(struct info_app *app, char err[CFG_ERR_MAX])
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct svc_cfg             cfg;
 	struct info_app            app;
@@ -75,31 +78,25 @@ main(void)
 			    .loop_run = info_loop_run,
 	};
 	char err[CFG_ERR_MAX];
-	long failures, cooldown;
 	int  rc;
 
+	if ((rc = cfg_args(argc, argv, def.name)) != -1)
+		return rc;
 	log_init(def.name);
 	/* No thread waits on auth: one per CPU, as auth. */
-	if (svc_cfg_load(&cfg, SVC_THREADS_AUTO, err) == -1 ||
+	if (svc_cfg_load(&cfg, err) == -1 ||
 	    authc_cfg_load(&app.authc, err) == -1 ||
-	    cfg_long("AUTH_CB_FAILURES", 5, 0, 1000, &failures, err) == -1 ||
-	    cfg_long("AUTH_CB_COOLDOWN_MS", 2000, 1, 600000, &cooldown, err) ==
-		-1 ||
 	    info_scope_load(&app, err) == -1 || cache_init(&cache, err) == -1 ||
-	    cache_init_like(&throttled, &cache, err) == -1) {
+	    cache_init_like(&throttled, &cache, err) == -1 ||
+	    breaker_load(&app.breaker, err) == -1) {
 		log_event("error", "%s", err);
-		cache_free(&cache);
-		return 1;
-	}
-	if (authc_global_init() == -1) {
-		log_event("error", "libcurl failed to initialise");
 		cache_free(&cache);
 		cache_free(&throttled);
 		return 1;
 	}
-	if ((app.breaker = breaker_new((int)failures, cooldown)) == NULL) {
-		log_event("error", "out of memory");
-		authc_global_cleanup();
+	if (authc_global_init() == -1) {
+		log_event("error", "libcurl failed to initialise");
+		breaker_free(app.breaker);
 		cache_free(&cache);
 		cache_free(&throttled);
 		return 1;
@@ -123,7 +120,9 @@ main(void)
 	    strchr(app.authc.url, '@') ? "(URL with credentials)"
 				       : app.authc.url,
 	    app.authc.sock ? " via " : "", app.authc.sock ? app.authc.sock : "",
-	    app.authc.connect_ms, app.authc.total_ms, failures, cooldown);
+	    app.authc.connect_ms, app.authc.total_ms,
+	    (long)breaker_threshold(app.breaker),
+	    breaker_cooldown_ms(app.breaker));
 	if (app.scope != NULL)
 		log_event("info", "GET /info requires the scope %s", app.scope);
 	if (cache.ttl_ms > 0)

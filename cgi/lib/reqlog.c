@@ -9,12 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A line per request up to this many a second, unless LOG_REQUESTS says. */
-#define REQLOG_RATE_DEFAULT 100L
-/* Slow: 20 times /info's p99 under load here (docs/benchmarks.md). */
-#define REQLOG_SLOW_DEFAULT 100L
-/* Longest LOG_REQUESTS value: "1000000/s". */
-#define REQLOG_SPEC_MAX     16
+/* Longest LOG_REQUESTS value ("1000000/s"): config.def's bound. */
+#define REQLOG_SPEC_MAX CFG_LEN_LOG_REQUESTS
 
 int
 reqlog_parse(const char *spec, long *rate)
@@ -43,17 +39,15 @@ reqlog_load(struct reqlog *rl, char err[CFG_ERR_MAX])
 {
 	const char *spec;
 
-	if (cfg_str("LOG_REQUESTS", NULL, REQLOG_SPEC_MAX, &spec, err) == -1)
+	if (cfg_text(CFG_LOG_REQUESTS, &spec, err) == -1)
 		return -1;
-	rl->rate = REQLOG_RATE_DEFAULT;
-	if (spec != NULL && reqlog_parse(spec, &rl->rate) == -1) {
+	if (reqlog_parse(spec, &rl->rate) == -1) {
 		snprintf(err, CFG_ERR_MAX,
 		    "LOG_REQUESTS: expected all, errors or N/s (1 <= N <= %ld)",
 		    REQLOG_RATE_MAX);
 		return -1;
 	}
-	if (cfg_long("LOG_SLOW_MS", REQLOG_SLOW_DEFAULT, 1, 3600000,
-		&rl->slow_ms, err) == -1)
+	if (cfg_int(CFG_LOG_SLOW_MS, &rl->slow_ms, err) == -1)
 		return -1;
 	atomic_init(&rl->window, -1);
 	atomic_init(&rl->used, 0);

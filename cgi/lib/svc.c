@@ -36,10 +36,8 @@
 #include "resp.h"
 #include "worker.h"
 
-/* Upper bound of SVC_THREADS: each thread holds a stack and its state. */
-#define SVC_THREADS_MAX 256
 /* How often main re-sends the wake signal while waiting for workers. */
-#define SVC_WAKE_MS     50
+#define SVC_WAKE_MS 50
 
 /* The workers' stop flag and count, shared with them. */
 static struct worker_shared svc_shared = {
@@ -66,28 +64,22 @@ svc_ready(long fd)
 }
 
 int
-svc_cfg_load(struct svc_cfg *cfg, long threads_default, char err[CFG_ERR_MAX])
+svc_cfg_load(struct svc_cfg *cfg, char err[CFG_ERR_MAX])
 {
-	if (threads_default == SVC_THREADS_AUTO) {
-		threads_default = sysconf(_SC_NPROCESSORS_ONLN);
-		if (threads_default < 2)
-			threads_default = 2;
-		if (threads_default > SVC_THREADS_MAX)
-			threads_default = SVC_THREADS_MAX;
-	}
-	if (cfg_long("SVC_THREADS", threads_default, 1, SVC_THREADS_MAX,
-		&cfg->threads, err) == -1)
+	/*
+	 * SVC_NOTIFY_FD's range starts at 3: 0-2 are the socket and the
+	 * logs, never a readiness fd.  Unset, both are config.def's "none".
+	 */
+	if (cfg_int(CFG_SVC_THREADS, &cfg->threads, err) == -1 ||
+	    cfg_int(CFG_SHUTDOWN_GRACE_MS, &cfg->grace_ms, err) == -1 ||
+	    cfg_int(CFG_SVC_NOTIFY_FD, &cfg->notify_fd, err) == -1)
 		return -1;
-	if (cfg_long("SHUTDOWN_GRACE_MS", 5000, 0, 600000, &cfg->grace_ms,
-		err) == -1)
-		return -1;
-	/* 0-2 are the socket and the logs: never a readiness fd. */
-	if (cfg_long("SVC_NOTIFY_FD", -1, -1, 1023, &cfg->notify_fd, err) == -1)
-		return -1;
-	if (cfg->notify_fd >= 0 && cfg->notify_fd <= 2) {
-		snprintf(err, CFG_ERR_MAX,
-		    "SVC_NOTIFY_FD: must be 3 or more (0-2 are taken)");
-		return -1;
+	if (cfg->threads == cfg_vars[CFG_SVC_THREADS].def) {
+		cfg->threads = sysconf(_SC_NPROCESSORS_ONLN);
+		if (cfg->threads < 2)
+			cfg->threads = 2;
+		if (cfg->threads > CFG_MAX_SVC_THREADS)
+			cfg->threads = CFG_MAX_SVC_THREADS;
 	}
 	return reqlog_load(&cfg->log, err);
 }

@@ -114,20 +114,13 @@ struct svc_cfg {
 };
 
 /*
- * Not a count: passed as svc_cfg_load()'s threads_default, it asks for one
- * thread per online CPU, at least 2.
- */
-#define SVC_THREADS_AUTO 0
-
-/*
- * Loads SVC_THREADS (unset or empty: threads_default, or
- * SVC_THREADS_AUTO), SHUTDOWN_GRACE_MS, SVC_NOTIFY_FD (a supervisor's
+ * Loads SVC_THREADS (unset or empty: one per online CPU, at least 2),
+ * SHUTDOWN_GRACE_MS, SVC_NOTIFY_FD (a supervisor's
  * readiness fd: svc_run() writes a newline on it once every worker runs,
  * then closes it; s6's notification-fd) and the request log policy
  * (reqlog_load()).  Returns 0, or -1 and err.
  */
-int
-svc_cfg_load(struct svc_cfg *cfg, long threads_default, char err[CFG_ERR_MAX]);
+int svc_cfg_load(struct svc_cfg *cfg, char err[CFG_ERR_MAX]);
 
 /*
  * The exit status of a process whose stop outlasted SHUTDOWN_GRACE_MS: not

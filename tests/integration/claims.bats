@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# The documents against the tree: every variable the services read is in
-# the README's table, every module and suite is in docs/architecture.md,
+# The documents against the tree: every variable the services read is a
+# row of cgi/lib/config.def, and the README's table and the deployments
+# agree with it, every module and suite is in docs/architecture.md,
 # every outcome and event info counts is in docs/operations.md, the NOLINT
 # count in .clang-tidy is the code's, and sentences found false once stay
 # out.  Adding a variable, a module, a suite or an outcome without its
@@ -11,12 +12,56 @@ setup() {
 	cd "$ROOT"
 }
 
-@test "every variable auth and info read is a row of the README's table" {
-	local v missing=
-	for v in $(grep -rohE '(cfg_long|cfg_str|getenv)\("[A-Z_]+"' cgi | sed 's/.*("//; s/"//' | sort -u); do
-		grep -q "^| \`$v\`" README.md || missing="$missing $v"
-	done
-	[ -z "$missing" ] || fail "not in README's table:$missing"
+# table: config.def as the services print it (--help): NAME SERVICE
+# DEFAULT RANGE, tab-separated, SERVICE auth, info or both.
+table() {
+	{
+		"$BIN/auth.fcgi" --help | awk -F'\t' 'NF == 4 { print $0 "\tauth" }'
+		"$BIN/info.fcgi" --help | awk -F'\t' 'NF == 4 { print $0 "\tinfo" }'
+	} | awk -F'\t' -v OFS='\t' '
+		{ n[$1]++; s[$1] = $5; d[$1] = $2; r[$1] = $3 }
+		END { for (k in n) print k, (n[k] == 2 ? "both" : s[k]), d[k], r[k] }' | sort
+}
+
+@test "auth and info read the environment only through config.def" {
+	run grep -rnE '(getenv|cfg_long|cfg_str)\(' cgi --include=*.c
+	# cfg.c's own getenv and cfg_long/cfg_str, and nothing else.
+	run grep -vE '^cgi/lib/cfg\.c:' <<<"$output"
+	assert_output ''
+	[ "$(table | wc -l)" -ge 20 ] || fail "the services' --help lists $(table | wc -l) variables"
+}
+
+@test "the README's table has a row for each variable of config.def, with its service, default and range, and none it lacks" {
+	local bad
+	bad=$(table | /usr/bin/python3 -c '
+import re, sys
+rows = {}
+for line in open("README.md"):
+    m = re.match(r"^\| `([A-Z_]+)` \| ([^|]*) \| ([^|]*) \| (.*) \|$", line)
+    if m and re.match(r"(auth|info|both)\b", m[2]):
+        rows[m[1]] = (m[2], m[3].replace("`", ""), m[4])
+bad = []
+table = {}
+for line in sys.stdin:
+    name, svc, dflt, rng = line.rstrip("\n").split("\t")
+    table[name] = 1
+    if name not in rows:
+        bad.append(f"{name}: no README row")
+        continue
+    rsvc, rdef, rdoc = rows[name]
+    if not rsvc.startswith(svc):
+        bad.append(f"{name}: README says {rsvc}, config.def {svc}")
+    if not re.match(re.escape(dflt) + r"($|[ ;:])", rdef):
+        bad.append(f"{name}: README default {rdef!r}, config.def {dflt!r}")
+    m = re.match(r"at most (\d+) bytes", rng)
+    if m and f"at most {m[1]} bytes" not in rdoc and f"1–{m[1]} of" not in rdoc:
+        bad.append(f"{name}: README lacks at most {m[1]} bytes")
+    if not m and not rdoc.startswith(rng.replace("-", "–", 1)):
+        bad.append(f"{name}: README range {rdoc[:20]!r}, config.def {rng}")
+bad += [f"{n}: a README row config.def lacks" for n in rows if n not in table]
+print("\n".join(bad))
+')
+	[ -z "$bad" ] || fail "$bad"
 }
 
 @test "every module of cgi/ is named in docs/architecture.md's parts" {
@@ -77,41 +122,63 @@ setup() {
 	done
 }
 
-# known SERVICE: the variables SERVICE reads: auth and info, what their C
-# reads; the gateway, what nginx/render.sh and its start script use.
+# known gateway: the variables nginx/render.sh and the gateway's start
+# script use.
 known() {
-	if [ "$1" = gateway ]; then
-		grep -ohE '\$\{?[A-Z_]+' nginx/render.sh docker/gateway-start.sh | sed 's/.*\${\{0,1\}//'
-	else
-		grep -rohE '(cfg_long|cfg_str|getenv)\("[A-Z_]+"' cgi | sed 's/.*("//; s/"//'
-	fi | sort -u
+	grep -ohE '\$\{?[A-Z_]+' nginx/render.sh docker/gateway-start.sh | sed 's/.*\${\{0,1\}//' | sort -u
 }
 
-@test "compose, the swarm stack and k8s set only variables their service reads" {
+@test "compose, the swarm stack and k8s set only variables their service reads, to values config.def allows" {
 	local bad
-	bad=$(/usr/bin/python3 - "$(known gateway | tr '\n' ' ')" "$(known auth | tr '\n' ' ')" <<'PY'
-import subprocess, sys, yaml
-gw, svc = set(sys.argv[1].split()), set(sys.argv[2].split())
+	table >"$BATS_TEST_TMPDIR/table"
+	bad=$(/usr/bin/python3 - "$(known | tr '\n' ' ')" "$BATS_TEST_TMPDIR/table" <<'PY'
+import re, subprocess, sys, yaml
+gw = set(sys.argv[1].split())
+rows = {}
+for line in open(sys.argv[2]):
+    name, svc, dflt, rng = line.rstrip("\n").split("\t")
+    rows[name] = (svc, rng)
+redis = {"REDIS_PASSWORD_FILE", "REDIS_MAXMEMORY"}
+def check(where, service, env):
+    """env: [(name, value)]; the value as the service gets it when the
+    deployment's own variables are unset (${X:-d} and ${X-d} give d)."""
+    out = []
+    for k, v in env:
+        v = re.sub(r"\$\{[A-Z_]+:?-([^}]*)\}", r"\1", str(v))
+        if service == "gateway":
+            ok = k in gw
+        elif service == "redis":
+            ok = k in redis
+        else:
+            ok = k in rows and rows[k][0] in (service, "both")
+        if not ok:
+            out.append(f"{where}: {service} sets {k}, which it does not read")
+            continue
+        if k not in rows or v == "":
+            continue
+        m = re.match(r"at most (\d+) bytes", rows[k][1])
+        if m:
+            ok = len(v.encode()) <= int(m[1])
+        else:
+            lo, hi = map(int, rows[k][1].split("-", 1))
+            ok = re.fullmatch(r"-?\d+", v) is not None and lo <= int(v) <= hi
+        if not ok:
+            out.append(f"{where}: {service} sets {k}={v}, outside {rows[k][1]}")
+    return out
 def env_of(spec):
     e = spec.get("environment", {}) or {}
-    return list(e) if isinstance(e, dict) else [x.split("=", 1)[0] for x in e]
+    return list(e.items()) if isinstance(e, dict) else [tuple(x.split("=", 1)) for x in e]
 bad = []
-for name, doc in (("docker-compose.yml", yaml.safe_load(open("docker-compose.yml"))),
-                  ("deploy/swarm/stack.yml", yaml.safe_load(open("deploy/swarm/stack.yml")))):
-    for s, spec in doc["services"].items():
-        if s == "redis":
-            known = {"REDIS_PASSWORD_FILE", "REDIS_MAXMEMORY"}
-        else:
-            known = gw if s == "gateway" else svc
-        bad += [f"{name}: {s} sets {v}" for v in env_of(spec) if v not in known]
+for name in ("docker-compose.yml", "deploy/swarm/stack.yml"):
+    for s, spec in yaml.safe_load(open(name))["services"].items():
+        bad += check(name, s, env_of(spec))
 k8s = subprocess.run(["kubectl", "kustomize", "deploy/k8s"], capture_output=True, text=True, check=True).stdout
 for o in yaml.safe_load_all(k8s):
     if o and o["kind"] == "Deployment":
         for c in o["spec"]["template"]["spec"]["containers"]:
-            known = {"REDIS_PASSWORD_FILE"} if c["name"] == "redis" else (gw if c["name"] == "gateway" else svc)
-            bad += [f"k8s: {c['name']} sets {e['name']}" for e in c.get("env", []) if e["name"] not in known]
+            bad += check("k8s", c["name"], [(e["name"], e.get("value", "")) for e in c.get("env", [])])
     if o and o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("gateway-config"):
-        bad += [f"k8s: gateway-config sets {k}" for k in o["data"] if k not in gw]
+        bad += check("k8s gateway-config", "gateway", list(o["data"].items()))
 print("\n".join(bad))
 PY
 )

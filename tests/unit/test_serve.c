@@ -198,7 +198,7 @@ serve(struct server *s, const char *threads, long defer_ms,
 		setenv("SVC_THREADS", threads, 1);
 		setenv("SHUTDOWN_GRACE_MS", grace_ms, 1);
 		setenv("LOG_REQUESTS", "all", 1);
-		if (svc_cfg_load(&cfg, 1, err) == -1)
+		if (svc_cfg_load(&cfg, err) == -1)
 			_exit(1);
 		/* exit(), not _exit(): TSan's exit code (66) after a report. */
 		exit(svc_run(&def, &cfg));

@@ -254,20 +254,22 @@ an_env_list_has_no_attributes(void)
 static void
 no_token_an_empty_list_or_both_variables_refuse_to_start(void)
 {
-	char err[CFG_ERR_MAX];
+	char        err[CFG_ERR_MAX];
+	const char *file;
 
 	unsetenv("AUTH_TOKENS");
 	unsetenv("AUTH_TOKENS_FILE");
-	T_CHECK(tokens_load(&ts, err) == -1 &&
+	T_CHECK(tokens_load(&ts, &file, err) == -1 &&
 		strstr(err, "AUTH_TOKENS") == err,
 	    "none configured");
 	setenv("AUTH_TOKENS", " , ", 1);
-	T_CHECK(tokens_load(&ts, err) == -1 &&
+	T_CHECK(tokens_load(&ts, &file, err) == -1 &&
 		strcmp(err, "AUTH_TOKENS: holds no token") == 0,
 	    "no token");
 	setenv("AUTH_TOKENS_FILE", "/nonexistent", 1);
 	setenv("AUTH_TOKENS", "a", 1);
-	T_CHECK(tokens_load(&ts, err) == -1 && strstr(err, "both") != NULL,
+	T_CHECK(tokens_load(&ts, &file, err) == -1 &&
+		strstr(err, "both") != NULL,
 	    "both");
 	unsetenv("AUTH_TOKENS");
 	unsetenv("AUTH_TOKENS_FILE");
@@ -276,11 +278,12 @@ no_token_an_empty_list_or_both_variables_refuse_to_start(void)
 static void
 a_missing_file_refuses_to_start(void)
 {
-	char err[CFG_ERR_MAX];
+	char        err[CFG_ERR_MAX];
+	const char *file;
 
 	unsetenv("AUTH_TOKENS");
 	setenv("AUTH_TOKENS_FILE", "/nonexistent", 1);
-	T_CHECK(tokens_load(&ts, err) == -1 &&
+	T_CHECK(tokens_load(&ts, &file, err) == -1 &&
 		strstr(err, "AUTH_TOKENS_FILE: cannot open") == err,
 	    "refused");
 	unsetenv("AUTH_TOKENS_FILE");
@@ -289,9 +292,10 @@ a_missing_file_refuses_to_start(void)
 static void
 auth_tokens_file_is_read(void)
 {
-	char  err[CFG_ERR_MAX], path[] = "/tmp/test_tokens.XXXXXX";
-	FILE *f;
-	int   fd;
+	char        err[CFG_ERR_MAX], path[] = "/tmp/test_tokens.XXXXXX";
+	const char *file;
+	FILE       *f;
+	int         fd;
 
 	if ((fd = mkstemp(path)) == -1 || (f = fdopen(fd, "w")) == NULL) {
 		T_CHECK(0, "a temporary file");
@@ -301,9 +305,9 @@ auth_tokens_file_is_read(void)
 	fclose(f);
 	unsetenv("AUTH_TOKENS");
 	setenv("AUTH_TOKENS_FILE", path, 1);
-	T_CHECK(tokens_load(&ts, err) == 0 && ts.n == 1 &&
-		match(&ts, "from-file"),
-	    "its token matches");
+	T_CHECK(tokens_load(&ts, &file, err) == 0 && ts.n == 1 &&
+		match(&ts, "from-file") && strcmp(file, path) == 0,
+	    "its token matches, and its path is kept for a reload");
 	tokens_free(&ts);
 	unsetenv("AUTH_TOKENS_FILE");
 	unlink(path);
