@@ -176,6 +176,8 @@ slow() {
 	done
 	http GET /info -H "Authorization: merixstudio"
 	assert_status 200
+	# Blocked behind them, it would wait for CLIENT_TIMEOUT (1 s) to cut
+	# them off; the bound is half of that, 50 times what it takes here.
 	assert_faster_than 0.5
 	for i in "${pids[@]}"; do
 		rc=0
