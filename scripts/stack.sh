@@ -5,7 +5,8 @@
 # The service directories are static, committed in s6/: each run is a few
 # lines that exec the process, each finish the one .finish; auth and info
 # say when they are ready on s6's notification-fd.  This script renders
-# the configuration, copies s6/ in, starts, waits, stops and reloads.
+# the configuration and copies s6/ in (scripts/stack-prepare.sh), starts
+# s6-svscan, waits until the stack answers, stops and reloads.
 # s6 restarts what dies and signals a service through its supervisor, so
 # no pid file is ever read and no signal can reach a process that is not
 # ours.  Why s6 rather than runit: its finish script learns how the
@@ -59,6 +60,9 @@ fi
 # log and log_of, shared with the service directories' scripts.
 # shellcheck source=s6/.common
 . "$here/s6/.common"
+# prepare: all a start writes into the run directory before s6 runs.
+# shellcheck source=scripts/stack-prepare.sh
+. "$here/scripts/stack-prepare.sh"
 
 # svc_up NAME: true when s6 says NAME's process is up.
 svc_up() {
@@ -73,25 +77,6 @@ svc_ready() {
 # failed NAME: true when NAME is down for good (its finish said 125).
 failed() {
 	[ "$(s6-svstat -o up,wantedup "$SVC/$1" 2>/dev/null)" = "false false" ]
-}
-
-# make_services: the scan directory: a copy of s6/ (each service's static
-# run and finish, .common and .finish beside them), and auth's envdir.
-make_services() {
-	local n
-	rm -rf "$SVC"
-	mkdir -p "$SVC"
-	cp "$here/s6/.common" "$here/s6/.finish" "$SVC/"
-	for n in $SERVICES; do
-		cp -R "$here/s6/$n" "$SVC/$n"
-	done
-	# auth's envdir (AUTH_TOKENS, when given), read by its run script
-	# alone: the tokens are in no other process's environment
-	# (s6-svscan, s6-supervise, nginx, info).
-	mkdir -m 0700 "$SVC/auth/env"
-	if [ -n "$auth_tokens" ]; then
-		(umask 077 && printf '%s\n' "$auth_tokens" >"$SVC/auth/env/AUTH_TOKENS")
-	fi
 }
 
 # scan_alive: true while our s6-svscan answers on its control pipe.
@@ -175,79 +160,6 @@ wait_ready() {
 	return 1
 }
 
-# tls_setup: with TLS=1 (and no TLS_CERT), a self-signed certificate for
-# 127.0.0.1 and localhost, valid 90 days, made anew at each start; its key
-# readable by its owner only (nginx's master reads it before dropping to
-# www-data).  Exports what nginx/render.sh reads.
-tls_setup() {
-	local d=$RUN_DIR/tls
-	if [ -z "${TLS_CERT:-}" ] && [ "${TLS:-0}" = 1 ]; then
-		mkdir -p "$d"
-		chmod 0700 "$d"
-		if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-		    -nodes -days 90 -subj "/CN=localhost" \
-		    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-		    -keyout "$d/key.pem" -out "$d/cert.pem" 2>"$d/openssl.log"; then
-			cat "$d/openssl.log" >&2
-			return 1
-		fi
-		chmod 0600 "$d/key.pem"
-		chmod 0644 "$d/cert.pem"
-		TLS_CERT=$d/cert.pem TLS_KEY=$d/key.pem
-	fi
-	[ -n "${TLS_CERT:-}" ] || return 0
-	TLS_PORT=${TLS_PORT:-8443}
-	export TLS_LISTEN="$BIND:$TLS_PORT" TLS_CERT TLS_KEY TLS_PORT
-}
-
-render() {	# render ACCESS_LOG ERROR_LOG
-	# nginx's workers (www-data as root) load the Lua files when they
-	# start: a copy in the run directory, which they reach, unlike a
-	# clone in a home of mode 0700.
-	mkdir -p "$RUN_DIR/lua"
-	cp "$here"/nginx/*.lua "$RUN_DIR/lua/"
-	chmod 0644 "$RUN_DIR"/lua/*.lua
-	LUA_DIR="$RUN_DIR/lua" \
-	LISTEN="$BIND:$PORT" AUTH_UPSTREAM="unix:$RUN_DIR/auth.sock" \
-	INFO_UPSTREAM="unix:$RUN_DIR/info.sock" \
-	INTERNAL_LISTEN="unix:$RUN_DIR/gateway.sock" \
-	ACCESS_LOG="$1" ERROR_LOG="$2" \
-	    "$here/nginx/render.sh" > "$RUN_DIR/nginx.conf"
-}
-
-# redis_setup: for AUTH_FAIL_STORE=local-redis, the local redis-server's
-# configuration and a new random password, readable by the user that runs
-# redis and auth alone; auth is pointed at its socket.
-redis_setup() {
-	local d=$RUN_DIR/redis
-	[ "${AUTH_FAIL_STORE:-}" = local-redis ] || return 0
-	if ! command -v redis-server >/dev/null; then
-		echo "AUTH_FAIL_STORE=local-redis needs redis-server (make deps, or apt-get install redis-server)" >&2
-		exit 1
-	fi
-	rm -rf "$d"
-	mkdir -m 0700 "$d"
-	(
-		umask 077
-		head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$d/password"
-		# No TCP port, no persistence: the budget lives as long as
-		# its windows, and a restart forgets it (docs/security.md).
-		cat >"$d/redis.conf" <<-EOF
-		port 0
-		unixsocket $d/redis.sock
-		unixsocketperm 700
-		requirepass $(cat "$d/password")
-		save ""
-		appendonly no
-		dir $d
-		daemonize no
-		EOF
-	)
-	[ "$(id -u)" -ne 0 ] || chown -R www-data:www-data "$d"
-	export AUTH_FAIL_STORE="unix:$d/redis.sock"
-	export AUTH_FAIL_STORE_PASSWORD_FILE="$d/password"
-}
-
 # redis_ready: the local redis-server listens, when there is one.
 redis_ready() {
 	case " $SERVICES " in *" redis "*) ;; *) return 0 ;; esac
@@ -264,64 +176,16 @@ tls_ready() {
 }
 
 start() {	# start MODE: "run" logs to the terminal, "start" to files
-	local mode=$1 out access error
+	local mode=$1 out=$RUN_DIR/logs/stack.log
 
-	if [ -z "${AUTH_TOKENS:-}" ] && [ -z "${AUTH_TOKENS_FILE:-}" ]; then
-		# The tutorial's token, for the demo only.
-		AUTH_TOKENS=merixstudio
-	fi
-	# The tokens go to auth's envdir (make_services), not into the
-	# environment every process of the stack inherits.
-	auth_tokens=${AUTH_TOKENS:-}
-	unset AUTH_TOKENS
-	if [ -z "${AUTH_URL:-}" ]; then
-		# info.fcgi asks auth through the gateway's internal socket,
-		# which POST /login/'s rate limit does not count.
-		export AUTH_URL=http://localhost/login/
-		export AUTH_UNIX_SOCKET="$RUN_DIR/gateway.sock"
-	fi
 	if scan_alive; then
 		echo "already running in $RUN_DIR (make stop)" >&2
 		# That stack is not ours: run's traps must not stop it.
 		trap - EXIT INT TERM
 		exit 1
 	fi
-	mkdir -p "$RUN_DIR/logs" "$RUN_DIR/tmp" "$RUN_DIR/conf.d"
-	# nginx workers (www-data when root) reach the sockets through it.
-	chmod 0755 "$RUN_DIR"
-	if [ "$(id -u)" -eq 0 ]; then
-		chown www-data "$RUN_DIR/tmp"
-		if ! runuser -u www-data -- test -x "$RUN_DIR"; then
-			echo "www-data (nginx's workers and the services) cannot reach $RUN_DIR:" \
-			    "let its parent directories be traversed (chmod o+x)" >&2
-			exit 1
-		fi
-	fi
-	if [ "$mode" = run ]; then
-		out=/dev/stderr access=/dev/stdout error=stderr
-	else
-		out=$RUN_DIR/logs/stack.log
-		access=$RUN_DIR/logs/gateway.access.log
-		error=$RUN_DIR/logs/gateway.error.log
-	fi
-	tls_setup
-	redis_setup
-	render "$access" "$error"
-	# /openapi.json and /docs (Swagger UI).
-	"$here/scripts/www.sh" "$RUN_DIR/www"
-	# nginx makes it at start and removes it at a clean stop only.
-	rm -f "$RUN_DIR/gateway.sock"
-	nginx -t -q -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr
-	# The services run as www-data: binaries it cannot reach (a clone in a
-	# 0700 home) are copied into the run directory first.
-	if [ "$(id -u)" -eq 0 ] && ! runuser -u www-data -- test -x "$BIN_DIR/auth.fcgi"; then
-		mkdir -p "$RUN_DIR/bin"
-		cp "$BIN_DIR/auth.fcgi" "$BIN_DIR/info.fcgi" "$RUN_DIR/bin/"
-		BIN_DIR=$RUN_DIR/bin
-	fi
-	export STACK_MODE=$mode BIN_DIR
-	make_services
-	[ "$mode" = run ] || out=$RUN_DIR/logs/stack.log
+	prepare "$mode"
+	[ "$mode" = run ] && out=/dev/stderr
 	setsid s6-svscan "$SVC" </dev/null >>"$out" 2>&1 &
 	if ! wait_ready; then
 		stop
