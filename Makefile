@@ -167,6 +167,8 @@ TIDY_ARGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Icgi/lib -Icgi/auth -Icgi/info
 # not in it yet).  Lint installs nothing: make deps, or make test, which
 # installs first.
 LINT_SH   := $(wildcard scripts/*.sh nginx/*.sh docker/*.sh s6/.finish s6/*/run s6/*/finish)
+# The bats suites too (tests/.shellcheckrc: bash, and why 5 checks are off).
+LINT_SH   += $(wildcard tests/integration/*.bats tests/integration/helpers.bash tests/compose/*.bats tests/swarm/*.bats)
 LINT_TOOLS := clang-format clang-tidy shellcheck
 lint:
 	@for t in $(LINT_TOOLS); do command -v $$t >/dev/null || \
@@ -179,7 +181,7 @@ lint:
 	@clang-tidy --quiet $(wildcard tests/unit/*.c tests/fuzz/*.c) -- $(TIDY_ARGS) -Itests/unit \
 	    >$(B)/tidy-tests.log 2>&1 || { grep -v 'warnings generated' $(B)/tidy-tests.log; exit 1; }
 	shellcheck -x $(LINT_SH)
-	@echo "lint: clang-format, clang-tidy (cgi/, tests/unit/, tests/fuzz/) and shellcheck clean"
+	@echo "lint: clang-format, clang-tidy (cgi/, tests/unit/, tests/fuzz/) and shellcheck (scripts, s6/, the bats suites) clean"
 
 test: $(B)/.deps lint all $(UNIT_BIN) $(NODE)
 	@scripts/deps.sh chromium

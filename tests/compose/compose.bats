@@ -26,14 +26,14 @@ setup_file() {
 	echo "export COMPOSE_PROJECT_NAME=$COMPOSE_PROJECT_NAME GATEWAY_PORT=$GATEWAY_PORT" \
 	    "AUTH_FAIL_LIMIT=$AUTH_FAIL_LIMIT AUTH_FAIL_WINDOW_MS=$AUTH_FAIL_WINDOW_MS" \
 	    >> "$BATS_FILE_TMPDIR/env"
-	cd "$ROOT"
+	cd "$ROOT" || return
 	docker-compose up -d --no-build >&2
 	wait_healthy 4
 }
 
 teardown_file() {
 	load "$BATS_FILE_TMPDIR/env"
-	cd "$ROOT"
+	cd "$ROOT" || return
 	docker-compose down --remove-orphans -t 10 >&2 || true
 	if [ "$(cat "$BATS_FILE_TMPDIR/own_engine")" = 1 ]; then
 		"$ROOT/scripts/docker-engine.sh" down
@@ -44,7 +44,7 @@ setup() {
 	# http, header and the assertions of the integration suites.
 	load ../integration/helpers
 	load "$BATS_FILE_TMPDIR/env"
-	cd "$ROOT"
+	cd "$ROOT" || return
 	BASE=http://127.0.0.1:$GATEWAY_PORT
 }
 

@@ -9,7 +9,7 @@
 
 setup() {
 	load helpers
-	cd "$ROOT"
+	cd "$ROOT" || return
 }
 
 # table: config.def as the services print it (--help): NAME SERVICE
@@ -116,7 +116,7 @@ print("\n".join(bad))
 	# image count, the shared store "not built", a cache slot's size.
 	for p in '100 ms doubling' 'three images' 'same three images' \
 	    'a shared store (Redis and the like) is not built' '64 bytes each' \
-	    'supervised by scripts/stack.sh, or by Docker'; do
+	    'supervised by scripts/stack.sh, or by Docker' '`scripts/stack.sh` finish'; do
 		run grep -rnF "$p" README.md docs nginx/gateway.conf.template
 		[ "$status" -ne 0 ] || fail "stale: $output"
 	done

@@ -5,7 +5,7 @@
 
 setup() {
 	load helpers
-	cd "$ROOT"
+	cd "$ROOT" || return
 }
 
 # cfg EXPR: evaluates a Python expression over the normalized config `c`.
@@ -58,7 +58,7 @@ cfg() {
 	run grep -E '^(save|appendonly|requirepass)' docker/redis-start.sh
 	assert_output $'requirepass $pw\nsave ""\nappendonly no'
 	# Empty: each replica counts alone.
-	AUTH_FAIL_STORE= run cfg 'c["services"]["auth"]["environment"]["AUTH_FAIL_STORE"]'
+	AUTH_FAIL_STORE='' run cfg 'c["services"]["auth"]["environment"]["AUTH_FAIL_STORE"]'
 	assert_output ''
 }
 

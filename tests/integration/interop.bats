@@ -16,7 +16,7 @@ setup_file() {
 	TUT_AUTH_PORT=$(free_port)
 	TUT_INFO_PORT=$(free_port)
 	export REF_DIR TUT_AUTH_PORT TUT_INFO_PORT
-	cd "$ROOT/bench/reference"
+	cd "$ROOT/bench/reference" || return
 	"$PY" -m uvicorn auth_service:app --host 127.0.0.1 --port "$TUT_AUTH_PORT" \
 	    --log-level warning >"$REF_DIR/auth.log" 2>&1 &
 	echo $! > "$REF_DIR/auth.pid"
@@ -45,7 +45,7 @@ teardown_file() {
 	load helpers
 	local f
 	for f in "$REF_DIR"/auth.pid "$REF_DIR"/info.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+		if [ -f "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; fi
 	done
 	stack_stop
 	rm -rf "$REF_DIR"

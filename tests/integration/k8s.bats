@@ -81,6 +81,7 @@ print(json.dumps(eval(sys.argv[2]), sort_keys=True))' "$RENDERED" "$1"
 	run q '[k + "=" + v for c in by("ConfigMap") for k, v in sorted(c["data"].items())]'
 	assert_success
 	env=$(python3 -c 'import json, sys; print("\n".join(json.loads(sys.argv[1])))' "$output")
+	# shellcheck disable=SC2086  # $env: one word per variable
 	run env -i PATH="$PATH" LISTEN=8080 INTERNAL_LISTEN=8081 RESOLVER=127.0.0.11 \
 	    AUTH_UPSTREAM=x:1 INFO_UPSTREAM=y:1 RUN_DIR=/run/gateway \
 	    ACCESS_LOG=/dev/stdout ERROR_LOG=stderr NGINX_USER= \

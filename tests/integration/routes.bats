@@ -7,7 +7,7 @@
 
 setup() {
 	load helpers
-	cd "$ROOT"
+	cd "$ROOT" || return
 }
 
 # routes_check: the python below, over the three sources; prints one line

@@ -19,7 +19,7 @@ setup_file() {
 	[ "$(id -u)" -ne 0 ] || chown www-data "$REDIS_DIR/password"
 	export REDIS_DIR REDIS_PORT
 	redis_start
-	local vars=(AUTH_FAIL_LIMIT=$LIMIT AUTH_FAIL_WINDOW_MS=8000
+	local vars=("AUTH_FAIL_LIMIT=$LIMIT" AUTH_FAIL_WINDOW_MS=8000
 	    "AUTH_FAIL_STORE=redis://127.0.0.1:$REDIS_PORT"
 	    "AUTH_FAIL_STORE_PASSWORD_FILE=$REDIS_DIR/password"
 	    AUTH_FAIL_STORE_TIMEOUT_MS=50 AUTH_FAIL_STORE_RETRY_MS=200)
@@ -241,7 +241,7 @@ assert_throttled() {
 
 @test "make run with AUTH_FAIL_STORE=local-redis: a redis-server of its own under s6, on a socket with a password, holds the budget" {
 	local dir pid
-	RUN_DIR= STACK_DIR= stack_start AUTH_FAIL_STORE=local-redis AUTH_FAIL_LIMIT=2
+	RUN_DIR='' STACK_DIR='' stack_start AUTH_FAIL_STORE=local-redis AUTH_FAIL_LIMIT=2
 	dir=$RUN_DIR LR_DIR=$RUN_DIR
 	[ "$(s6-svstat -o up "$dir/svc/redis")" = true ] || fail "redis not supervised"
 	[ -S "$dir/redis/redis.sock" ] || fail "no socket"

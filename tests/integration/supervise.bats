@@ -73,7 +73,7 @@ ours() {
 	RUN_DIR=$(mktemp -d /tmp/cgi-stack.XXXXXX)
 	for i in $(seq 1 20); do
 		if ((i % 2)); then
-			bad=(AUTH_TOKENS=,)
+			bad=('AUTH_TOKENS=,')
 			line='auth failed to start: AUTH_TOKENS: holds no token'
 		else
 			bad=(AUTH_TOKENS_FILE=/nonexistent)
