@@ -1,5 +1,8 @@
 /*
  * cfg: read configuration values from the environment, once, at start.
+ * Every variable auth and info read is a row of config.def (its name,
+ * service, default, range and a doc line); a module reads its own rows
+ * with cfg_int() and cfg_text(), and the services' --help prints them.
  *
  * Every getter validates its value and, on failure, writes one line naming the
  * variable and what is wrong into err (never the value itself when it may be a
