@@ -31,37 +31,61 @@ table() {
 	[ "$(table | wc -l)" -ge 20 ] || fail "the services' --help lists $(table | wc -l) variables"
 }
 
-@test "the README's table has a row for each variable of config.def, with its service, default and range, and none it lacks" {
-	local bad
-	bad=$(table | /usr/bin/python3 -c '
+# rows_check: the README's and docs/operations.md's variable rows against
+# the table on stdin; one line per disagreement.  Every variable of auth's
+# and info's needs a README row; operations.md's rows are checked where
+# they are.
+rows_check() {
+	/usr/bin/python3 -c '
 import re, sys
-rows = {}
-for line in open("README.md"):
-    m = re.match(r"^\| `([A-Z_]+)` \| ([^|]*) \| ([^|]*) \| (.*) \|$", line)
-    if m and re.match(r"(auth|info|both)\b", m[2]):
-        rows[m[1]] = (m[2], m[3].replace("`", ""), m[4])
-bad = []
 table = {}
 for line in sys.stdin:
     name, svc, dflt, rng = line.rstrip("\n").split("\t")
-    table[name] = 1
-    if name not in rows:
-        bad.append(f"{name}: no README row")
-        continue
-    rsvc, rdef, rdoc = rows[name]
-    if not rsvc.startswith(svc):
-        bad.append(f"{name}: README says {rsvc}, config.def {svc}")
-    if not re.match(re.escape(dflt) + r"($|[ ;:])", rdef):
-        bad.append(f"{name}: README default {rdef!r}, config.def {dflt!r}")
-    m = re.match(r"at most (\d+) bytes", rng)
-    if m and f"at most {m[1]} bytes" not in rdoc and f"1–{m[1]} of" not in rdoc:
-        bad.append(f"{name}: README lacks at most {m[1]} bytes")
-    if not m and not rdoc.startswith(rng.replace("-", "–", 1)):
-        bad.append(f"{name}: README range {rdoc[:20]!r}, config.def {rng}")
-bad += [f"{n}: a README row config.def lacks" for n in rows if n not in table]
+    table[name] = (svc, dflt, rng)
+def rows(path, pattern):
+    out = {}
+    for line in open(path):
+        m = re.match(pattern, line)
+        if m and re.match(r"(auth|info|both)\b", m["svc"]):
+            out[m["name"]] = (m["svc"], m["dflt"].replace("`", ""), m["lim"])
+    return out
+docs = {
+    "README.md": rows("README.md",
+        r"^\| `(?P<name>[A-Z_]+)` \| (?P<svc>[^|]*) \| (?P<dflt>[^|]*) \| (?P<lim>.*) \|$"),
+    "docs/operations.md": rows("docs/operations.md",
+        r"^\| `(?P<name>[A-Z_]+)` \((?P<svc>[a-z]+)\) \| (?P<dflt>[^|]*) \| (?P<lim>[^|]*) \|"),
+}
+bad = [f"{n}: no README row" for n in table if n not in docs["README.md"]]
+for doc, found in docs.items():
+    for name, (rsvc, rdef, rlim) in found.items():
+        if name not in table:
+            bad.append(f"{doc}: {name}, a row config.def lacks")
+            continue
+        svc, dflt, rng = table[name]
+        if not rsvc.startswith(svc):
+            bad.append(f"{doc}: {name}: {rsvc}, config.def says {svc}")
+        if not re.match(re.escape(dflt) + r"($|[ ;:])", rdef):
+            bad.append(f"{doc}: {name}: default {rdef!r}, config.def {dflt!r}")
+        m = re.match(r"at most (\d+) bytes", rng)
+        if m and f"at most {m[1]} bytes" not in rlim and f"1–{m[1]} of" not in rlim:
+            bad.append(f"{doc}: {name}: lacks at most {m[1]} bytes")
+        if not m and not rlim.startswith(rng.replace("-", "–", 1)):
+            bad.append(f"{doc}: {name}: range {rlim[:20]!r}, config.def {rng}")
 print("\n".join(bad))
-')
+'
+}
+
+@test "the README's table has a row for each variable of config.def, and it and operations.md's say the table's service, default and range" {
+	local bad
+	bad=$(table | rows_check)
 	[ -z "$bad" ] || fail "$bad"
+}
+
+@test "the rows check finds a default that is not the table's" {
+	local bad
+	bad=$(table | sed 's/^AUTH_CB_COOLDOWN_MS\t\([a-z]*\)\t2000\t/AUTH_CB_COOLDOWN_MS\t\1\t2500\t/' | rows_check)
+	[[ "$bad" == *"README.md: AUTH_CB_COOLDOWN_MS: default '2000', config.def '2500'"* ]] || fail "not found: $bad"
+	[[ "$bad" == *"docs/operations.md: AUTH_CB_COOLDOWN_MS: default '2000', config.def '2500'"* ]] || fail "not found: $bad"
 }
 
 @test "every module of cgi/ is named in docs/architecture.md's parts" {
