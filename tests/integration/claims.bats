@@ -31,10 +31,16 @@ table() {
 	[ "$(table | wc -l)" -ge 20 ] || fail "the services' --help lists $(table | wc -l) variables"
 }
 
+# gateway_table: the gateway's defaults as nginx/render.sh sets them
+# (X=${X:-default}), in table's form; no range: render.sh checks shapes.
+gateway_table() {
+	sed -n 's/^\([A-Z_]*\)=\${\1:-\(.*\)}$/\1\tgateway\t\2\t-/p' nginx/render.sh
+}
+
 # rows_check: the README's and docs/operations.md's variable rows against
 # the table on stdin; one line per disagreement.  Every variable of auth's
-# and info's needs a README row; operations.md's rows are checked where
-# they are.
+# and info's needs a README row; operations.md's rows, and the gateway's,
+# are checked where they are.
 rows_check() {
 	/usr/bin/python3 -c '
 import re, sys
@@ -46,7 +52,7 @@ def rows(path, pattern):
     out = {}
     for line in open(path):
         m = re.match(pattern, line)
-        if m and re.match(r"(auth|info|both)\b", m["svc"]):
+        if m and re.match(r"(auth|info|both|gateway)\b", m["svc"]):
             out[m["name"]] = (m["svc"], m["dflt"].replace("`", ""), m["lim"])
     return out
 docs = {
@@ -55,30 +61,35 @@ docs = {
     "docs/operations.md": rows("docs/operations.md",
         r"^\| `(?P<name>[A-Z_]+)` \((?P<svc>[a-z]+)\) \| (?P<dflt>[^|]*) \| (?P<lim>[^|]*) \|"),
 }
-bad = [f"{n}: no README row" for n in table if n not in docs["README.md"]]
+bad = [f"{n}: no README row" for n in table
+       if n not in docs["README.md"] and table[n][0] != "gateway"]
 for doc, found in docs.items():
     for name, (rsvc, rdef, rlim) in found.items():
         if name not in table:
-            bad.append(f"{doc}: {name}, a row config.def lacks")
+            if not rsvc.startswith("gateway"):
+                bad.append(f"{doc}: {name}, a row config.def lacks")
             continue
         svc, dflt, rng = table[name]
+        src = "render.sh" if svc == "gateway" else "config.def"
         if not rsvc.startswith(svc):
             bad.append(f"{doc}: {name}: {rsvc}, config.def says {svc}")
         if not re.match(re.escape(dflt) + r"($|[ ;:])", rdef):
-            bad.append(f"{doc}: {name}: default {rdef!r}, config.def {dflt!r}")
+            bad.append(f"{doc}: {name}: default {rdef!r}, {src} {dflt!r}")
         m = re.match(r"at most (\d+) bytes", rng)
         if m and f"at most {m[1]} bytes" not in rlim and f"1–{m[1]} of" not in rlim:
             bad.append(f"{doc}: {name}: lacks at most {m[1]} bytes")
-        if not m and not rlim.startswith(rng.replace("-", "–", 1)):
+        if not m and rng != "-" and not rlim.startswith(rng.replace("-", "–", 1)):
             bad.append(f"{doc}: {name}: range {rlim[:20]!r}, config.def {rng}")
 print("\n".join(bad))
 '
 }
 
-@test "the README's table has a row for each variable of config.def, and it and operations.md's say the table's service, default and range" {
+@test "the README's table has a row for each variable of config.def, and it and operations.md's say the table's service, default and range (the gateway's: render.sh's defaults)" {
 	local bad
-	bad=$(table | rows_check)
+	bad=$({ table; gateway_table; } | rows_check)
 	[ -z "$bad" ] || fail "$bad"
+	# The gateway's rows were read too.
+	[ "$(gateway_table | wc -l)" -ge 5 ] || fail "render.sh's defaults: $(gateway_table)"
 }
 
 @test "the rows check finds a default that is not the table's" {
@@ -86,6 +97,8 @@ print("\n".join(bad))
 	bad=$(table | sed 's/^AUTH_CB_COOLDOWN_MS\t\([a-z]*\)\t2000\t/AUTH_CB_COOLDOWN_MS\t\1\t2500\t/' | rows_check)
 	[[ "$bad" == *"README.md: AUTH_CB_COOLDOWN_MS: default '2000', config.def '2500'"* ]] || fail "not found: $bad"
 	[[ "$bad" == *"docs/operations.md: AUTH_CB_COOLDOWN_MS: default '2000', config.def '2500'"* ]] || fail "not found: $bad"
+	bad=$(gateway_table | sed 's/^LOGIN_BURST\tgateway\t20\t/LOGIN_BURST\tgateway\t30\t/' | rows_check)
+	[[ "$bad" == *"README.md: LOGIN_BURST: default '20', render.sh '30'"* ]] || fail "not found: $bad"
 }
 
 @test "every module of cgi/ is named in docs/architecture.md's parts" {
