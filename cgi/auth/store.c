@@ -572,10 +572,8 @@ store_metrics(const struct store *s, char *buf, size_t cap, size_t *len)
 		"(AUTH_FAIL_STORE).",
 		"outcome", store_names, s->outcome, STORE_NOUTCOME) == -1)
 		return -1;
-	return metrics_printf(buf, cap, len,
-	    "# HELP auth_fail_store_up 0 while the shared store fails, "
-	    "from a failed call until one succeeds.\n"
-	    "# TYPE auth_fail_store_up gauge\n"
-	    "auth_fail_store_up %d\n",
+	return metrics_gauge(buf, cap, len, "auth_fail_store_up",
+	    "0 while the shared store fails, from a failed call until one "
+	    "succeeds.",
 	    !store_down(s));
 }

@@ -454,10 +454,7 @@ info_metrics(const void *app, char *buf, size_t cap, size_t *len)
 		"info_auth_calls_total{outcome=\"cached\"}).",
 		"event", info_cache_names, a->cache_events, INFO_CACHE_N) == -1)
 		return -1;
-	return metrics_printf(buf, cap, len,
-	    "# HELP info_auth_breaker_open "
-	    "1 while the circuit breaker refuses calls to auth.\n"
-	    "# TYPE info_auth_breaker_open gauge\n"
-	    "info_auth_breaker_open %d\n",
+	return metrics_gauge(buf, cap, len, "info_auth_breaker_open",
+	    "1 while the circuit breaker refuses calls to auth.",
 	    breaker_is_open(a->breaker));
 }

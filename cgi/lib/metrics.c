@@ -142,6 +142,15 @@ metrics_family(char *buf, size_t cap, size_t *len, const char *name,
 	return 0;
 }
 
+int
+metrics_gauge(char *buf, size_t cap, size_t *len, const char *name,
+    const char *help, long long value)
+{
+	return metrics_printf(buf, cap, len,
+	    "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", name, help, name, name,
+	    value);
+}
+
 /* The labels of route r: service, method and route. */
 static void
 metrics_labels(const struct metrics *m, const struct metrics_route *r,

@@ -76,4 +76,11 @@ int metrics_family(char *buf, size_t cap, size_t *len, const char *name,
     const char *help, const char *label, const char *const *names,
     const _Atomic unsigned long long *counters, int n);
 
+/*
+ * Appends one gauge without labels with metrics_printf(): its HELP and TYPE
+ * lines, then "name value".  Returns 0, or -1 when it does not fit.
+ */
+int metrics_gauge(char *buf, size_t cap, size_t *len, const char *name,
+    const char *help, long long value);
+
 #endif

@@ -1,5 +1,6 @@
 /* Unit tests of metrics: counting, buckets, the exposition's exact lines. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "metrics.h"
 #include "t.h"
@@ -176,6 +177,24 @@ metrics_printf_appends_and_on_overflow_leaves_the_text(void)
 	    "overflow: unchanged");
 }
 
+static void
+metrics_gauge_writes_help_type_and_value(void)
+{
+	char   buf[128];
+	size_t len = 0;
+
+	T_CHECK(metrics_gauge(buf, sizeof(buf), &len, "x_up", "1 while up.",
+		    1) == 0 &&
+		strcmp(buf,
+		    "# HELP x_up 1 while up.\n# TYPE x_up gauge\n"
+		    "x_up 1\n") == 0 &&
+		len == strlen(buf),
+	    "the three lines");
+	T_CHECK(metrics_gauge(buf, 20, &(size_t){ 0 }, "x_up", "1 while up.",
+		    1) == -1,
+	    "too small: -1");
+}
+
 int
 main(void)
 {
@@ -190,5 +209,6 @@ main(void)
 	    seven_seconds_land_in_inf_and_an_odd_status_still_counts_its_time);
 	T_RUN(a_buffer_too_small_gives_0);
 	T_RUN(metrics_printf_appends_and_on_overflow_leaves_the_text);
+	T_RUN(metrics_gauge_writes_help_type_and_value);
 	return T_DONE();
 }
