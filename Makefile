@@ -12,13 +12,13 @@ CFLAGS  += $(SAN)
 LDFLAGS += $(SAN)
 B       ?= build
 
-LIB_SRC  := cgi/lib/admin.c cgi/lib/cfg.c cgi/lib/clock.c cgi/lib/ident.c cgi/lib/log.c cgi/lib/metrics.c cgi/lib/reqid.c cgi/lib/reqlog.c cgi/lib/resp.c cgi/lib/route.c cgi/lib/sha256.c cgi/lib/trace.c cgi/lib/svc.c cgi/lib/wipe.c cgi/lib/worker.c
+LIB_SRC  := cgi/lib/admin.c cgi/lib/authz.c cgi/lib/cfg.c cgi/lib/clock.c cgi/lib/ident.c cgi/lib/log.c cgi/lib/metrics.c cgi/lib/park.c cgi/lib/reqid.c cgi/lib/reqlog.c cgi/lib/resp.c cgi/lib/route.c cgi/lib/sha256.c cgi/lib/trace.c cgi/lib/svc.c cgi/lib/wipe.c cgi/lib/worker.c
 AUTH_SRC := cgi/auth/guard.c cgi/auth/store.c cgi/auth/tokens.c
 INFO_SRC := cgi/info/authc.c cgi/info/authmux.c cgi/info/breaker.c cgi/info/cache.c cgi/info/info.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 AUTH_OBJ := $(AUTH_SRC:%.c=$(B)/%.o)
 INFO_OBJ := $(INFO_SRC:%.c=$(B)/%.o)
-UNIT     := cfg metrics reqid reqlog resp route svc sha256 tokens guard store authc breaker cache serve ident trace
+UNIT     := authz cfg metrics reqid reqlog resp route svc sha256 tokens guard store authc breaker cache serve ident trace
 UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 
 PORT ?= 8080
@@ -87,23 +87,24 @@ T_OBJ_guard   := cgi/auth/guard.o cgi/lib/cfg.o cgi/lib/wipe.o
 T_OBJ_store   := cgi/auth/store.o cgi/lib/cfg.o cgi/lib/clock.o cgi/lib/log.o cgi/lib/metrics.o cgi/lib/sha256.o cgi/lib/wipe.o
 T_LIB_store   := -lhiredis
 T_OBJ_cache   := cgi/info/cache.o cgi/lib/cfg.o cgi/lib/sha256.o cgi/lib/wipe.o
+T_OBJ_authz   := cgi/lib/authz.o
 T_OBJ_ident   := cgi/lib/ident.o
 T_OBJ_trace   := cgi/lib/trace.o
 T_OBJ_cfg     := cgi/lib/cfg.o
 T_OBJ_metrics := cgi/lib/metrics.o
 T_OBJ_reqid   := cgi/lib/reqid.o
 T_OBJ_reqlog  := cgi/lib/reqlog.o cgi/lib/cfg.o
-T_OBJ_resp    := cgi/lib/resp.o cgi/lib/log.o cgi/lib/reqlog.o cgi/lib/cfg.o
+T_OBJ_resp    := cgi/lib/resp.o cgi/lib/authz.o cgi/lib/log.o cgi/lib/reqlog.o cgi/lib/cfg.o
 T_LIB_resp    := -lfcgi -lcjson
 T_OBJ_route   := cgi/lib/route.o
 T_OBJ_sha256  := cgi/lib/sha256.o cgi/lib/wipe.o
-T_OBJ_svc     := cgi/lib/svc.o cgi/lib/clock.o cgi/lib/worker.o cgi/lib/route.o cgi/lib/resp.o \
+T_OBJ_svc     := cgi/lib/svc.o cgi/lib/clock.o cgi/lib/worker.o cgi/lib/park.o cgi/lib/route.o cgi/lib/resp.o \
                  cgi/lib/log.o cgi/lib/metrics.o cgi/lib/reqid.o cgi/lib/reqlog.o \
                  cgi/lib/cfg.o cgi/lib/trace.o
 T_LIB_svc     := -lfcgi -lcjson
 T_OBJ_serve   := $(T_OBJ_svc)
 T_LIB_serve   := $(T_LIB_svc)
-T_OBJ_tokens  := cgi/auth/tokens.o cgi/lib/ident.o cgi/lib/cfg.o cgi/lib/log.o cgi/lib/sha256.o cgi/lib/wipe.o
+T_OBJ_tokens  := cgi/auth/tokens.o cgi/lib/authz.o cgi/lib/ident.o cgi/lib/cfg.o cgi/lib/log.o cgi/lib/sha256.o cgi/lib/wipe.o
 .SECONDEXPANSION:
 $(B)/tests/test_%: $(B)/tests/unit/test_%.o $$(addprefix $(B)/,$$(T_OBJ_$$*))
 	$(CC) $(LDFLAGS) $^ $(T_LIB_$*) -o $@
@@ -170,7 +171,7 @@ LINT_SH   := $(wildcard scripts/*.sh nginx/*.sh docker/*.sh s6/.finish s6/*/run 
 # The bats suites too (tests/.shellcheckrc: bash, and why 5 checks are off).
 LINT_SH   += $(wildcard tests/integration/*.bats tests/integration/helpers.bash tests/compose/*.bats tests/swarm/*.bats)
 LINT_TOOLS := clang-format clang-tidy shellcheck
-lint:
+lint: $(B)/.deps
 	@for t in $(LINT_TOOLS); do command -v $$t >/dev/null || \
 	    { echo "lint: $$t is missing: make deps installs it" >&2; exit 1; }; done
 	clang-format --dry-run --Werror $(LINT_C)

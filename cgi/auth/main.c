@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "authz.h"
 #include "cfg.h"
 #include "clock.h"
 #include "guard.h"
@@ -104,7 +105,8 @@ auth_yes(const struct auth_app *a, struct svc_req *r, const struct ident *id)
  * token included.
  */
 static void
-auth_failed(const struct auth_app *a, struct svc_req *r, const char *client)
+auth_failed(const struct auth_app *a, struct svc_req *r, const char *client,
+    int sent)
 {
 	long long now = clock_ms(), fails, ttl_ms;
 	long      limit = guard_limit(a->guard);
@@ -113,7 +115,7 @@ auth_failed(const struct auth_app *a, struct svc_req *r, const char *client)
 	    store_fail(r->state, client, now, &fails, &ttl_ms) !=
 		STORE_COUNTED) {
 		guard_fail(a->guard, client, now);
-		resp_unauthorized(r);
+		resp_unauthorized(r, sent);
 		return;
 	}
 	if (fails >= limit)
@@ -121,7 +123,7 @@ auth_failed(const struct auth_app *a, struct svc_req *r, const char *client)
 	if (fails > limit)
 		resp_retry(r, 429, ttl_ms, "Too Many Requests");
 	else
-		resp_unauthorized(r);
+		resp_unauthorized(r, sent);
 }
 
 static void
@@ -129,6 +131,8 @@ auth_login(struct svc_req *r, const void *app)
 {
 	const struct auth_app *a = app;
 	const char            *tok, *client = auth_client(r);
+	const char            *authz = svc_param(r, "HTTP_AUTHORIZATION");
+	enum authz_shape       shape = authz_shape(authz);
 	const struct token    *t;
 	struct ident           id;
 	size_t                 len;
@@ -148,8 +152,12 @@ auth_login(struct svc_req *r, const void *app)
 		resp_retry(r, 429, wait_ms, "Too Many Requests");
 		return;
 	}
-	if (tokens_extract(svc_param(r, "HTTP_AUTHORIZATION"), &tok, &len) ==
-	    0) {
+	/* No guess, so not a failed login: a request that is malformed. */
+	if (shape == AUTHZ_MALFORMED) {
+		resp_bad_authorization(r);
+		return;
+	}
+	if (tokens_extract(authz, &tok, &len) == 0) {
 		pthread_rwlock_rdlock(a->lock);
 		/* Copied under the lock: a reload may free the entry. */
 		if ((t = tokens_find(a->ts, tok, len)) != NULL) {
@@ -162,7 +170,7 @@ auth_login(struct svc_req *r, const void *app)
 		auth_yes(a, r, &id);
 		return;
 	}
-	auth_failed(a, r, client);
+	auth_failed(a, r, client, shape == AUTHZ_CREDENTIALS);
 }
 
 /* SIGHUP (svc's main thread): a new set from AUTH_TOKENS_FILE, or none. */
@@ -254,7 +262,7 @@ int
 main(int argc, char **argv)
 {
 	struct svc_cfg   cfg;
-	struct tokens    ts;
+	struct tokens    ts = { 0, NULL, "" };
 	pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
 	struct auth_app  app = { &lock, &ts, NULL, NULL, NULL, NULL };
 	static char      yes_cc[48];
@@ -279,12 +287,18 @@ main(int argc, char **argv)
 	 * switches (on 2 cores, 2 threads: ~45k logins/s, 8: ~30k, in the A/B
 	 * run of November 2026; today's figures: docs/benchmarks.md).
 	 */
+	/*
+	 * The tokens first: tokens_load() wipes and unsets AUTH_TOKENS, and
+	 * store_new() starts the resolver thread, which must not read the
+	 * environment while it changes.
+	 */
 	if (svc_cfg_load(&cfg, err) == -1 ||
 	    cfg_int(CFG_AUTH_DECISION_MAX_AGE, &max_age, err) == -1 ||
+	    tokens_load(&ts, &app.file, err) == -1 ||
 	    (app.guard = guard_new(err)) == NULL ||
-	    store_new(&app.store, guard_window_ms(app.guard), err) == -1 ||
-	    tokens_load(&ts, &app.file, err) == -1) {
+	    store_new(&app.store, guard_window_ms(app.guard), err) == -1) {
 		log_event("error", "%s", err);
+		tokens_free(&ts);
 		store_free(app.store);
 		guard_free(app.guard);
 		return 1;

@@ -60,6 +60,15 @@ tokens_parse_hash(const char *s, size_t len, unsigned char h[SHA256_LEN])
 	return 0;
 }
 
+/* 1 when the entry s[0..len) begins with the attribute name (with '='). */
+static int
+tokens_attr_name(const char *s, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	return len >= n && memcmp(s, name, n) == 0;
+}
+
 /*
  * Parses the attributes a[0..n) (blank-separated) into t.  Returns 0, or -1
  * with err naming the attribute and where, never its value.
@@ -149,6 +158,19 @@ tokens_add(struct tokens *ts, const char *s, size_t len, int attrs,
 			len = i;
 			break;
 		}
+	/*
+	 * A line that forgot its token ("sub=mallory scope=admin") would
+	 * make its first attribute the token: refused, whatever follows.
+	 */
+	if (attrs &&
+	    (tokens_attr_name(s, len, "sub=") ||
+		tokens_attr_name(s, len, "scope="))) {
+		snprintf(err, CFG_ERR_MAX,
+		    "%s: starts with an attribute (sub= or scope=), not a "
+		    "token: the token comes first",
+		    where);
+		return -1;
+	}
 	if (len >= TOKENS_HASH_PREFIX_LEN &&
 	    memcmp(s, TOKENS_HASH_PREFIX, TOKENS_HASH_PREFIX_LEN) == 0) {
 		if (tokens_parse_hash(s, len, h) == -1) {

@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 
+#include "authz.h"
 #include "cfg.h"
 #include "ident.h"
 #include "sha256.h"
@@ -28,8 +29,6 @@
 #define TOKEN_MAX        256
 /* Most tokens in a store: matching touches every one of them. */
 #define TOKENS_COUNT_MAX 1024
-/* Longest Authorization header looked at: "Bearer " + a token + blanks. */
-#define AUTHZ_MAX        512
 /* Largest AUTH_TOKENS_FILE read. */
 #define TOKENS_FILE_MAX  ((size_t)1024 * 1024)
 

@@ -432,11 +432,19 @@ authc_map(CURLcode rc, long status, long long clen, const char *body,
 		return AUTHC_FORBIDDEN;
 	case 429:
 		return AUTHC_THROTTLED;
+	case 400:
+		return AUTHC_BAD_REQUEST;
 	case 504:
 		/* The gateway gave up waiting for auth: a timeout too. */
 		return AUTHC_TIMEOUT;
-	default:
+	case 502:
+	case 503:
+		/* The gateway's: no auth behind it answers. */
 		return AUTHC_UNAVAILABLE;
+	default:
+		/* auth itself answered: an error about this request. */
+		return status >= 400 && status <= 599 ? AUTHC_FAILED
+						      : AUTHC_UNAVAILABLE;
 	}
 }
 
@@ -502,7 +510,8 @@ authc_end(struct authc *c, CURLcode rc, const char **why)
 		wipe(c->authz, sizeof(c->authz));
 	c->wipe = 0;
 	out = authc_map(rc, status, (long long)clen, c->body, c->len, &c->id);
-	if (out == AUTHC_TIMEOUT || out == AUTHC_UNAVAILABLE) {
+	if (out == AUTHC_TIMEOUT || out == AUTHC_UNAVAILABLE ||
+	    out == AUTHC_FAILED) {
 		if (c->overflow)
 			snprintf(c->why, sizeof(c->why),
 			    "answer longer than "

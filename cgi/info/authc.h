@@ -37,7 +37,11 @@ enum authc_outcome {
 	AUTHC_TIMEOUT,      /* no answer within a deadline */
 	AUTHC_UNAVAILABLE,  /* refused, reset, 5xx, anything else */
 	AUTHC_THROTTLED, /* auth said 429: the client's address failed too often */
-	AUTHC_N          /* how many; info names them in its metrics */
+	AUTHC_BAD_REQUEST, /* auth said 400: the request's Authorization */
+	/* auth answered an error of its own for this request (500, another
+	 * 4xx): auth is up, so the breaker counts it as reached. */
+	AUTHC_FAILED,
+	AUTHC_N /* how many; info names them in its metrics */
 };
 
 /* Longest client address forwarded (X-Client-Addr): IPv6 text. */

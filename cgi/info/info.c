@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "authmux.h"
+#include "authz.h"
 #include "clock.h"
 #include "log.h"
 #include "resp.h"
@@ -22,6 +23,7 @@ static const char *const info_call_names[INFO_CALL_N] = {
 	[INFO_CALL_CACHED] = "cached",
 	[INFO_CALL_THROTTLED] = "throttled",
 	[INFO_CALL_SCOPE] = "insufficient_scope",
+	[INFO_CALL_BAD_REQUEST] = "bad_request",
 };
 
 static const char *const info_cache_names[INFO_CACHE_N] = {
@@ -39,6 +41,8 @@ static const enum info_call info_call_of[AUTHC_N] = {
 	[AUTHC_FORBIDDEN] = INFO_CALL_DENIED,
 	[AUTHC_TIMEOUT] = INFO_CALL_TIMEOUT,
 	[AUTHC_UNAVAILABLE] = INFO_CALL_UNAVAILABLE,
+	[AUTHC_BAD_REQUEST] = INFO_CALL_BAD_REQUEST,
+	[AUTHC_FAILED] = INFO_CALL_UNAVAILABLE,
 };
 
 static const char info_answer[] = "{\"info\":\"The answer is 42.\"}";
@@ -65,18 +69,6 @@ info_log_change(enum breaker_change ch, const struct breaker *b)
 	default:
 		break;
 	}
-}
-
-static int
-info_header_ok(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (i >= AUTHC_AUTHZ_MAX || (unsigned char)s[i] < 0x20 ||
-		    s[i] == 0x7f)
-			return 0;
-	return 1;
 }
 
 static void
@@ -211,7 +203,12 @@ info_answer_one(const struct info_app *a, struct info_pending *k,
 		info_answer_yes(a, r, res->id);
 		break;
 	case AUTHC_UNAUTHORIZED:
-		resp_unauthorized(r);
+		resp_unauthorized(r,
+		    authz_shape(svc_param(r, "HTTP_AUTHORIZATION")) ==
+			AUTHZ_CREDENTIALS);
+		break;
+	case AUTHC_BAD_REQUEST:
+		resp_bad_authorization(r);
 		break;
 	case AUTHC_FORBIDDEN:
 		resp_error(r, 403, NULL, "Forbidden");
@@ -265,7 +262,11 @@ info_call_done(void *ctx, const struct authmux_result *res)
 {
 	struct info_pending   *k = ctx;
 	const struct info_app *a = k->app;
-	/* auth answered (whatever it said): the breaker's success. */
+	/*
+	 * auth answered (whatever it said): the breaker's success.  An error
+	 * auth answered for this request (AUTHC_FAILED) is about the request,
+	 * not an outage: no client opens the breaker for the others.
+	 */
 	int reached = res->out != AUTHC_TIMEOUT &&
 	    res->out != AUTHC_UNAVAILABLE;
 	size_t i;
@@ -326,9 +327,10 @@ info_get(struct svc_req *r, const void *app)
 	authz = svc_param(r, "HTTP_AUTHORIZATION");
 	/* The gateway's X-Client-Addr: auth counts failures by address. */
 	addr = svc_param(r, "HTTP_X_CLIENT_ADDR");
-	/* Not worth a round trip: auth would refuse it too. */
-	if (authz != NULL && !info_header_ok(authz)) {
-		resp_unauthorized(r);
+	/* Not worth a round trip: auth would refuse it too (authz.h). */
+	if (authz_shape(authz) == AUTHZ_MALFORMED) {
+		info_count(a, INFO_CALL_BAD_REQUEST);
+		resp_bad_authorization(r);
 		return;
 	}
 	cacheable = a->cache->ttl_ms > 0 && authz != NULL;

@@ -38,6 +38,7 @@ enum info_call {
 	INFO_CALL_THROTTLED,    /* auth said 429 (with the cache on: or said it
 				 * for this address within its Retry-After) */
 	INFO_CALL_SCOPE, /* auth said yes, but without INFO_REQUIRED_SCOPE */
+	INFO_CALL_BAD_REQUEST, /* a malformed Authorization (400) */
 	INFO_CALL_N,
 };
 

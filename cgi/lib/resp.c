@@ -19,6 +19,9 @@
  */
 #define RESP_HEAD_MAX (512 + 2 * (int)IDENT_SCOPES_TEXT)
 
+_Static_assert(IDENT_JSON_MAX <= RESP_BODY_MAX,
+    "the largest identity auth answers must fit in a response");
+
 const char *
 resp_reason(int status)
 {
@@ -143,8 +146,18 @@ resp_retry(struct svc_req *r, int status, long long retry_ms,
 }
 
 int
-resp_unauthorized(struct svc_req *r)
+resp_unauthorized(struct svc_req *r, int sent)
 {
-	return resp_error(r, 401, "WWW-Authenticate: Bearer\r\n",
+	return resp_error(r, 401,
+	    sent ? "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n"
+		 : "WWW-Authenticate: Bearer\r\n",
 	    "Invalid or missing token");
+}
+
+int
+resp_bad_authorization(struct svc_req *r)
+{
+	return resp_error(r, 400,
+	    "WWW-Authenticate: Bearer error=\"invalid_request\"\r\n",
+	    "Malformed Authorization header");
 }

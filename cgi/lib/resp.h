@@ -14,8 +14,12 @@
 
 #include "svc.h"
 
-/* Largest response body; ours are a few dozen bytes. */
-#define RESP_BODY_MAX 1024
+/*
+ * Largest JSON body: the largest identity auth can answer (ident.h's
+ * IDENT_JSON_MAX, 2272 bytes) must fit, or one token holder's every login
+ * would be a 500 (resp.c checks it at compile time).
+ */
+#define RESP_BODY_MAX 4096
 
 /*
  * Answers r with status and a JSON body of len bytes.  extra is NULL or
@@ -36,9 +40,17 @@ int resp_send(struct svc_req *r, int status, const char *ctype,
 /*
  * The one 401 of the system, for auth's refusal and info's passing it on:
  * {"detail":"Invalid or missing token"} with the challenge RFC 9110
- * requires.  Returns as resp_json.
+ * requires; when a token was sent (sent), with RFC 6750's
+ * error="invalid_token".  Returns as resp_json.
  */
-int resp_unauthorized(struct svc_req *r);
+int resp_unauthorized(struct svc_req *r, int sent);
+
+/*
+ * The 400 of an Authorization header that cannot hold a token (authz.h):
+ * {"detail":"Malformed Authorization header"}, with RFC 6750's
+ * error="invalid_request".  Returns as resp_json.
+ */
+int resp_bad_authorization(struct svc_req *r);
 
 /*
  * An error that ends: detail with Retry-After, retry_ms rounded up to whole

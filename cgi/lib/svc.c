@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 
 #include "log.h"
 #include "resp.h"
@@ -228,6 +229,22 @@ svc_listen(void)
 }
 
 /*
+ * Idle and half-sent connections cost a descriptor each and no thread: the
+ * soft limit goes up to the hard one (at most PARK_FDS_MAX), so that
+ * thousands of them leave room for the gateway's.
+ */
+static void
+svc_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	rl.rlim_cur = rl.rlim_max < PARK_FDS_MAX ? rl.rlim_max : PARK_FDS_MAX;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/*
  * Sets up and starts cfg->threads workers in w; returns how many run (all,
  * or fewer after a failure it logged).
  */
@@ -302,10 +319,16 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 	log_init(def->name);
 	if (svc_signals(&stop) == -1 || (ep = svc_listen()) == -1)
 		return 1;
+	svc_nofile();
+	if ((svc_shared.park = park_new(ep)) == NULL) {
+		close(ep);
+		return 1;
+	}
 	if (metrics_init(&metrics, def->name, def->nroutes) == -1 ||
 	    (w = calloc((size_t)cfg->threads, sizeof(*w))) == NULL) {
 		log_event("error", "out of memory");
 		metrics_free(&metrics);
+		park_free(svc_shared.park);
 		close(ep);
 		return 1;
 	}
@@ -341,6 +364,7 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 	}
 	svc_stop(w, started, cfg->grace_ms);
 	metrics_free(&metrics);
+	park_free(svc_shared.park);
 	/* Kept connections still idle in the set close with the process. */
 	close(ep);
 	if (rc == 0)

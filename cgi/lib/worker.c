@@ -3,8 +3,8 @@
  *
  * Workers share one epoll set holding the listening socket (non-blocking)
  * and every idle connection the gateway keeps open: a worker takes whichever
- * is ready, lets libfcgi read and answer one request on it, and puts a kept
- * connection back into the set.  A worker of a service that defers
+ * has a whole request (park.h: the others wait apart, with a deadline), lets
+ * libfcgi read and answer it, and puts a kept connection back into the set.  A worker of a service that defers
  * (svc_def.inflight) has that many requests, waits on the shared set
  * (nested in its own epoll set) and on the service's loop at once, and
  * answers deferred requests when the loop says so (svc_done).
@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 
 #include "log.h"
+#include "park.h"
 #include "reqid.h"
 #include "reqlog.h"
 #include "resp.h"
@@ -119,15 +120,16 @@ worker_watch(int ep, int fd, int op)
 
 /*
  * Accepts what the backlog holds, up to WORKER_ACCEPT_BATCH: returns the
- * first connection, to be served now, and queues the others in the set
- * behind the kept connections already ready.  The listening socket is
- * reported once per pass over the ready list, so accepting one connection
- * per report would let new connections wait for every kept one, again and
- * again: with the gateway keeping connections, that was a 100 ms tail.
- * Returns -1 when the backlog is empty (another worker may have won).
+ * first connection whose request is whole, to be served now, queues the
+ * other whole ones in the set behind the kept connections already ready,
+ * and parks the rest (park.h).  The listening socket is reported once per
+ * pass over the ready list, so accepting one connection per report would
+ * let new connections wait for every kept one, again and again: with the
+ * gateway keeping connections, that was a 100 ms tail.  Returns -1 when
+ * none is ready (the backlog is empty, or another worker won).
  */
 static int
-worker_accept(int ep)
+worker_accept(struct worker *w)
 {
 	char ebuf[LOG_ERRNO_MAX];
 	int  fd, first = -1, n;
@@ -143,25 +145,56 @@ worker_accept(int ep)
 			}
 			break;
 		}
+		if (park_accepted(w->sh->park, fd) != PARK_READY)
+			continue;
 		if (first == -1)
 			first = fd;
 		else
-			worker_watch(ep, fd, EPOLL_CTL_ADD);
+			worker_watch(w->ep, fd, EPOLL_CTL_ADD);
 	}
 	return first;
 }
 
-/* Waits for the next connection with a request ready; -1 when there is none. */
+/*
+ * Waits for the next connection with a whole request; -1 when there is
+ * none within timeout_ms, or on the stop signal.  What the set reports on
+ * the way (new connections, the park's own descriptors, a connection with
+ * part of a request, which is parked) is dealt with here.
+ */
 static int
-worker_next(int ep, int timeout_ms)
+worker_next(struct worker *w, int timeout_ms)
 {
 	struct epoll_event ev;
+	int                fd;
 
-	if (epoll_wait(ep, &ev, 1, timeout_ms) != 1)
-		return -1; /* EINTR: the stop signal, or spurious */
-	if (ev.data.fd != 0)
-		return ev.data.fd; /* a connection, readable or closed */
-	return worker_accept(ep);
+	for (;;) {
+		if (epoll_wait(w->ep, &ev, 1, timeout_ms) != 1)
+			return -1; /* EINTR: the stop signal, or spurious */
+		fd = ev.data.fd;
+		if (fd == 0)
+			fd = worker_accept(w);
+		else if (park_run(w->sh->park, fd))
+			fd = -1;
+		else
+			switch (park_check(fd)) {
+			case PARK_READY:
+				break;
+			case PARK_WAIT:
+				/* Out of the shared set, into the park. */
+				epoll_ctl(w->ep, EPOLL_CTL_DEL, fd, NULL);
+				park_add(w->sh->park, fd);
+				fd = -1;
+				break;
+			default:
+				close(fd);
+				fd = -1;
+				break;
+			}
+		if (fd != -1)
+			return fd;
+		if (atomic_load(&w->sh->stopping) && timeout_ms != 0)
+			return -1;
+	}
 }
 
 /*
@@ -332,7 +365,7 @@ worker_turn(struct worker *w, int take)
 		poll(&pfd, 1, (int)t);
 	}
 	w->def->loop_run(w->state);
-	while (take && w->nidle > 0 && (fd = worker_next(w->ep, 0)) != -1)
+	while (take && w->nidle > 0 && (fd = worker_next(w, 0)) != -1)
 		worker_serve(w, fd);
 }
 
@@ -345,7 +378,7 @@ worker_main(void *arg)
 	while (!atomic_load(&w->sh->stopping)) {
 		if (w->wep != -1)
 			worker_turn(w, 1);
-		else if ((fd = worker_next(w->ep, -1)) != -1)
+		else if ((fd = worker_next(w, -1)) != -1)
 			worker_serve(w, fd);
 	}
 	/*
@@ -358,8 +391,8 @@ worker_main(void *arg)
 	epoll_ctl(w->ep, EPOLL_CTL_DEL, 0, NULL);
 	for (;;) {
 		if (w->nidle > 0 &&
-		    ((fd = worker_accept(w->ep)) != -1 ||
-			(fd = worker_next(w->ep, 0)) != -1))
+		    ((fd = worker_accept(w)) != -1 ||
+			(fd = worker_next(w, 0)) != -1))
 			worker_serve(w, fd);
 		else if (w->deferred > 0)
 			worker_turn(w, 0);

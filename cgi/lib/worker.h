@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "metrics.h"
+#include "park.h"
 #include "svc.h"
 
 /* What svc_run() and its workers share: the stop flag and who is left. */
@@ -19,6 +20,7 @@ struct worker_shared {
 	pthread_cond_t  done;  /* signalled as each exits */
 	int             alive; /* under lock */
 	struct reqlog   log;   /* svc_cfg.log, shared by every request */
+	struct park    *park;  /* connections whose request is not whole */
 };
 
 struct worker {

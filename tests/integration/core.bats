@@ -74,6 +74,17 @@ setup() {
 	assert_body '{"detail":"Invalid or missing token"}'
 }
 
+@test "a wrong token answers 401 with RFC 6750's error=\"invalid_token\", on both routes" {
+	http POST /login/ -H "Authorization: Bearer nope"
+	assert_status 401
+	assert_header WWW-Authenticate 'Bearer error="invalid_token"'
+	assert_body '{"detail":"Invalid or missing token"}'
+	http GET /info -H "Authorization: nope"
+	assert_status 401
+	assert_header WWW-Authenticate 'Bearer error="invalid_token"'
+	assert_body '{"detail":"Invalid or missing token"}'
+}
+
 @test "the 405s nginx answers itself carry Allow too (static files, stub_status, TRACE)" {
 	local case method path allow
 	for case in "POST /openapi.json GET, HEAD" "DELETE /openapi.json GET, HEAD" \

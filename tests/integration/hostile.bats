@@ -41,13 +41,15 @@ assert_json_4xx() {	# assert_json_4xx STATUS DETAIL
 	assert_json_4xx 400 "Bad Request"
 }
 
-@test "a 3 kB token (within nginx's buffers) answers 401" {
+@test "a 3 kB token (within nginx's buffers, over auth's 512) answers 400 invalid_request" {
 	local tok
 	tok=$(head -c 3000 /dev/zero | tr '\0' a)
 	http GET /info -H "Authorization: $tok"
-	assert_json_4xx 401 "Invalid or missing token"
+	assert_json_4xx 400 "Malformed Authorization header"
+	assert_header WWW-Authenticate 'Bearer error="invalid_request"'
 	http POST /login/ -H "Authorization: Bearer $tok"
-	assert_json_4xx 401 "Invalid or missing token"
+	assert_json_4xx 400 "Malformed Authorization header"
+	assert_header WWW-Authenticate 'Bearer error="invalid_request"'
 }
 
 @test "headers over nginx's 4 x 8 kB answer 400 JSON; 50 small ones are served" {
@@ -89,7 +91,9 @@ assert_json_4xx() {	# assert_json_4xx STATUS DETAIL
 	http GET /info -H "$(printf 'Authorization: merix\xff\xfestudio')"
 	assert_json_4xx 401 "Invalid or missing token"
 	http GET /info -H "$(printf 'Authorization: merix\x01studio')"
-	assert_json_4xx 401 "Invalid or missing token"
+	assert_json_4xx 400 "Malformed Authorization header"
+	http POST /login/ -H "$(printf 'Authorization: merix\x01studio')"
+	assert_json_4xx 400 "Malformed Authorization header"
 	raw 'GET /info HTTP/1.1\r\nHost: x\r\nAuthorization: merix\rstudio\r\nConnection: close\r\n\r\n'
 	assert_equal "$RAW" "$(printf 'HTTP/1.1 400 Bad Request\n{"detail":"Bad Request"}')"
 }

@@ -195,6 +195,13 @@ a_bad_attribute_is_refused_naming_its_line_never_the_token(void)
 		{ "secret-1 role=admin\n",
 		    "AUTH_TOKENS_FILE line 1: an attribute that is not sub= or "
 		    "scope=, or given twice" },
+		/* A line that forgot its token: not the token "sub=mallory". */
+		{ "ok\nsub=mallory scope=admin\n",
+		    "AUTH_TOKENS_FILE line 2: starts with an attribute (sub= or "
+		    "scope=), not a token: the token comes first" },
+		{ "scope=admin\n",
+		    "AUTH_TOKENS_FILE line 1: starts with an attribute (sub= or "
+		    "scope=), not a token: the token comes first" },
 		{ "secret-1 secret-2\n",
 		    "AUTH_TOKENS_FILE line 1: an attribute that is not sub= or "
 		    "scope=, or given twice" },

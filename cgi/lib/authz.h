@@ -1,0 +1,27 @@
+/*
+ * authz: the shape of an Authorization header, as both services judge it
+ * before anything looks for a token in it (RFC 6750 section 3.1).
+ *
+ * No header, or only blanks: no credentials (401, a plain challenge).  A
+ * header with a control character (other than a tab) or longer than
+ * AUTHZ_MAX cannot hold a token of ours: a malformed request (400,
+ * error="invalid_request"), which is no guess and is not counted as a failed
+ * login.  Anything else carries a token to look up (a miss is 401,
+ * error="invalid_token").  Pure and thread-safe.
+ */
+#ifndef AUTHZ_H
+#define AUTHZ_H
+
+/* Longest Authorization header looked at: "Bearer " + a token + blanks. */
+#define AUTHZ_MAX 512
+
+enum authz_shape {
+	AUTHZ_NONE,      /* absent or blank */
+	AUTHZ_MALFORMED, /* a control character, or over AUTHZ_MAX */
+	AUTHZ_CREDENTIALS,
+};
+
+/* The shape of header (NULL: absent). */
+enum authz_shape authz_shape(const char *header);
+
+#endif
