@@ -7,7 +7,7 @@
 #
 # Environment (required): LISTEN, AUTH_UPSTREAM, INFO_UPSTREAM, RUN_DIR,
 # ACCESS_LOG, ERROR_LOG.  Optional: LUA_DIR (this directory: where nginx/*.lua
-# are, readable by nginx's workers), INTERNAL_LISTEN (unix:$RUN_DIR/gateway.sock),
+# are, readable by nginx's workers), INTERNAL_LISTEN (unix:$RUN_DIR/internal/gateway.sock),
 # NGINX_WORKERS (auto), CLIENT_TIMEOUT (10s), METRICS_ALLOW ("127.0.0.1 ::1":
 # addresses or CIDRs that may read /metrics/* on the public listener; the
 # internal listener always may), LOGIN_RATE (10r/s, or off), LOGIN_BURST (20),
@@ -41,7 +41,7 @@ plain_path() {
 for v in RUN_DIR ACCESS_LOG ERROR_LOG; do
 	plain_path "$v"
 done
-INTERNAL_LISTEN=${INTERNAL_LISTEN:-unix:$RUN_DIR/gateway.sock}
+INTERNAL_LISTEN=${INTERNAL_LISTEN:-unix:$RUN_DIR/internal/gateway.sock}
 # plain_address VAR: a listen or upstream address (port, host:port,
 # [v6]:port, unix:/path) goes into nginx's configuration unquoted too.
 plain_address() {

@@ -30,8 +30,20 @@ make_services() {
 		# info.fcgi asks auth through the gateway's internal socket,
 		# which POST /login/'s rate limit does not count.
 		echo http://localhost/login/ >"$SVC/info/env/AUTH_URL"
-		echo "$RUN_DIR/gateway.sock" >"$SVC/info/env/AUTH_UNIX_SOCKET"
+		echo "$RUN_DIR/internal/gateway.sock" >"$SVC/info/env/AUTH_UNIX_SOCKET"
 	fi
+}
+
+# service_users: as root, the system users auth and info run as, made
+# once (no home, no shell), as the systemd units have them.
+service_users() {
+	local u
+	for u in cgi-auth cgi-info; do
+		id -u "$u" >/dev/null 2>&1 && continue
+		useradd --system --user-group --no-create-home --home-dir /nonexistent \
+		    --shell /usr/sbin/nologin "$u"
+		log info "made the system user $u (auth and info run as their own users)"
+	done
 }
 
 # tls_setup: with TLS=1 (and no TLS_CERT), a self-signed certificate for
@@ -69,7 +81,7 @@ render() {	# render ACCESS_LOG ERROR_LOG
 	LUA_DIR="$RUN_DIR/lua" \
 	LISTEN="$BIND:$PORT" AUTH_UPSTREAM="unix:$RUN_DIR/auth.sock" \
 	INFO_UPSTREAM="unix:$RUN_DIR/info.sock" \
-	INTERNAL_LISTEN="unix:$RUN_DIR/gateway.sock" \
+	INTERNAL_LISTEN="unix:$RUN_DIR/internal/gateway.sock" \
 	ACCESS_LOG="$1" ERROR_LOG="$2" \
 	    "$here/nginx/render.sh" > "$RUN_DIR/nginx.conf"
 }
@@ -102,7 +114,7 @@ redis_setup() {
 		daemonize no
 		EOF
 	)
-	[ "$(id -u)" -ne 0 ] || chown -R www-data:www-data "$d"
+	[ "$(id -u)" -ne 0 ] || chown -R cgi-auth:cgi-auth "$d"
 	echo "unix:$d/redis.sock" >"$SVC/auth/env/AUTH_FAIL_STORE"
 	echo "$d/password" >"$SVC/auth/env/AUTH_FAIL_STORE_PASSWORD_FILE"
 }
@@ -118,16 +130,26 @@ prepare() {	# prepare MODE: "run" keeps the gateway's logs on the terminal
 	# environment every process of the stack inherits.
 	auth_tokens=${AUTH_TOKENS:-}
 	unset AUTH_TOKENS
-	mkdir -p "$RUN_DIR/logs" "$RUN_DIR/tmp" "$RUN_DIR/conf.d"
-	# nginx workers (www-data when root) reach the sockets through it.
-	chmod 0755 "$RUN_DIR"
+	mkdir -p "$RUN_DIR/logs" "$RUN_DIR/tmp" "$RUN_DIR/conf.d" "$RUN_DIR/internal"
+	# Who reaches what (docs/security.md, "Boundaries").  As root: nginx's
+	# workers (www-data) and the services (cgi-auth, cgi-info) traverse
+	# the run directory but cannot list it; each service's socket is its
+	# user's and www-data's (s6/.common); the gateway's internal listener
+	# is in internal/, which only info's user enters.  Otherwise all is
+	# one user's, and no other user enters the run directory.
 	if [ "$(id -u)" -eq 0 ]; then
+		service_users
+		chmod 0711 "$RUN_DIR"
+		chown root:cgi-info "$RUN_DIR/internal"
+		chmod 0750 "$RUN_DIR/internal"
 		chown www-data "$RUN_DIR/tmp"
 		if ! runuser -u www-data -- test -x "$RUN_DIR"; then
-			echo "www-data (nginx's workers and the services) cannot reach $RUN_DIR:" \
+			echo "www-data (nginx's workers) cannot reach $RUN_DIR:" \
 			    "let its parent directories be traversed (chmod o+x)" >&2
 			exit 1
 		fi
+	else
+		chmod 0700 "$RUN_DIR" "$RUN_DIR/internal"
 	fi
 	if [ "$mode" = run ]; then
 		access=/dev/stdout error=stderr
@@ -140,11 +162,12 @@ prepare() {	# prepare MODE: "run" keeps the gateway's logs on the terminal
 	# /openapi.json and /docs (Swagger UI).
 	"$here/scripts/www.sh" "$RUN_DIR/www"
 	# nginx makes it at start and removes it at a clean stop only.
-	rm -f "$RUN_DIR/gateway.sock"
+	rm -f "$RUN_DIR/internal/gateway.sock"
 	nginx -t -q -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e stderr
-	# The services run as www-data: binaries it cannot reach (a clone in a
-	# 0700 home) are copied into the run directory first.
-	if [ "$(id -u)" -eq 0 ] && ! runuser -u www-data -- test -x "$BIN_DIR/auth.fcgi"; then
+	# The services run as their users: binaries they cannot reach (a clone
+	# in a 0700 home) are copied into the run directory first.
+	if [ "$(id -u)" -eq 0 ] && { ! runuser -u cgi-auth -- test -x "$BIN_DIR/auth.fcgi" ||
+	    ! runuser -u cgi-info -- test -x "$BIN_DIR/info.fcgi"; }; then
 		mkdir -p "$RUN_DIR/bin"
 		cp "$BIN_DIR/auth.fcgi" "$BIN_DIR/info.fcgi" "$RUN_DIR/bin/"
 		BIN_DIR=$RUN_DIR/bin

@@ -19,6 +19,7 @@
 #   stack.sh stop    stops what start started
 #   stack.sh reload  auth re-reads AUTH_TOKENS_FILE (SIGHUP), no restart
 #   stack.sh status  s6-svstat of each service
+#   stack.sh users   (root) make the system users cgi-auth and cgi-info
 #
 # Environment: PORT (8080), BIND (127.0.0.1), RUN_DIR (./run), BIN_DIR
 # (./build), AUTH_TOKENS (demo default "merixstudio" unless AUTH_TOKENS_FILE
@@ -28,6 +29,25 @@
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+# AUTH_TOKENS leaves this script's environment before anything else: a
+# foreground run lives as long as the stack, and /proc/PID/environ keeps
+# what a process started with, whatever unset does.  The tokens wait in a
+# file only this user reads, which prepare moves into auth's envdir.
+case ${1:-} in
+run | start)
+	if [ -n "${AUTH_TOKENS:-}" ]; then
+		tf=$(umask 077 && mktemp "${TMPDIR:-/tmp}/cgi-tokens.XXXXXX")
+		printf '%s\n' "$AUTH_TOKENS" >"$tf"
+		exec env -u AUTH_TOKENS STACK_TOKENS_FILE="$tf" "$0" "$@"
+	fi
+	;;
+esac
+if [ -n "${STACK_TOKENS_FILE:-}" ]; then
+	# A shell variable, not exported: no child inherits it.
+	AUTH_TOKENS=$(cat "$STACK_TOKENS_FILE")
+	rm -f "$STACK_TOKENS_FILE"
+	unset STACK_TOKENS_FILE
+fi
 PORT=${PORT:-8080}
 BIND=${BIND:-127.0.0.1}
 # As root, nginx's workers and the services run as www-data, and must reach
@@ -223,13 +243,18 @@ reload)
 		exit 1
 	fi
 	;;
+users)
+	# As root: the system users auth and info run as (start makes them
+	# too), for whoever prepares their files first.
+	service_users
+	;;
 status)
 	for n in $SERVICES; do
 		printf '%s: %s\n' "$n" "$(s6-svstat "$SVC/$n" 2>&1)"
 	done
 	;;
 *)
-	echo "usage: $0 run|start|stop|reload|status" >&2
+	echo "usage: $0 run|start|stop|reload|status|users" >&2
 	exit 2
 	;;
 esac

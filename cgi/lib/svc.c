@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include "log.h"
@@ -245,6 +246,27 @@ svc_nofile(void)
 }
 
 /*
+ * A service's memory holds secrets (auth's digests and the store's
+ * password, the tokens of requests in flight): no core dump writes them
+ * out, and no process of the same user may read it (ptrace, /proc/PID/mem:
+ * non-dumpable makes /proc/PID root's).
+ */
+static int
+svc_private(void)
+{
+	char          ebuf[LOG_ERRNO_MAX];
+	struct rlimit none = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &none) == -1 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
+		log_event("error", "cannot keep the memory private: %s",
+		    log_strerror(errno, ebuf, sizeof(ebuf)));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Sets up and starts cfg->threads workers in w; returns how many run (all,
  * or fewer after a failure it logged).
  */
@@ -317,7 +339,8 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 	int            sig = 0, ep, rc;
 
 	log_init(def->name);
-	if (svc_signals(&stop) == -1 || (ep = svc_listen()) == -1)
+	if (svc_private() == -1 || svc_signals(&stop) == -1 ||
+	    (ep = svc_listen()) == -1)
 		return 1;
 	svc_nofile();
 	if ((svc_shared.park = park_new(ep)) == NULL) {

@@ -73,7 +73,7 @@ from() {
 internal() {
 	local method=$1 path=$2
 	shift 2
-	BASE=http://localhost http "$method" "$path" --unix-socket "$RUN_DIR/gateway.sock" "$@"
+	BASE=http://localhost http "$method" "$path" --unix-socket "$RUN_DIR/internal/gateway.sock" "$@"
 }
 
 # header NAME: the value of response header NAME (case-insensitive), or "".

@@ -164,6 +164,6 @@ metric() {
 		assert_body '{"detail":"Forbidden"}'
 	done
 	run curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.2 \
-	    --unix-socket "$RUN_DIR/gateway.sock" http://localhost/metrics/info
+	    --unix-socket "$RUN_DIR/internal/gateway.sock" http://localhost/metrics/info
 	assert_output 200
 }

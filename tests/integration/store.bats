@@ -13,10 +13,13 @@ setup_file() {
 	REDIS_DIR=$(mktemp -d /tmp/cgi-redis.XXXXXX)
 	chmod 0755 "$REDIS_DIR"
 	REDIS_PORT=$(free_port)
-	# The password in a file auth (www-data, as root) alone reads.
+	# The password in a file auth (cgi-auth, as root) alone reads.
 	head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$REDIS_DIR/password"
 	chmod 0600 "$REDIS_DIR/password"
-	[ "$(id -u)" -ne 0 ] || chown www-data "$REDIS_DIR/password"
+	if [ "$(id -u)" -eq 0 ]; then
+		"$ROOT/scripts/stack.sh" users
+		chown cgi-auth "$REDIS_DIR/password"
+	fi
 	export REDIS_DIR REDIS_PORT
 	redis_start
 	local vars=("AUTH_FAIL_LIMIT=$LIMIT" AUTH_FAIL_WINDOW_MS=8000
@@ -246,6 +249,12 @@ assert_throttled() {
 	[ "$(s6-svstat -o up "$dir/svc/redis")" = true ] || fail "redis not supervised"
 	[ -S "$dir/redis/redis.sock" ] || fail "no socket"
 	[ "$(stat -c %a "$dir/redis/password")" = 600 ] || fail "password file mode"
+	# As root: auth's user alone reads it, not nginx's workers nor info.
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u cgi-auth -- test -r "$dir/redis/password" || fail "auth cannot read it"
+		! runuser -u www-data -- cat "$dir/redis/password" 2>/dev/null || fail "www-data reads it"
+		! runuser -u cgi-info -- cat "$dir/redis/password" 2>/dev/null || fail "info reads it"
+	fi
 	# No TCP listener of its own, no password on any command line.
 	pid=$(s6-svstat -o pid "$dir/svc/redis")
 	run ss -Hltnp
