@@ -78,9 +78,10 @@ line_of() {
 	http GET /info -H 'Authorization: nope' -H 'X-Request-ID: id-nope-1'
 	assert_status 401
 	assert_body '{"detail":"Invalid or missing token"}'
-	assert_equal "$(header WWW-Authenticate)" Bearer
+	assert_equal "$(header WWW-Authenticate)" 'Bearer error="invalid_token"'
 	http POST /login/
 	assert_status 401
+	assert_equal "$(header WWW-Authenticate)" Bearer
 	sleep 0.3
 	run line_of info id-nope-1
 	refute_output --partial '"sub"'

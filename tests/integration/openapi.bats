@@ -154,7 +154,7 @@ settle() {
 		req 401 "$method" "$path" -H 'Authorization: merixstudioo'
 		req 401 "$method" "$path" -H 'Authorization: Bearer'
 		req 401 "$method" "$path" -H 'Authorization: Basic bWVyaXhzdHVkaW86'
-		req 401 "$method" "$path" -H "Authorization: $(head -c 4000 /dev/zero | tr '\0' t)"
+		req 400 "$method" "$path" -H "Authorization: $(head -c 4000 /dev/zero | tr '\0' t)"
 		req 400 "$method" "$path" -H "Authorization: $LONG"
 	done
 	settle

@@ -54,3 +54,20 @@ setup() {
 	run nginx -t -q -c "$BATS_TEST_TMPDIR/nginx.conf" -e stderr
 	assert_success
 }
+
+@test "the units' boundaries: each socket's directory is 0750 of the one group that may connect, and no service is in nginx's group" {
+	local u
+	for u in "${UNITS[@]}"; do
+		run grep -x 'RuntimeDirectoryMode=0750' "$u"
+		assert_success
+		run grep -E '^SupplementaryGroups=' "$u"
+		assert_failure
+	done
+	run grep -x 'ExecStartPre=+/bin/chgrp www-data /run/cgi-auth' "$ROOT/deploy/systemd/cgi-auth.service"
+	assert_success
+	run grep -x 'ExecStartPre=+/bin/chgrp www-data /run/cgi-info' "$ROOT/deploy/systemd/cgi-info.service"
+	assert_success
+	# Only info's group enters the gateway's: the internal listener.
+	run grep -x 'ExecStartPre=+/bin/chgrp cgi-info /run/cgi-gateway' "$ROOT/deploy/systemd/cgi-gateway.service"
+	assert_success
+}
