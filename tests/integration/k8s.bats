@@ -66,6 +66,11 @@ print(json.dumps(eval(sys.argv[2]), sort_keys=True))' "$RENDERED" "$1"
 	assert_output '[["auth", "ClusterIP", [9000]], ["gateway", "LoadBalancer", [80]], ["gateway-internal", "ClusterIP", [8081]], ["info", "ClusterIP", [9000]], ["redis", "ClusterIP", [6379]]]'
 }
 
+@test "the gateway's LoadBalancer keeps clients' addresses (externalTrafficPolicy: Local): per-address limits stay per client" {
+	run q '[s["spec"].get("externalTrafficPolicy", "Cluster") for s in by("Service") if s["metadata"]["name"] == "gateway"]'
+	assert_output '["Local"]'
+}
+
 @test "PodDisruptionBudgets keep one of each running; info scales on CPU from 2 to 8" {
 	run q 'sorted((p["metadata"]["name"], p["spec"]["minAvailable"]) for p in by("PodDisruptionBudget"))'
 	assert_output '[["auth", 1], ["gateway", 1], ["info", 1]]'
