@@ -219,14 +219,18 @@ start() {	# start MODE: "run" logs to the terminal, "start" to files
 
 case "${1:-}" in
 run)
-	trap 'stop; exit 0' INT TERM
+	# The sleep too: left behind, it would hold the terminal (or a
+	# caller's pipe) for an hour.
+	sleeper=
+	trap 'stop; [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null; exit 0' INT TERM
 	trap 'stop' EXIT
 	start run
 	log info "Ctrl-C stops the stack"
 	# Sleep in the background so that Ctrl-C is handled at once.
 	while :; do
 		sleep 3600 &
-		wait $! || true
+		sleeper=$!
+		wait "$sleeper" || true
 	done
 	;;
 start)

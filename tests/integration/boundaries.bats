@@ -119,7 +119,7 @@ socket.socket(socket.AF_UNIX).connect(sys.argv[1])' "$2" 2>/dev/null
 	dir=$(mktemp -d /tmp/cgi-stack.XXXXXX)
 	port=$(free_port)
 	env RUN_DIR="$dir" PORT="$port" AUTH_TOKENS=boundary-secret-1 READY_SECS=15 \
-	    "$ROOT/scripts/stack.sh" run >"$dir.out" 2>&1 &
+	    "$ROOT/scripts/stack.sh" run >"$dir.out" 2>&1 3>&- &
 	pid=$!
 	for ((i = 0; i < 150; i++)); do
 		[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Authorization: boundary-secret-1' \
