@@ -4,8 +4,9 @@
  * Workers share one epoll set holding the listening socket (non-blocking)
  * and every idle connection the gateway keeps open: a worker takes whichever
  * has a whole request (park.h: the others wait apart, with a deadline), lets
- * libfcgi read and answer it, and puts a kept connection back into the set.  A worker of a service that defers
- * (svc_def.inflight) has that many requests, waits on the shared set
+ * libfcgi read and answer it, and puts a kept connection back into the set.
+ * A worker of a service that defers (svc_def.inflight) has that many
+ * requests, waits on the shared set
  * (nested in its own epoll set) and on the service's loop at once, and
  * answers deferred requests when the loop says so (svc_done).
  */
