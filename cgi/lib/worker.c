@@ -6,9 +6,9 @@
  * has a whole request (park.h: the others wait apart, with a deadline), lets
  * libfcgi read and answer it, and puts a kept connection back into the set.
  * A worker of a service that defers (svc_def.inflight) has that many
- * requests, waits on the shared set
- * (nested in its own epoll set) and on the service's loop at once, and
- * answers deferred requests when the loop says so (svc_done).
+ * requests, waits on the shared set (nested in its own epoll set) and on
+ * the service's loop at once, and answers deferred requests when the loop
+ * says so (svc_done).
  */
 #define _GNU_SOURCE /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): accept4 */
 #include "worker.h"
