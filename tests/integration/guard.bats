@@ -64,15 +64,18 @@ assert_throttled() {
 	assert_body '{"info":"The answer is 42."}'
 }
 
-@test "a client cannot choose its address: X-Client-Addr from outside is ignored" {
+@test "a client cannot choose its address: X-Client-Addr from outside is refused, and counts nothing" {
 	local i
 	for i in 1 2 3 4 5; do
 		from 127.0.0.23 POST /login/ -H 'X-Client-Addr: 10.9.9.9' -H 'Authorization: wrong'
+		assert_status 400
+		assert_body '{"detail":"X-Auth-Subject, X-Auth-Scopes, X-Client-Addr and X-Log-Sampled are set by the gateway, not by clients"}'
 	done
-	from 127.0.0.23 POST /login/ -H 'X-Client-Addr: 127.0.0.24' -H 'Authorization: merixstudio'
-	assert_throttled
 	from 127.0.0.23 GET /info -H 'X-Client-Addr: 127.0.0.24' -H 'Authorization: merixstudio'
-	assert_throttled
+	assert_status 400
+	# None of the refused guesses was counted, against either address.
+	from 127.0.0.23 POST /login/ -H 'Authorization: merixstudio'
+	assert_status 200
 	from 127.0.0.24 POST /login/ -H 'Authorization: merixstudio'
 	assert_status 200
 }

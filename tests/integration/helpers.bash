@@ -188,7 +188,8 @@ make_test_cert() {
 	    -keyout "$1/key.pem" -out "$1/cert.pem" 2>/dev/null
 }
 
-# capture_start: a route an operator adds (conf.d: GET /_capture) to a
+# capture_start: routes an operator adds (conf.d: GET /_capture and
+# /_capture2, which includes fastcgi_params) to a
 # FastCGI upstream that only records what the gateway sends it, in
 # $STACK_DIR/captured (socat, closing after 0.5 s).  Sets STACK_DIR (a new
 # run directory, for the stack_start that follows) and exports
@@ -200,7 +201,11 @@ capture_start() {
 	export CAPTURE_PORT
 	chmod 0755 "$STACK_DIR"
 	mkdir -p "$STACK_DIR/conf.d"
-	printf 'location = /_capture { fastcgi_pass 127.0.0.1:%s; }\n' "$CAPTURE_PORT" \
+	# Two routes: one that inherits the server's fastcgi_params, and one
+	# that sets its own (and so inherits none of them).
+	printf '%s\n' \
+	    "location = /_capture { fastcgi_pass 127.0.0.1:$CAPTURE_PORT; }" \
+	    "location = /_capture2 { include /etc/nginx/fastcgi_params; fastcgi_pass 127.0.0.1:$CAPTURE_PORT; }" \
 	    >"$STACK_DIR/conf.d/capture.conf"
 	socat "TCP-LISTEN:$CAPTURE_PORT,bind=127.0.0.1,reuseaddr,fork" \
 	    "SYSTEM:timeout 0.5 cat >>$STACK_DIR/captured" >/dev/null 2>&1 &

@@ -103,30 +103,60 @@ line_of() {
 	assert_equal "$(header X-Auth-Scopes)" ''
 }
 
-@test "a client's own X-Auth-Subject and X-Auth-Scopes are dropped: the identity cannot be forged" {
-	http GET /info -H 'Authorization: bob-secret-2' -H 'X-Request-ID: id-forge-1' \
-	    -H 'X-Auth-Subject: alice' -H 'X-Auth-Scopes: info:read'
+RESERVED='{"detail":"X-Auth-Subject, X-Auth-Scopes, X-Client-Addr and X-Log-Sampled are set by the gateway, not by clients"}'
+
+@test "a client's own X-Auth-Subject or X-Auth-Scopes is refused with 400: the identity cannot be forged" {
+	http GET /info -H 'Authorization: alice-secret-1' -H 'X-Request-ID: id-forge-1' \
+	    -H 'X-Auth-Subject: alice'
+	assert_status 400
+	assert_header Content-Type application/json
+	assert_header Cache-Control no-store
+	assert_header X-Request-ID id-forge-1
+	assert_body "$RESERVED"
+	http POST /login/ -H 'Authorization: bob-secret-2' -H 'X-Auth-Scopes: info:read'
+	assert_status 400
+	assert_body "$RESERVED"
+	# An empty one is no claim: served as without it.
+	http GET /info -H 'Authorization: bob-secret-2' -H 'X-Auth-Scopes;'
 	assert_status 403
 	assert_body '{"detail":"Insufficient scope"}'
 	# Nor can a client pass itself off as the internal listener.
 	http POST /login/ -H 'Authorization: bob-secret-2' -H 'Gateway-Listener: internal'
 	assert_body '{"authenticated":true}'
+	# Refused at the gateway: info never saw the request.
 	sleep 0.3
-	run line_of info id-forge-1
-	assert_output --partial '"sub":"bob"}'
+	run grep -c '"request_id":"id-forge-1"' "$RUN_DIR/logs/info.log"
+	assert_output 0
 }
 
-@test "no FastCGI upstream of any route gets a client's X-Auth-* (an operator's conf.d route, recorded)" {
-	http GET /_capture -H 'X-Auth-Subject: forged-subject' -H 'X-Auth-Scopes: forged-scope' \
-	    -H 'X-Client-Addr: 10.6.6.6'
-	# What the upstream was sent: the params are there (the capture
-	# works), the client's identity headers are not, under any name.
+@test "no FastCGI upstream of any route gets a client's X-Auth-*, not even one that includes fastcgi_params" {
+	local route
+	for route in /_capture /_capture2; do
+		http GET "$route" -H 'X-Auth-Subject: forged-subject'
+		assert_status 400
+		assert_body "$RESERVED"
+		http GET "$route" -H 'X-Auth-Scopes: forged-scope'
+		assert_status 400
+		http GET "$route" -H 'X-Client-Addr: 10.6.6.6'
+		assert_status 400
+		http GET "$route" -H 'X-Log-Sampled: 0'
+		assert_status 400
+	done
+	sleep 0.6
+	# Nothing of those reached the recorder, under any name.
+	run grep -aE 'forged|X_AUTH|10\.6\.6\.6|LOG_SAMPLED0' "$RUN_DIR/captured"
+	assert_failure
+	# The routes do reach it (the capture works): the gateway's params on
+	# the one that inherits them, fastcgi_params' on the other.
+	http GET /_capture
+	http GET /_capture2
+	sleep 0.6
 	run grep -ac 'HTTP_X_CLIENT_ADDR127.0.0.1' "$RUN_DIR/captured"
 	assert_output 1
-	run grep -ac 'DOCUMENT_URI/_capture' "$RUN_DIR/captured"
+	run grep -ac 'DOCUMENT_URI/_capture2' "$RUN_DIR/captured"
 	assert_output 1
-	run grep -aE 'forged|X_AUTH|10\.6\.6\.6' "$RUN_DIR/captured"
-	assert_failure
+	run grep -ac 'GATEWAY_INTERFACECGI/1.1' "$RUN_DIR/captured"
+	assert_output 1
 }
 
 @test "a reload that takes alice's scope away refuses her at once; giving it back lets her in" {

@@ -82,6 +82,7 @@ ours() {
 		run env "${bad[@]}" PORT="$(free_port)" READY_SECS=10 \
 		    "$ROOT/scripts/stack.sh" start
 		assert_failure 1
+		printf 'start %d said:\n%s\n' "$i" "$output"
 		assert_equal "${#lines[@]}" 1
 		assert_output --partial "\"level\":\"error\",\"msg\":\"$line\""
 		assert_equal "$(ours)" ''
