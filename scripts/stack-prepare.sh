@@ -88,7 +88,9 @@ render() {	# render ACCESS_LOG ERROR_LOG
 
 # redis_setup: for AUTH_FAIL_STORE=local-redis, the local redis-server's
 # configuration and a new random password, readable by the user that runs
-# redis and auth alone; auth is pointed at its socket (in its envdir).
+# redis and auth alone, and a new random key for auth's address digests
+# (RUN_DIR/auth-key, outside redis's directory); auth is pointed at its
+# socket (in its envdir).
 redis_setup() {
 	local d=$RUN_DIR/redis
 	[ "${AUTH_FAIL_STORE:-}" = local-redis ] || return 0
@@ -98,9 +100,13 @@ redis_setup() {
 	fi
 	rm -rf "$d"
 	mkdir -m 0700 "$d"
+	rm -rf "$RUN_DIR/auth-key"
+	mkdir -m 0700 "$RUN_DIR/auth-key"
 	(
 		umask 077
 		head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$d/password"
+		# The key of the address digests: auth's alone, never redis's.
+		head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$RUN_DIR/auth-key/key"
 		# No TCP port, no persistence: the budget lives as long as
 		# its windows, and a restart forgets it (docs/security.md).
 		cat >"$d/redis.conf" <<-EOF
@@ -114,9 +120,10 @@ redis_setup() {
 		daemonize no
 		EOF
 	)
-	[ "$(id -u)" -ne 0 ] || chown -R cgi-auth:cgi-auth "$d"
+	[ "$(id -u)" -ne 0 ] || chown -R cgi-auth:cgi-auth "$d" "$RUN_DIR/auth-key"
 	echo "unix:$d/redis.sock" >"$SVC/auth/env/AUTH_FAIL_STORE"
 	echo "$d/password" >"$SVC/auth/env/AUTH_FAIL_STORE_PASSWORD_FILE"
+	echo "$RUN_DIR/auth-key/key" >"$SVC/auth/env/AUTH_FAIL_STORE_KEY_FILE"
 }
 
 prepare() {	# prepare MODE: "run" keeps the gateway's logs on the terminal

@@ -134,49 +134,74 @@ store_parse_addr(const char *v, struct store_addr *a)
 	return 0;
 }
 
-/* The password: the first line of the file, printable, without blanks. */
+/*
+ * The first line of the file that variable var names: min to max
+ * printable characters without blanks, into out (NUL-terminated, max + 1
+ * bytes) and *len.  what names the line in errors, which never show it.
+ */
 static int
-store_read_password(struct store *s, const char *file, char err[CFG_ERR_MAX])
+store_read_line(const char *var, const char *file, const char *what,
+    size_t min, size_t max, char *out, size_t *len, char err[CFG_ERR_MAX])
 {
 	FILE  *f;
-	char   line[STORE_PASSWORD_MAX + 3], ebuf[64];
+	char   line[STORE_SECRET_MAX + 3], ebuf[64];
 	size_t n, i;
 	int    rc = -1;
 
 	if ((f = fopen(file, "r")) == NULL) {
-		snprintf(err, CFG_ERR_MAX,
-		    "AUTH_FAIL_STORE_PASSWORD_FILE: cannot open %s: %s", file,
+		snprintf(err, CFG_ERR_MAX, "%s: cannot open %s: %s", var, file,
 		    log_strerror(errno, ebuf, sizeof(ebuf)));
 		return -1;
 	}
 	if (fgets(line, sizeof(line), f) == NULL) {
-		snprintf(err, CFG_ERR_MAX,
-		    "AUTH_FAIL_STORE_PASSWORD_FILE: %s is empty", file);
+		snprintf(err, CFG_ERR_MAX, "%s: %s is empty", var, file);
 		goto out;
 	}
 	n = strcspn(line, "\r\n");
-	if (n == 0 || n > STORE_PASSWORD_MAX) {
+	if (n < min || n > max) {
 		snprintf(err, CFG_ERR_MAX,
-		    "AUTH_FAIL_STORE_PASSWORD_FILE: the first line must hold "
-		    "1 to %d characters",
-		    STORE_PASSWORD_MAX);
+		    "%s: the first line must hold %zu to %zu characters", var,
+		    min, max);
 		goto out;
 	}
 	for (i = 0; i < n; i++)
 		if (line[i] <= 0x20 || line[i] >= 0x7f) {
 			snprintf(err, CFG_ERR_MAX,
-			    "AUTH_FAIL_STORE_PASSWORD_FILE: the password must "
-			    "be printable ASCII without blanks");
+			    "%s: the %s must be printable ASCII without blanks",
+			    var, what);
 			goto out;
 		}
-	memcpy(s->password, line, n);
-	s->password[n] = '\0';
-	s->password_len = n;
+	memcpy(out, line, n);
+	out[n] = '\0';
+	*len = n;
 	rc = 0;
 out:
 	wipe(line, sizeof(line));
 	fclose(f);
 	return rc;
+}
+
+/*
+ * The key of the address digests, from AUTH_FAIL_STORE_KEY_FILE: every
+ * replica derives the same one from the same file, which never goes to
+ * the store (a reader of the store who had the key could test every
+ * IPv4 address against the digests).
+ */
+static int
+store_read_key(struct store *s, const char *file, char err[CFG_ERR_MAX])
+{
+	static const char label[] = "cgi-auth fail-store key v2";
+	unsigned char     seed[sizeof(label) + STORE_SECRET_MAX + 1];
+	size_t            n;
+
+	memcpy(seed, label, sizeof(label));
+	if (store_read_line("AUTH_FAIL_STORE_KEY_FILE", file, "key",
+		STORE_KEY_SECRET_MIN, STORE_SECRET_MAX,
+		(char *)seed + sizeof(label), &n, err) == -1)
+		return -1;
+	sha256(seed, sizeof(label) + n, s->key);
+	wipe(seed, sizeof(seed));
+	return 0;
 }
 
 /* A numeric address, or a name to look up: 1 when it is a name. */
@@ -277,17 +302,22 @@ store_resolver_start(struct store *s, char err[CFG_ERR_MAX])
 int
 store_new(struct store **out, long window_ms, char err[CFG_ERR_MAX])
 {
-	struct store     *s;
-	const char       *v, *pwfile;
-	unsigned char     seed[32 + STORE_PASSWORD_MAX];
-	static const char label[] = "cgi-auth fail-store key v1";
+	struct store *s;
+	const char   *v, *pwfile, *keyfile;
 
 	*out = NULL;
 	if (cfg_text(CFG_AUTH_FAIL_STORE, &v, err) == -1 ||
-	    cfg_text(CFG_AUTH_FAIL_STORE_PASSWORD_FILE, &pwfile, err) == -1)
+	    cfg_text(CFG_AUTH_FAIL_STORE_PASSWORD_FILE, &pwfile, err) == -1 ||
+	    cfg_text(CFG_AUTH_FAIL_STORE_KEY_FILE, &keyfile, err) == -1)
 		return -1;
 	if (v == NULL)
 		return 0;
+	if (keyfile == NULL) {
+		snprintf(err, CFG_ERR_MAX,
+		    "AUTH_FAIL_STORE needs AUTH_FAIL_STORE_KEY_FILE: the key "
+		    "of its address digests, which the store must not hold");
+		return -1;
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, CFG_ERR_MAX, "AUTH_FAIL_STORE: out of memory");
 		return -1;
@@ -303,21 +333,20 @@ store_new(struct store **out, long window_ms, char err[CFG_ERR_MAX])
 		-1 ||
 	    cfg_int(CFG_AUTH_FAIL_STORE_RETRY_MS, &s->retry_ms, err) == -1)
 		goto fail;
-	if (pwfile != NULL && store_read_password(s, pwfile, err) == -1)
+	if ((pwfile != NULL &&
+		store_read_line("AUTH_FAIL_STORE_PASSWORD_FILE", pwfile,
+		    "password", 1, STORE_PASSWORD_MAX, s->password,
+		    &s->password_len, err) == -1) ||
+	    store_read_key(s, keyfile, err) == -1)
 		goto fail;
 	s->window_ms = window_ms;
 	if (store_resolver_start(s, err) == -1)
 		goto fail;
-	/* Every replica derives the same key from the same password. */
-	memcpy(seed, label, sizeof(label));
-	memcpy(seed + sizeof(label), s->password, s->password_len);
-	sha256(seed, sizeof(label) + s->password_len, s->key);
-	wipe(seed, sizeof(seed));
 	if (s->password_len == 0)
 		log_event("warn",
 		    "AUTH_FAIL_STORE without AUTH_FAIL_STORE_PASSWORD_FILE: "
-		    "the store takes no password, and its keys are digests "
-		    "anyone who can read them may test addresses against");
+		    "the store takes no password: anyone who reaches it can "
+		    "change the counts");
 	*out = s;
 	return 0;
 fail:

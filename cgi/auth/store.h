@@ -31,7 +31,10 @@
 /* Longest host name or Unix socket path in AUTH_FAIL_STORE. */
 #define STORE_HOST_MAX     255
 /* Longest password (AUTH_FAIL_STORE_PASSWORD_FILE's first line). */
-#define STORE_PASSWORD_MAX 256
+#define STORE_PASSWORD_MAX   256
+/* AUTH_FAIL_STORE_KEY_FILE's first line: 32 to 256 characters. */
+#define STORE_KEY_SECRET_MIN 32
+#define STORE_SECRET_MAX     256
 /* A key: the prefix, 32 hex digits (128 bits of the HMAC), NUL. */
 #define STORE_KEY_PREFIX   "cgi-auth:fail:"
 #define STORE_KEY_MAX      (sizeof(STORE_KEY_PREFIX) - 1 + 32 + 1)
@@ -55,11 +58,13 @@ struct store_conn;
 
 /*
  * Reads AUTH_FAIL_STORE (unset or empty: no store, *out NULL),
- * AUTH_FAIL_STORE_PASSWORD_FILE, AUTH_FAIL_STORE_TIMEOUT_MS (1-1000,
+ * AUTH_FAIL_STORE_PASSWORD_FILE, AUTH_FAIL_STORE_KEY_FILE (required
+ * with a store: the key of the address digests, never sent to the
+ * store), AUTH_FAIL_STORE_TIMEOUT_MS (1-1000,
  * default 5) and AUTH_FAIL_STORE_RETRY_MS (10-60000, default 1000);
  * window_ms is AUTH_FAIL_WINDOW_MS.  Returns 0 (and *out, to free with
  * store_free()), or -1 and err, which names the variable and never the
- * password.  Connects to nothing.
+ * password or the key.  Connects to nothing.
  */
 int  store_new(struct store **out, long window_ms, char err[CFG_ERR_MAX]);
 void store_free(struct store *s);

@@ -96,6 +96,52 @@ served() {
 	done
 }
 
+# reach FROM HOST PORT: "open" when a TCP connection from service FROM's
+# container to HOST:PORT succeeds within 2 s, else "closed" (bash's
+# /dev/tcp: a name that does not resolve, no route, or refused).
+reach() {
+	docker-compose exec -T "$1" timeout 2 bash -c \
+	    'exec 3<>"/dev/tcp/$0/$1" && echo open' "$2" "$3" 2>/dev/null || echo closed
+}
+
+@test "one network per hop: info's container reaches neither auth's port nor redis, by name or address; the gateway reaches both services" {
+	local auth_ip redis_ip
+	auth_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' \
+	    "$(docker-compose ps -q auth | head -n 1)")
+	redis_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' \
+	    "$(docker-compose ps -q redis)")
+	echo "# auth at $auth_ip, redis at $redis_ip" >&3
+	assert_equal "$(reach info auth 9000)" closed
+	assert_equal "$(reach info redis 6379)" closed
+	for ip in $auth_ip; do
+		assert_equal "$(reach info "$ip" 9000)" closed
+	done
+	for ip in $redis_ip; do
+		assert_equal "$(reach info "$ip" 6379)" closed
+	done
+	# What info needs: the gateway's internal listener.
+	assert_equal "$(reach info gateway 8081)" open
+	# The gateway reaches both services; auth reaches redis, not info.
+	assert_equal "$(reach gateway auth 9000)" open
+	assert_equal "$(reach gateway info 9000)" open
+	assert_equal "$(reach auth redis 6379)" open
+	assert_equal "$(reach auth info 9000)" closed
+	# And the tutorial's session works across those hops.
+	assert_tutorial_session
+}
+
+@test "the tokens are a secret file in auth's container, not its environment: docker inspect shows no token" {
+	local c
+	c=$(docker-compose ps -q auth | head -n 1)
+	run bash -c "docker inspect '$c' | grep -c merixstudio"
+	assert_output 0
+	run docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$c"
+	assert_line AUTH_TOKENS_FILE=/run/secrets/auth_tokens
+	assert_line AUTH_TOKENS=
+	http GET /info -H 'Authorization: merixstudio'
+	assert_equal "$STATUS" 200
+}
+
 @test "the tutorial's curl session: 401 without a token, then 200 and the answer; health and docs" {
 	assert_tutorial_session
 	http GET /healthz
@@ -141,8 +187,8 @@ served() {
 		docker logs "$c" 2>&1 | grep -q 'SIGHUP' && break
 		sleep 0.1
 	done
-	# compose passes the demo token in AUTH_TOKENS, read once at start.
-	run bash -c "docker logs '$c' 2>&1 | grep -c 'SIGHUP: tokens come from AUTH_TOKENS, which is read once: nothing reloaded'"
+	# compose gives auth its tokens as a file (a secret): HUP reads it again.
+	run bash -c "docker logs '$c' 2>&1 | grep -c 'SIGHUP: 1 token(s) loaded from AUTH_TOKENS_FILE (were 1)'"
 	assert_output 1
 	assert_equal "$(docker inspect -f '{{.State.Running}} {{.RestartCount}}' "$c")" "true 0"
 	http POST /login/ -H 'Authorization: merixstudio'

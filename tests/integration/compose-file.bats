@@ -36,13 +36,31 @@ cfg() {
 	assert_output "[('auth', 'service_healthy'), ('info', 'service_healthy')]"
 }
 
-@test "the demo token is set in one place and can be overridden from the environment" {
-	run cfg 'c["services"]["auth"]["environment"]["AUTH_TOKENS"]'
-	assert_output merixstudio
-	run grep -c merixstudio docker-compose.yml
-	assert_output 2	# the default, and the curl example in the header
+@test "the tokens are a secret file (the demo token's digest by default), never container environment" {
+	run cfg 'c["services"]["auth"]["environment"]["AUTH_TOKENS_FILE"], c["services"]["auth"]["environment"]["AUTH_TOKENS"]'
+	assert_output "('/run/secrets/auth_tokens', '')"
+	run cfg 'c["secrets"]["auth_tokens"]["file"]'
+	assert_output "$ROOT/docker/auth-tokens.demo"
+	run grep -v '^#' docker/auth-tokens.demo
+	assert_output "sha256:$(printf %s merixstudio | sha256sum | cut -d' ' -f1)"
+	run cfg 'sorted(s for s, v in c["services"].items() if "auth_tokens" in str(v.get("secrets")))'
+	assert_output "['auth']"
+	AUTH_TOKENS_FILE=/srv/tokens run cfg 'c["secrets"]["auth_tokens"]["file"]'
+	assert_output /srv/tokens
+	# A token set in the environment reaches auth, which then refuses to
+	# start (both set) rather than serve the demo token in its place.
 	AUTH_TOKENS=s3cret run cfg 'c["services"]["auth"]["environment"]["AUTH_TOKENS"]'
 	assert_output s3cret
+	run env AUTH_TOKENS=s3cret AUTH_TOKENS_FILE=/dev/null "$ROOT/build/auth.fcgi" </dev/null
+	assert_failure
+	assert_output --partial 'AUTH_TOKENS and AUTH_TOKENS_FILE are both set: set only one'
+}
+
+@test "one network per hop: the gateway reaches auth and info, info only the gateway, auth only the gateway and redis" {
+	run cfg 'sorted((s, sorted(v["networks"])) for s, v in c["services"].items())'
+	assert_output "[('auth', ['auth', 'store']), ('gateway', ['auth', 'default', 'info']), ('info', ['info']), ('redis', ['store'])]"
+	run cfg 'sorted((n, v.get("internal", False)) for n, v in c["networks"].items())'
+	assert_output "[('auth', True), ('default', False), ('info', True), ('store', True)]"
 }
 
 @test "redis holds auth's shared failed-login budget: on an internal network with auth alone, its password a secret, no persistence" {
@@ -52,6 +70,9 @@ cfg() {
 	assert_output "(True, ['auth', 'redis'])"
 	run cfg 'sorted(s for s, v in c["services"].items() if "redis_password" in str(v.get("secrets")))'
 	assert_output "['auth', 'redis']"
+	# The key of auth's address digests: auth's secret, not redis's.
+	run cfg 'c["services"]["auth"]["environment"]["AUTH_FAIL_STORE_KEY_FILE"], sorted(s for s, v in c["services"].items() if "fail_store_key" in str(v.get("secrets")))'
+	assert_output "('/run/secrets/fail_store_key', ['auth'])"
 	run cfg 'c["services"]["auth"]["depends_on"]["redis"]["condition"]'
 	assert_output service_healthy
 	# Persistence off, the password read from the secret, not argv.

@@ -15,16 +15,19 @@ setup_file() {
 	REDIS_PORT=$(free_port)
 	# The password in a file auth (cgi-auth, as root) alone reads.
 	head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$REDIS_DIR/password"
-	chmod 0600 "$REDIS_DIR/password"
+	# The key of the address digests, which redis never gets.
+	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$REDIS_DIR/key"
+	chmod 0600 "$REDIS_DIR/password" "$REDIS_DIR/key"
 	if [ "$(id -u)" -eq 0 ]; then
 		"$ROOT/scripts/stack.sh" users
-		chown cgi-auth "$REDIS_DIR/password"
+		chown cgi-auth "$REDIS_DIR/password" "$REDIS_DIR/key"
 	fi
 	export REDIS_DIR REDIS_PORT
 	redis_start
 	local vars=("AUTH_FAIL_LIMIT=$LIMIT" AUTH_FAIL_WINDOW_MS=8000
 	    "AUTH_FAIL_STORE=redis://127.0.0.1:$REDIS_PORT"
 	    "AUTH_FAIL_STORE_PASSWORD_FILE=$REDIS_DIR/password"
+	    "AUTH_FAIL_STORE_KEY_FILE=$REDIS_DIR/key"
 	    AUTH_FAIL_STORE_TIMEOUT_MS=50 AUTH_FAIL_STORE_RETRY_MS=200)
 	stack_start "${vars[@]}"
 	export A_DIR=$RUN_DIR A_BASE=$BASE
@@ -160,6 +163,37 @@ assert_throttled() {
 	done
 }
 
+# digest LABEL SECRET ADDR: the store's key for ADDR under the key
+# SHA-256(LABEL NUL SECRET), as cgi/auth/store.c makes it.
+digest() {
+	python3 -c 'import hashlib, hmac, sys
+k = hashlib.sha256(sys.argv[1].encode() + b"\0" + sys.argv[2].encode()).digest()
+print("cgi-auth:fail:" + hmac.new(k, sys.argv[3].encode(), hashlib.sha256).hexdigest()[:32])' "$@"
+}
+
+@test "a reader of the store who has its password cannot find an address: the digests are keyed by a file redis never sees" {
+	at A 127.0.0.34 POST /login/ -H 'Authorization: wrong'
+	assert_status 401
+	run cli EXISTS "$(digest 'cgi-auth fail-store key v2' "$(cat "$REDIS_DIR/key")" 127.0.0.34)"
+	assert_output 1
+	# Keyed by the password, as before: not there.
+	run cli EXISTS "$(digest 'cgi-auth fail-store key v1' "$(cat "$REDIS_DIR/password")" 127.0.0.34)"
+	assert_output 0
+	# What redis holds, its configuration included, has no key in it.
+	run cli CONFIG GET '*'
+	refute_output --partial "$(cat "$REDIS_DIR/key")"
+}
+
+@test "a store without AUTH_FAIL_STORE_KEY_FILE stops the start with one line" {
+	local dir
+	dir=$(mktemp -d /tmp/cgi-stack.XXXXXX)
+	run env "AUTH_FAIL_STORE=redis://127.0.0.1:$REDIS_PORT" PORT="$(free_port)" \
+	    RUN_DIR="$dir" READY_SECS=10 "$ROOT/scripts/stack.sh" start
+	rm -rf "$dir"
+	assert_failure 1
+	assert_output --partial '"msg":"auth failed to start: AUTH_FAIL_STORE needs AUTH_FAIL_STORE_KEY_FILE: the key of its address digests, which the store must not hold"'
+}
+
 @test "valid logins never reach the store; each failure is one call" {
 	local before after i
 	cli CONFIG RESETSTAT >/dev/null
@@ -249,11 +283,15 @@ assert_throttled() {
 	[ "$(s6-svstat -o up "$dir/svc/redis")" = true ] || fail "redis not supervised"
 	[ -S "$dir/redis/redis.sock" ] || fail "no socket"
 	[ "$(stat -c %a "$dir/redis/password")" = 600 ] || fail "password file mode"
+	[ "$(stat -c %a "$dir/auth-key/key")" = 600 ] || fail "key file mode"
 	# As root: auth's user alone reads it, not nginx's workers nor info.
 	if [ "$(id -u)" -eq 0 ]; then
 		runuser -u cgi-auth -- test -r "$dir/redis/password" || fail "auth cannot read it"
 		! runuser -u www-data -- cat "$dir/redis/password" 2>/dev/null || fail "www-data reads it"
 		! runuser -u cgi-info -- cat "$dir/redis/password" 2>/dev/null || fail "info reads it"
+		runuser -u cgi-auth -- test -r "$dir/auth-key/key" || fail "auth cannot read its key"
+		! runuser -u www-data -- cat "$dir/auth-key/key" 2>/dev/null || fail "www-data reads the key"
+		! runuser -u cgi-info -- cat "$dir/auth-key/key" 2>/dev/null || fail "info reads the key"
 	fi
 	# No TCP listener of its own, no password on any command line.
 	pid=$(s6-svstat -o pid "$dir/svc/redis")

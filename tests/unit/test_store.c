@@ -94,13 +94,27 @@ only_an_array_of_a_count_and_a_ttl_is_an_answer(void)
 	T_CHECK(store_parse_reply(NULL, &fails, &ttl) == -1, "nothing");
 }
 
-/* A store at url with the password in a file ("": none). */
+/* A file holding text; its name in file (a mkstemp template). */
+static int
+file_of(char *file, const char *text)
+{
+	int fd = mkstemp(file);
+
+	if (fd == -1 || write(fd, text, strlen(text)) < 0)
+		return -1;
+	return close(fd);
+}
+
+#define KEY_A "0123456789abcdef0123456789abcdef"
+
+/* A store at url with the password in a file ("": none), keyed by key. */
 static struct store *
-store_at(const char *url, const char *password, long timeout_ms)
+store_keyed(const char *url, const char *password, const char *key,
+    long timeout_ms)
 {
 	struct store *s = NULL;
-	char          err[CFG_ERR_MAX], t[16], file[] = "/tmp/t-store-XXXXXX";
-	int           fd;
+	char          err[CFG_ERR_MAX], t[16], file[] = "/tmp/t-store-XXXXXX",
+		      kfile[] = "/tmp/t-store-XXXXXX";
 
 	setenv("AUTH_FAIL_STORE", url, 1);
 	snprintf(t, sizeof(t), "%ld", timeout_ms);
@@ -108,46 +122,57 @@ store_at(const char *url, const char *password, long timeout_ms)
 	setenv("AUTH_FAIL_STORE_RETRY_MS", "1000", 1);
 	unsetenv("AUTH_FAIL_STORE_PASSWORD_FILE");
 	if (password[0] != '\0') {
-		fd = mkstemp(file);
-		if (fd == -1 || write(fd, password, strlen(password)) < 0)
+		if (file_of(file, password) == -1)
 			return NULL;
-		close(fd);
 		setenv("AUTH_FAIL_STORE_PASSWORD_FILE", file, 1);
 	}
+	if (file_of(kfile, key) == -1)
+		return NULL;
+	setenv("AUTH_FAIL_STORE_KEY_FILE", kfile, 1);
 	if (store_new(&s, 10000, err) == -1)
 		printf("# %s\n", err);
 	if (password[0] != '\0')
 		unlink(file);
+	unlink(kfile);
 	return s;
 }
 
+static struct store *
+store_at(const char *url, const char *password, long timeout_ms)
+{
+	return store_keyed(url, password, KEY_A "\n", timeout_ms);
+}
+
 static void
-a_key_is_an_hmac_of_the_address_under_the_password(void)
+a_key_is_an_hmac_of_the_address_under_the_key_file_not_the_password(void)
 {
 	struct store *a = store_at("redis://h", "s3cret\n", 5),
 		     *b = store_at("redis://h", "other", 5),
-		     *none = store_at("redis://h", "", 5);
-	char k1[STORE_KEY_MAX], k2[STORE_KEY_MAX], k3[STORE_KEY_MAX];
+		     *none = store_at("redis://h", "", 5),
+		     *c = store_keyed("redis://h", "s3cret", KEY_A "0", 5);
+	char k1[STORE_KEY_MAX], k2[STORE_KEY_MAX];
 
-	T_CHECK(a != NULL && b != NULL && none != NULL, "made");
-	if (a == NULL || b == NULL || none == NULL)
+	T_CHECK(a != NULL && b != NULL && none != NULL && c != NULL, "made");
+	if (a == NULL || b == NULL || none == NULL || c == NULL)
 		return;
 	/* HMAC-SHA-256 (Python's hmac) of "10.0.0.1" under
-	 * SHA-256("cgi-auth fail-store key v1\0" "s3cret"), cut to 128 bits. */
+	 * SHA-256("cgi-auth fail-store key v2\0" KEY_A), cut to 128 bits. */
 	store_key(a, "10.0.0.1", k1);
-	T_STREQ(k1, "cgi-auth:fail:d88ff4e6555f566c8923cd3566d6f389",
+	T_STREQ(k1, "cgi-auth:fail:705df9a1b24b57d76eae3beabdb38bc8",
 	    "the reference value");
-	store_key(none, "10.0.0.1", k3);
-	T_STREQ(k3, "cgi-auth:fail:4c5f70055135052578c97c0d2ea2c1e3",
-	    "no password: an empty one");
 	store_key(b, "10.0.0.1", k2);
-	T_CHECK(strcmp(k1, k2) != 0, "another password, another key");
+	T_STREQ(k2, k1, "another password, the same key");
+	store_key(none, "10.0.0.1", k2);
+	T_STREQ(k2, k1, "no password, the same key");
+	store_key(c, "10.0.0.1", k2);
+	T_CHECK(strcmp(k1, k2) != 0, "another key file, another key");
 	store_key(a, "10.0.0.2", k2);
 	T_CHECK(strcmp(k1, k2) != 0, "another address, another key");
 	T_CHECK(strstr(k1, "10.0.0") == NULL, "no address in it");
 	store_free(a);
 	store_free(b);
 	store_free(none);
+	store_free(c);
 }
 
 static void
@@ -183,6 +208,21 @@ bad_settings_are_errors_that_name_the_variable_not_the_password(void)
 	    "a blank in the password, which the error does not show");
 	unlink(file);
 	unsetenv("AUTH_FAIL_STORE_PASSWORD_FILE");
+	unsetenv("AUTH_FAIL_STORE_KEY_FILE");
+	T_CHECK(store_new(&s, 1000, err) == -1 &&
+		strstr(err, "needs AUTH_FAIL_STORE_KEY_FILE") != NULL,
+	    "a store without a key file");
+	strcpy(file, "/tmp/t-store-XXXXXX");
+	T_CHECK(file_of(file, "short-key-31-characters-long-xx\n") == 0,
+	    "written");
+	setenv("AUTH_FAIL_STORE_KEY_FILE", file, 1);
+	T_CHECK(store_new(&s, 1000, err) == -1 &&
+		strstr(err, "AUTH_FAIL_STORE_KEY_FILE: the first line must "
+			    "hold 32 to 256") != NULL &&
+		strstr(err, "short") == NULL,
+	    "a key of 31 characters, which the error does not show");
+	unlink(file);
+	unsetenv("AUTH_FAIL_STORE_KEY_FILE");
 }
 
 /* A loopback listener on a free port; *port set. */
@@ -422,7 +462,7 @@ main(void)
 {
 	T_RUN(redis_urls_and_unix_paths_parse_and_nothing_else_does);
 	T_RUN(only_an_array_of_a_count_and_a_ttl_is_an_answer);
-	T_RUN(a_key_is_an_hmac_of_the_address_under_the_password);
+	T_RUN(a_key_is_an_hmac_of_the_address_under_the_key_file_not_the_password);
 	T_RUN(bad_settings_are_errors_that_name_the_variable_not_the_password);
 	T_RUN(a_server_that_never_answers_costs_one_deadline_then_nothing);
 	T_RUN(a_refused_connection_is_unavailable_at_once);
