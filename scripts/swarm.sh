@@ -239,7 +239,8 @@ images_load() {
 	rm -f "$tar"
 }
 
-# secret_create: the tokens and redis's password as Docker secrets.  The
+# secret_create: the tokens, redis's password and auth's key as Docker
+# secrets.  The
 # tokens: SWARM_TOKENS_FILE (one per line, or sha256: entries) or else the
 # tutorial's demo token.  Read from a file or a pipe, never from an
 # argument or the environment.
@@ -252,6 +253,9 @@ secret_create() {
 	# The store's password: random, made here, never written down.
 	head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' |
 	    dk 1 secret create cgi_redis_password_1 - >/dev/null
+	# The key of auth's address digests, which redis never gets.
+	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' |
+	    dk 1 secret create cgi_fail_store_key_1 - >/dev/null
 }
 
 forwarders_up() {

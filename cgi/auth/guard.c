@@ -3,6 +3,7 @@
  */
 #include "guard.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@ struct guard_slot {
 struct guard {
 	long              limit;
 	long              window_ms;
+	long              v6_prefix; /* bits of an IPv6 address counted */
 	uint64_t          key[2];
 	pthread_mutex_t   lock[GUARD_BUCKETS / GUARD_STRIPE];
 	struct guard_slot slot[GUARD_SLOTS];
@@ -41,11 +43,12 @@ struct guard *
 guard_new(char err[CFG_ERR_MAX])
 {
 	struct guard *g;
-	long          limit, window;
+	long          limit, window, prefix;
 	size_t        i;
 
 	if (cfg_int(CFG_AUTH_FAIL_LIMIT, &limit, err) == -1 ||
-	    cfg_int(CFG_AUTH_FAIL_WINDOW_MS, &window, err) == -1)
+	    cfg_int(CFG_AUTH_FAIL_WINDOW_MS, &window, err) == -1 ||
+	    cfg_int(CFG_AUTH_FAIL_IPV6_PREFIX, &prefix, err) == -1)
 		return NULL;
 	if ((g = calloc(1, sizeof(*g))) == NULL) {
 		snprintf(err, CFG_ERR_MAX, "AUTH_FAIL_LIMIT: out of memory");
@@ -59,6 +62,7 @@ guard_new(char err[CFG_ERR_MAX])
 	}
 	g->limit = limit;
 	g->window_ms = window;
+	g->v6_prefix = prefix;
 	for (i = 0; i < GUARD_BUCKETS / GUARD_STRIPE; i++)
 		pthread_mutex_init(&g->lock[i], NULL);
 	return g;
@@ -75,6 +79,32 @@ guard_free(struct guard *g)
 		pthread_mutex_destroy(&g->lock[i]);
 	wipe(g->key, sizeof(g->key));
 	free(g);
+}
+
+void
+guard_client(const struct guard *g, const char *addr,
+    char out[GUARD_ADDR_MAX + 1])
+{
+	struct in6_addr a;
+	long            bits = g->v6_prefix;
+	size_t          i, n;
+
+	if (inet_pton(AF_INET6, addr, &a) != 1) {
+		n = strnlen(addr, GUARD_ADDR_MAX);
+		memcpy(out, addr, n);
+		out[n] = '\0';
+		return;
+	}
+	if (IN6_IS_ADDR_V4MAPPED(&a)) {
+		inet_ntop(AF_INET, &a.s6_addr[12], out, GUARD_ADDR_MAX + 1);
+		return;
+	}
+	for (i = 0; i < sizeof(a.s6_addr); i++, bits -= 8)
+		if (bits < 8)
+			a.s6_addr[i] &= bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+	inet_ntop(AF_INET6, &a, out, GUARD_ADDR_MAX + 1);
+	n = strlen(out);
+	snprintf(out + n, GUARD_ADDR_MAX + 1 - n, "/%ld", g->v6_prefix);
 }
 
 long

@@ -30,11 +30,22 @@
 struct guard;
 
 /*
- * Reads AUTH_FAIL_LIMIT (failures, 0: no limit) and AUTH_FAIL_WINDOW_MS.
- * Returns a guard, or NULL and err.  Free with guard_free().
+ * Reads AUTH_FAIL_LIMIT (failures, 0: no limit), AUTH_FAIL_WINDOW_MS and
+ * AUTH_FAIL_IPV6_PREFIX (1-128, default 64).  Returns a guard, or NULL and
+ * err.  Free with guard_free().
  */
 struct guard *guard_new(char err[CFG_ERR_MAX]);
 void          guard_free(struct guard *g);
+
+/*
+ * The name addr is counted under, into out: an IPv6 address as its
+ * network of AUTH_FAIL_IPV6_PREFIX bits ("2001:db8:1:2::/64"), since the
+ * holder of a /64 has all of its addresses; an IPv4 address, and an
+ * IPv4-mapped IPv6 one, as the IPv4 address; anything else as it is (cut
+ * at GUARD_ADDR_MAX).  The same for the local table and the shared store.
+ */
+void guard_client(const struct guard *g, const char *addr,
+    char out[GUARD_ADDR_MAX + 1]);
 
 /* The limit and the window, for the start log line. */
 long guard_limit(const struct guard *g);

@@ -47,18 +47,20 @@ struct auth_app {
 };
 
 /*
- * The client's address: X-Client-Addr as the gateway sets it (its own
+ * The client, as the budget counts it (guard_client: an IPv6 client's
+ * network), into out: from X-Client-Addr as the gateway sets it (its own
  * $remote_addr on the public listener, what info.fcgi forwards on the
  * internal one, so a client cannot set it), else REMOTE_ADDR.
  */
-static const char *
-auth_client(const struct svc_req *r)
+static void
+auth_client(const struct auth_app *app, const struct svc_req *r,
+    char out[GUARD_ADDR_MAX + 1])
 {
 	const char *a = svc_param(r, "HTTP_X_CLIENT_ADDR");
 
 	if (a == NULL || a[0] == '\0' || strlen(a) > GUARD_ADDR_MAX)
 		a = svc_param(r, "REMOTE_ADDR");
-	return a != NULL ? a : "";
+	guard_client(app->guard, a != NULL ? a : "", out);
 }
 
 /*
@@ -130,8 +132,9 @@ static void
 auth_login(struct svc_req *r, const void *app)
 {
 	const struct auth_app *a = app;
-	const char            *tok, *client = auth_client(r);
+	const char            *tok;
 	const char            *authz = svc_param(r, "HTTP_AUTHORIZATION");
+	char                   client[GUARD_ADDR_MAX + 1];
 	enum authz_shape       shape = authz_shape(authz);
 	const struct token    *t;
 	struct ident           id;
@@ -139,6 +142,7 @@ auth_login(struct svc_req *r, const void *app)
 	long long              wait_ms;
 	int                    ok = 0;
 
+	auth_client(a, r, client);
 	/* Every answer to info says which token set gave it (a no and a 429
 	 * too), so that info drops what an older set said (info/cache.h). */
 	if (auth_internal(r)) {

@@ -57,9 +57,9 @@ def rows(path, pattern):
     return out
 docs = {
     "README.md": rows("README.md",
-        r"^\| `(?P<name>[A-Z_]+)` \| (?P<svc>[^|]*) \| (?P<dflt>[^|]*) \| (?P<lim>.*) \|$"),
+        r"^\| `(?P<name>[A-Z][A-Z0-9_]*)` \| (?P<svc>[^|]*) \| (?P<dflt>[^|]*) \| (?P<lim>.*) \|$"),
     "docs/operations.md": rows("docs/operations.md",
-        r"^\| `(?P<name>[A-Z_]+)` \((?P<svc>[a-z]+)\) \| (?P<dflt>[^|]*) \| (?P<lim>[^|]*) \|"),
+        r"^\| `(?P<name>[A-Z][A-Z0-9_]*)` \((?P<svc>[a-z]+)\) \| (?P<dflt>[^|]*) \| (?P<lim>[^|]*) \|"),
 }
 bad = [f"{n}: no README row" for n in table
        if n not in docs["README.md"] and table[n][0] != "gateway"]

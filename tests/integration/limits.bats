@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# Brute force: the gateway limits POST /login/ per client address; info.fcgi's
-# own calls to auth (the internal listener) are never limited.
+# Brute force: the gateway limits POST /login/ per client address (an IPv6
+# client per /64); info.fcgi's own calls to auth (the internal listener) are
+# never limited.
 
 setup_file() {
 	load helpers
@@ -56,6 +57,15 @@ login_from() {
 		assert_status 200
 	done
 	assert_body '{"info":"The answer is 42."}'
+}
+
+@test "IPv6: a client counts as its /64, at the gateway's limit and in auth's budget; another /64 is another client" {
+	[ "$(id -u)" -eq 0 ] || skip "a network namespace of its own needs root"
+	# Its own network namespace, addresses and stack (ipv6_limits.sh).
+	run timeout 120 unshare --net bash "$BATS_TEST_DIRNAME/ipv6_limits.sh" "$ROOT"
+	assert_success
+	assert_line 'gateway: 200 200 200 200 429 other /64: 200'
+	assert_line 'auth: 401 401 401 429 other /64: 200'
 }
 
 @test "the gateway logs a refused login as a warning without the token" {

@@ -147,6 +147,30 @@ assert_throttled() {
 	assert_status 200
 }
 
+# via A|B ADDR METHOD PATH [curl args]: a request on stack A's or B's internal
+# listener, as info makes it for a client at ADDR (X-Client-Addr).
+via() {
+	local dir=$A_DIR
+	[ "$1" = A ] || dir=$B_DIR
+	RUN_DIR=$dir internal "$3" "$4" -H "X-Client-Addr: $2" "${@:5}"
+}
+
+@test "IPv6: the shared budget counts a client's /64, across both processes, under one key" {
+	local i
+	for i in 1 2 3; do
+		via A "2001:db8:5:6::$i" POST /login/ -H 'Authorization: wrong'
+		assert_status 401
+		via B "2001:db8:5:6:ffff::$i" POST /login/ -H 'Authorization: wrong'
+		assert_status 401
+	done
+	via B 2001:db8:5:6::99 POST /login/ -H 'Authorization: merixstudio'
+	assert_throttled
+	via A 2001:db8:5:7::1 POST /login/ -H 'Authorization: merixstudio'
+	assert_status 200
+	run cli GET "$(digest 'cgi-auth fail-store key v2' "$(cat "$REDIS_DIR/key")" 2001:db8:5:6::/64)"
+	assert_output "$LIMIT"
+}
+
 @test "the store's keys are keyed digests with the window's expiry, and no address" {
 	local keys ttl
 	at A 127.0.0.33 POST /login/ -H 'Authorization: wrong'

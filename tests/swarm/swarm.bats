@@ -150,6 +150,49 @@ converged_counts() {
 	done
 }
 
+# reach NODE SERVICE HOST PORT: "open" when a TCP connection from a
+# SERVICE container on NODE (or the first node that has one) to HOST:PORT
+# succeeds within 2 s, else "closed".
+reach() {
+	local c n
+	for n in "$1" 1 2 3; do
+		c=$(on "$n" ps -q --filter "name=${STACK}_$2" | head -n 1)
+		[ -z "$c" ] || break
+	done
+	[ -n "$c" ] || { echo "no $2 container"; return 0; }
+	on "$n" exec "$c" timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1" && echo open' "$3" "$4" \
+	    2>/dev/null || echo closed
+}
+
+# addrs SERVICE: the addresses of SERVICE's running tasks, on every network.
+addrs() {
+	local n c
+	for n in 1 2 3; do
+		for c in $(on "$n" ps -q --filter "name=${STACK}_$1"); do
+			on "$n" inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' "$c"
+		done
+	done
+}
+
+@test "one overlay per hop: info reaches neither auth's port nor redis, by name or address, on any node; the gateway reaches both" {
+	local ip n
+	for n in 1 2 3; do
+		assert_equal "$(reach "$n" info auth 9000)" closed
+		assert_equal "$(reach "$n" info redis 6379)" closed
+		assert_equal "$(reach "$n" info gateway 8081)" open
+		assert_equal "$(reach "$n" gateway auth 9000)" open
+		assert_equal "$(reach "$n" gateway info 9000)" open
+	done
+	for ip in $(addrs auth); do
+		assert_equal "$(reach 1 info "$ip" 9000)" closed
+	done
+	for ip in $(addrs redis); do
+		assert_equal "$(reach 1 info "$ip" 6379)" closed
+	done
+	assert_equal "$(reach 1 auth redis 6379)" open
+	assert_equal "$(reach 1 auth info 9000)" closed
+}
+
 @test "the tutorial's curl session through every node's gateway: 401, then 200 and the answer" {
 	local n
 	for n in 1 2 3; do
@@ -174,7 +217,7 @@ converged_counts() {
 	refute_output --partial merixstudio
 	refute_output --partial "$TOKEN"
 	run docker service inspect -f '{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.File.Name}} {{.File.UID}} {{printf "%o" .File.Mode}} {{end}}' "${STACK}_auth"
-	assert_output 'auth_tokens 10001 400 redis_password 10001 400 '
+	assert_output 'auth_tokens 10001 400 redis_password 10001 400 fail_store_key 10001 400 '
 	# Every container of every node, the gateways' access logs included.
 	for n in 1 2 3; do
 		for c in $(DOCKER_HOST=unix:///run/cgi-swarm/$n/docker.sock docker ps -aq); do

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "guard.h"
 #include "t.h"
@@ -288,9 +289,62 @@ eight_threads_failing_at_once_lose_no_failure(void)
 	unsetenv("AUTH_FAIL_WINDOW_MS");
 }
 
+/* guard_client(addr) under AUTH_FAIL_IPV6_PREFIX=prefix ("": unset). */
+static void
+client_is(const char *prefix, const char *addr, const char *want)
+{
+	struct guard *g;
+	char          err[CFG_ERR_MAX], out[GUARD_ADDR_MAX + 1], what[128];
+
+	if (prefix[0] != '\0')
+		setenv("AUTH_FAIL_IPV6_PREFIX", prefix, 1);
+	else
+		unsetenv("AUTH_FAIL_IPV6_PREFIX");
+	g = guard_new(err);
+	T_CHECK(g != NULL, "made");
+	if (g == NULL)
+		return;
+	guard_client(g, addr, out);
+	snprintf(what, sizeof(what), "/%s %s", prefix[0] ? prefix : "64", addr);
+	T_STREQ(out, want, what);
+	guard_free(g);
+	unsetenv("AUTH_FAIL_IPV6_PREFIX");
+}
+
+static void
+an_ipv6_client_is_counted_as_its_network_of_64_bits_by_default(void)
+{
+	char err[CFG_ERR_MAX];
+
+	client_is("", "2001:db8:1:2::a", "2001:db8:1:2::/64");
+	client_is("", "2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64");
+	/* Another spelling of the same address: the same name. */
+	client_is("", "2001:DB8:1:2:0:0:0:A", "2001:db8:1:2::/64");
+	client_is("", "2001:db8:1:3::a", "2001:db8:1:3::/64");
+	client_is("48", "2001:db8:1:2::a", "2001:db8:1::/48");
+	client_is("56", "2001:db8:1:2ff::1", "2001:db8:1:200::/56");
+	client_is("63", "2001:db8:1:3::1", "2001:db8:1:2::/63");
+	client_is("128", "2001:db8::1", "2001:db8::1/128");
+	client_is("1", "ffff::", "8000::/1");
+	client_is("", "::1", "::/64");
+	/* IPv4, and IPv4 mapped into IPv6, as the IPv4 address. */
+	client_is("", "10.0.0.1", "10.0.0.1");
+	client_is("", "::ffff:10.0.0.1", "10.0.0.1");
+	client_is("", "unix:", "unix:");
+	client_is("", "", "");
+	setenv("AUTH_FAIL_IPV6_PREFIX", "0", 1);
+	T_CHECK(guard_new(err) == NULL &&
+		strstr(err, "AUTH_FAIL_IPV6_PREFIX") != NULL,
+	    "a prefix of 0 is refused");
+	setenv("AUTH_FAIL_IPV6_PREFIX", "129", 1);
+	T_CHECK(guard_new(err) == NULL, "a prefix of 129 is refused");
+	unsetenv("AUTH_FAIL_IPV6_PREFIX");
+}
+
 int
 main(void)
 {
+	T_RUN(an_ipv6_client_is_counted_as_its_network_of_64_bits_by_default);
 	T_RUN(the_defaults_are_100_failures_per_10_s);
 	T_RUN(failures_below_the_limit_refuse_nothing);
 	T_RUN(a_block_from_the_store_refuses_for_what_it_said_then_ends);
