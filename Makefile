@@ -57,6 +57,7 @@ help:
 	@echo "make swarm-down remove everything swarm-up made"
 	@echo "make test-swarm the swarm suite: deploy, scale, rolling update, node loss"
 	@echo "make bench      make run and compose vs the nginx ceiling vs the FastAPI original (wrk)"
+	@echo "make bench BENCH_BASE=REV  this tree vs revision REV, in the same rounds"
 	@echo "make bench-swarm  the same with the 3-node swarm stack beside compose"
 	@echo "make clean      remove build, build-san and build-fuzz"
 
@@ -278,9 +279,12 @@ run-sanitize: $(NODE)
 # Needs wrk, the FastAPI reference's Debian packages and a Docker engine
 # (scripts/docker-engine.sh starts one) for the compose rows.
 BENCH_DEPS := wrk python3-fastapi python3-uvicorn python3-requests docker.io debootstrap docker-compose gnuplot-nox
+# BENCH_BASE=REV: this tree against REV instead, in the same rounds
+# (scripts/bench-ab.sh), into docs/benchmarks.md's "This tree vs REV".
 bench: all $(NODE)
 	@scripts/deps.sh $(BENCH_DEPS)
-	@scripts/bench.sh
+	@if [ -n "$(BENCH_BASE)" ]; then BENCH_BASE='$(BENCH_BASE)' scripts/bench-ab.sh; \
+	else scripts/bench.sh; fi
 
 # The same, with the swarm stack on the 3-node swarm of make swarm-up beside
 # compose, at 32 connections, into docs/benchmarks-swarm.md (the README's

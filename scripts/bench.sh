@@ -57,6 +57,8 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+# to_ms, settle, run_wrk, median.
+. "$here/scripts/bench-lib.sh"
 
 # Our stack, logs to files so that the terminal is not the bottleneck.
 PORT=$("$here/scripts/free-port.sh")
@@ -234,58 +236,6 @@ ratio_table() {
 		    "$(awk -v a="$a" -v b="$b" 'BEGIN { print (b > 0 ? a / b : 0) }')"
 	done
 }
-
-# ms from wrk's "123.45us" / "1.23ms" / "1.02s".
-to_ms() {
-	awk -v v="$1" 'BEGIN {
-		if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
-		else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
-		else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
-		else printf "nan" }'
-}
-
-# Waits (at most 5 s) until the CPUs are 90 % idle: a server still working
-# off the previous run's backlog (uvicorn does, after wrk hangs up) would
-# otherwise slow the next target down.
-settle() {
-	local i a b
-	for ((i = 0; i < 25; i++)); do
-		a=$(head -n 1 /proc/stat)
-		sleep 0.2
-		b=$(head -n 1 /proc/stat)
-		# The fields after "cpu": user nice system idle iowait irq softirq steal.
-		awk -v a="$a" -v b="$b" 'BEGIN {
-			split(a, x); split(b, y); t = 0
-			for (k = 2; k <= 9; k++) t += y[k] - x[k]
-			exit !(t > 0 && (y[5] - x[5]) / t >= 0.9) }' && return 0
-	done
-	echo "#  (the machine did not settle to 90 % idle within 5 s)" >&2
-}
-
-# run_wrk METHOD URL CONNS [NETNS]: prints "rps p50 p99 errors non2xx";
-# wrk runs in network namespace NETNS when one is named (the swarm's nodes).
-run_wrk() {
-	local method=$1 url=$2 c=$3 t out rps p50 p99 err non2xx
-	local -a in_ns=()
-	[ -n "${4:-}" ] && in_ns=(nsenter "--net=/var/run/netns/$4")
-	t=$((c < 2 ? 1 : 2))
-	settle
-	case "$method" in
-	POST) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/post.lua" "$url") ;;
-	POSTWRONG) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/post-wrong.lua" "$url") ;;
-	ZIPF) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/zipf.lua" "$url") ;;
-	GET) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -H 'Authorization: merixstudio' "$url") ;;
-	*) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency "$url") ;;
-	esac
-	rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
-	p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
-	p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
-	err=$(awk '/Socket errors/ { gsub(/,/, ""); print $4 + $6 + $8 + $10 }' <<<"$out")
-	non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
-	echo "$rps $p50 $p99 ${err:-0} ${non2xx:-0}"
-}
-
-median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 declare -A RES
 echo "# wrk ${SECS}s x $ROUNDS rounds, interleaved; connections: $CONNS" >&2
@@ -543,7 +493,13 @@ gnuplot "$work/plot.gp"
 	echo "![req/s and p99 by connection count, each target](${SVG##*/})"
 	echo
 	cat "$work/table.md"
-} > "$OUT"
+	# The last A/B table (make bench BENCH_BASE=REV, scripts/bench-ab.sh) stays.
+	if [ -f "$OUT" ] && grep -q '^<!-- bench-ab:start -->$' "$OUT"; then
+		echo
+		sed -n '/^<!-- bench-ab:start -->$/,/^<!-- bench-ab:end -->$/p' "$OUT"
+	fi
+} > "$work/out.md"
+cat "$work/out.md" > "$OUT"
 echo "written to $OUT" >&2
 
 # The README's figures, from this run's medians at 32 connections.

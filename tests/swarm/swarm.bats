@@ -217,7 +217,7 @@ addrs() {
 	refute_output --partial merixstudio
 	refute_output --partial "$TOKEN"
 	run docker service inspect -f '{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.File.Name}} {{.File.UID}} {{printf "%o" .File.Mode}} {{end}}' "${STACK}_auth"
-	assert_output 'auth_tokens 10001 400 redis_password 10001 400 fail_store_key 10001 400 '
+	assert_output 'auth_tokens 10001 400 fail_store_key 10001 400 redis_password 10001 400 '
 	# Every container of every node, the gateways' access logs included.
 	for n in 1 2 3; do
 		for c in $(DOCKER_HOST=unix:///run/cgi-swarm/$n/docker.sock docker ps -aq); do
