@@ -30,6 +30,8 @@ local BUCKETS = { 0.001, 0.0025, 0.005, 0.01, 0.025,
 -- answer, never counted twice.
 local counts, hist = {}, {}
 local FLUSH_S = 1
+-- The flush timer, started by this worker's first request (the template's
+-- init_worker_by_lua is peers.lua's when there is one).
 local started = false
 
 local function flush()
@@ -60,45 +62,60 @@ local function tick()
 	flush()
 end
 
--- t[k], made an empty table when absent.
-local function child(t, k)
-	local c = t[k]
-	if c == nil then
-		c = {}
-		t[k] = c
+-- The histogram bucket of t seconds: the first upper bound it fits under,
+-- or #BUCKETS + 1 (+Inf only).
+local function bucket(t)
+	for i = 1, #BUCKETS do
+		if t <= BUCKETS[i] then
+			return i
+		end
 	end
-	return c
+	return #BUCKETS + 1
 end
 
--- log_by_lua: one request answered.
+-- Each a call through LuaJIT's FFI, compiled with the function below.
+local var, now, start_time = ngx.var, ngx.now, ngx.req.start_time
+
+-- log_by_lua: one request answered.  Measured with callgrind on nginx
+-- (instructions per request): what costs here is each ngx.var read, so
+-- there are two, and the duration is ngx.now() less the request's start
+-- (the same millisecond clock as $request_time, without formatting it).
 function M.log()
 	if not started then
 		started = true
 		ngx.timer.every(FLUSH_S, tick)
 	end
-	local var = ngx.var
-	local route, listener = var.gw_route, var.gateway_listener
-	local t = tonumber(var.request_time) or 0
-	local byr = child(child(counts, listener), route)
+	local listener, route = var.gateway_listener, var.gw_route
+	local byl = counts[listener]
+	if byl == nil then
+		byl = {}
+		counts[listener] = byl
+	end
+	local byr = byl[route]
+	if byr == nil then
+		byr = {}
+		byl[route] = byr
+	end
 	local st = ngx.status
 	byr[st] = (byr[st] or 0) + 1
-	local hl = child(hist, listener)
+	local hl = hist[listener]
+	if hl == nil then
+		hl = {}
+		hist[listener] = hl
+	end
 	local h = hl[route]
 	if h == nil then
 		h = { n = 0, sum = 0 }
-		for i = 1, #BUCKETS do
-			h[i] = 0
+		for k = 1, #BUCKETS + 1 do
+			h[k] = 0
 		end
 		hl[route] = h
 	end
+	local t = now() - start_time()
 	h.n = h.n + 1
 	h.sum = h.sum + t
-	for i = 1, #BUCKETS do
-		if t <= BUCKETS[i] then
-			h[i] = h[i] + 1
-			break
-		end
-	end
+	local b = bucket(t)
+	h[b] = h[b] + 1
 end
 
 local function split(key)
