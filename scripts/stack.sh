@@ -105,12 +105,23 @@ scan_alive() {
 }
 
 stop() {
-	local n i
+	local n i down
 	scan_alive || { rm -rf "$SVC"; return 0; }
 	# The gateway first, so no new request reaches a stopping service.
 	for n in $SERVICES; do
 		s6-svc -O "$SVC/$n" 2>/dev/null || true
-		if ! s6-svc -wD -T $((STOP_SECS * 1000)) -d "$SVC/$n" 2>/dev/null; then
+		# The down-signal again every second: nginx's master acts on a
+		# signal only when the next one wakes it, if the first came
+		# between its handlers' setup and its loop's first sigsuspend (a
+		# start stopped at once: supervise.bats saw it wait for SIGKILL).
+		down=0
+		for ((i = 0; i < STOP_SECS; i++)); do
+			if s6-svc -wD -T 1000 -d "$SVC/$n" 2>/dev/null; then
+				down=1
+				break
+			fi
+		done
+		if [ "$down" = 0 ]; then
 			log warn "$n still running after ${STOP_SECS}s: SIGKILL"
 			s6-svc -wD -T 5000 -k "$SVC/$n" 2>/dev/null || true
 		fi
