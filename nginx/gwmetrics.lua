@@ -62,6 +62,16 @@ local function tick()
 	flush()
 end
 
+-- t[k], made an empty table when absent.
+local function child(t, k)
+	local c = t[k]
+	if c == nil then
+		c = {}
+		t[k] = c
+	end
+	return c
+end
+
 -- The histogram bucket of t seconds: the first upper bound it fits under,
 -- or #BUCKETS + 1 (+Inf only).
 local function bucket(t)
@@ -86,23 +96,10 @@ function M.log()
 		ngx.timer.every(FLUSH_S, tick)
 	end
 	local listener, route = var.gateway_listener, var.gw_route
-	local byl = counts[listener]
-	if byl == nil then
-		byl = {}
-		counts[listener] = byl
-	end
-	local byr = byl[route]
-	if byr == nil then
-		byr = {}
-		byl[route] = byr
-	end
+	local byr = child(child(counts, listener), route)
 	local st = ngx.status
 	byr[st] = (byr[st] or 0) + 1
-	local hl = hist[listener]
-	if hl == nil then
-		hl = {}
-		hist[listener] = hl
-	end
+	local hl = child(hist, listener)
 	local h = hl[route]
 	if h == nil then
 		h = { n = 0, sum = 0 }

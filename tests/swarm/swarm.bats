@@ -154,14 +154,21 @@ converged_counts() {
 # SERVICE container on NODE (or the first node that has one) to HOST:PORT
 # succeeds within 2 s, else "closed".
 reach() {
+	local t
+	t=$(task "$1" "$2")
+	[ -n "$t" ] || { echo "no $2 container"; return 0; }
+	on "${t% *}" exec "${t#* }" timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1" && echo open' "$3" "$4" \
+	    2>/dev/null || echo closed
+}
+
+# task NODE SERVICE: "N CONTAINER", a SERVICE task on NODE, else on the
+# first node N that has one; nothing when no node has.
+task() {
 	local c n
 	for n in "$1" 1 2 3; do
 		c=$(on "$n" ps -q --filter "name=${STACK}_$2" | head -n 1)
-		[ -z "$c" ] || break
+		[ -z "$c" ] || { echo "$n $c"; return 0; }
 	done
-	[ -n "$c" ] || { echo "no $2 container"; return 0; }
-	on "$n" exec "$c" timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1" && echo open' "$3" "$4" \
-	    2>/dev/null || echo closed
 }
 
 # addrs SERVICE: the addresses of SERVICE's running tasks, on every network.
@@ -317,14 +324,10 @@ on() {
 # new lookup for each request.  So they come from that container's own
 # address.  Prints how many of each status.
 guesses() {
-	local c n
-	# NODE's, else the first node's that has one.
-	for n in "$1" 1 2 3; do
-		c=$(on "$n" ps -q --filter "name=${STACK}_$2" | head -n 1)
-		[ -z "$c" ] || break
-	done
-	[ -n "$c" ] || { echo "no $2 container"; return 0; }
-	on "$n" exec "$c" bash -c "$GUESSES" _ "$3" "$4" "$5" | tally
+	local t
+	t=$(task "$1" "$2")
+	[ -n "$t" ] || { echo "no $2 container"; return 0; }
+	on "${t% *}" exec "${t#* }" bash -c "$GUESSES" _ "$3" "$4" "$5" | tally
 }
 
 @test "auth on 3 replicas: one failed-login budget across the nodes, exactly AUTH_FAIL_LIMIT 401s of 2000 guesses; redis rescheduled mid-run: never a 5xx, and shared again after" {
