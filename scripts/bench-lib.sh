@@ -1,6 +1,8 @@
+# shellcheck shell=bash
 # Sourced by scripts/bench.sh and scripts/bench-ab.sh: wrk runs and their
 # figures.  Needs $here (the tree whose bench/wrk scripts are used) and
 # $SECS (seconds per run).
+# shellcheck disable=SC2154  # here and SECS are the sourcing script's
 
 # ms from wrk's "123.45us" / "1.23ms" / "1.02s".
 to_ms() {

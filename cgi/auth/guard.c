@@ -101,7 +101,9 @@ guard_client(const struct guard *g, const char *addr,
 	}
 	for (i = 0; i < sizeof(a.s6_addr); i++, bits -= 8)
 		if (bits < 8)
-			a.s6_addr[i] &= bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+			a.s6_addr[i] &= bits <= 0
+			    ? 0
+			    : (uint8_t)(0xff << (8 - bits));
 	inet_ntop(AF_INET6, &a, out, GUARD_ADDR_MAX + 1);
 	n = strlen(out);
 	snprintf(out + n, GUARD_ADDR_MAX + 1 - n, "/%ld", g->v6_prefix);

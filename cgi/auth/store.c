@@ -140,8 +140,8 @@ store_parse_addr(const char *v, struct store_addr *a)
  * bytes) and *len.  what names the line in errors, which never show it.
  */
 static int
-store_read_line(const char *var, const char *file, const char *what,
-    size_t min, size_t max, char *out, size_t *len, char err[CFG_ERR_MAX])
+store_read_line(const char *var, const char *file, const char *what, size_t min,
+    size_t max, char *out, size_t *len, char err[CFG_ERR_MAX])
 {
 	FILE  *f;
 	char   line[STORE_SECRET_MAX + 3], ebuf[64];

@@ -29,15 +29,15 @@
 #include "cfg.h"
 
 /* Longest host name or Unix socket path in AUTH_FAIL_STORE. */
-#define STORE_HOST_MAX     255
+#define STORE_HOST_MAX       255
 /* Longest password (AUTH_FAIL_STORE_PASSWORD_FILE's first line). */
 #define STORE_PASSWORD_MAX   256
 /* AUTH_FAIL_STORE_KEY_FILE's first line: 32 to 256 characters. */
 #define STORE_KEY_SECRET_MIN 32
 #define STORE_SECRET_MAX     256
 /* A key: the prefix, 32 hex digits (128 bits of the HMAC), NUL. */
-#define STORE_KEY_PREFIX   "cgi-auth:fail:"
-#define STORE_KEY_MAX      (sizeof(STORE_KEY_PREFIX) - 1 + 32 + 1)
+#define STORE_KEY_PREFIX     "cgi-auth:fail:"
+#define STORE_KEY_MAX        (sizeof(STORE_KEY_PREFIX) - 1 + 32 + 1)
 
 /* Where the store is: "redis://HOST:PORT" or "unix:PATH". */
 struct store_addr {

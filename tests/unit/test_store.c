@@ -114,7 +114,7 @@ store_keyed(const char *url, const char *password, const char *key,
 {
 	struct store *s = NULL;
 	char          err[CFG_ERR_MAX], t[16], file[] = "/tmp/t-store-XXXXXX",
-		      kfile[] = "/tmp/t-store-XXXXXX";
+				      kfile[] = "/tmp/t-store-XXXXXX";
 
 	setenv("AUTH_FAIL_STORE", url, 1);
 	snprintf(t, sizeof(t), "%ld", timeout_ms);
@@ -217,8 +217,9 @@ bad_settings_are_errors_that_name_the_variable_not_the_password(void)
 	    "written");
 	setenv("AUTH_FAIL_STORE_KEY_FILE", file, 1);
 	T_CHECK(store_new(&s, 1000, err) == -1 &&
-		strstr(err, "AUTH_FAIL_STORE_KEY_FILE: the first line must "
-			    "hold 32 to 256") != NULL &&
+		strstr(err,
+		    "AUTH_FAIL_STORE_KEY_FILE: the first line must "
+		    "hold 32 to 256") != NULL &&
 		strstr(err, "short") == NULL,
 	    "a key of 31 characters, which the error does not show");
 	unlink(file);
@@ -462,7 +463,8 @@ main(void)
 {
 	T_RUN(redis_urls_and_unix_paths_parse_and_nothing_else_does);
 	T_RUN(only_an_array_of_a_count_and_a_ttl_is_an_answer);
-	T_RUN(a_key_is_an_hmac_of_the_address_under_the_key_file_not_the_password);
+	T_RUN(
+	    a_key_is_an_hmac_of_the_address_under_the_key_file_not_the_password);
 	T_RUN(bad_settings_are_errors_that_name_the_variable_not_the_password);
 	T_RUN(a_server_that_never_answers_costs_one_deadline_then_nothing);
 	T_RUN(a_refused_connection_is_unavailable_at_once);
