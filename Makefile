@@ -278,7 +278,7 @@ run-sanitize: $(NODE)
 
 # Needs wrk, the FastAPI reference's Debian packages and a Docker engine
 # (scripts/docker-engine.sh starts one) for the compose rows.
-BENCH_DEPS := wrk python3-fastapi python3-uvicorn python3-requests docker.io debootstrap docker-compose gnuplot-nox
+BENCH_DEPS := wrk python3-fastapi python3-uvicorn python3-requests docker.io debootstrap docker-compose gnuplot-nox valgrind apache2-utils
 # BENCH_BASE=REV: this tree against REV instead, in the same rounds
 # (scripts/bench-ab.sh), into docs/benchmarks.md's "This tree vs REV".
 bench: all $(NODE)

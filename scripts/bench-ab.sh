@@ -6,8 +6,9 @@
 # the same requests at each, interleaved: every round runs each request on
 # both trees, the order swapped each round, so that machine drift hits both
 # alike.  The table "this tree vs REV" (req/s and p99, medians, and the
-# ratios) replaces the one between the bench-ab markers in
-# docs/benchmarks.md (BENCH_OUT), or is appended.
+# ratios, and the instructions nginx runs per request, counted by valgrind:
+# the figure the machine's noise does not move) replaces the one between
+# the bench-ab markers in docs/benchmarks.md (BENCH_OUT), or is appended.
 #
 # BENCH_SECS (3) per run, BENCH_ROUNDS (5), BENCH_CONNS ("1 32").
 set -eu
@@ -99,6 +100,52 @@ bad() {
 	tr ';' '\n' <<<"${RES["$1|$2|$3"]}" | awk -v w="$4" 'NF { s += $4; if (w == 200) s += $5 } END { print s + 0 }'
 }
 
+# Instructions per request, which the machine's noise does not move: one
+# nginx worker on each tree's configuration (its own port, pid and internal
+# socket; the stack's services behind it) under valgrind's callgrind, which
+# counts every instruction nginx and its libraries run, user space only.
+# Counted over 2000 requests (ab, 4 connections kept) after 200 unseen.
+printf 'x' >"$work/body"
+# instr TREE PATH METHOD: instructions per request (an integer).
+instr() {
+	local t=$1 path=$2 method=$3 port conf=$work/cg-$1.conf vp out f
+	local -a args=(-q -k -c 4)
+	case "$method" in
+	POST) args+=(-p "$work/body" -T text/plain -H 'Authorization: merixstudio') ;;
+	GET) args+=(-H 'Authorization: merixstudio') ;;
+	esac
+	port=$("$here/scripts/free-port.sh")
+	sed -e "s#listen 127\.0\.0\.1:[0-9]*;#listen 127.0.0.1:$port;#" \
+	    -e "s#listen unix:[^;]*;#listen unix:$work/cg-$t.sock;#" \
+	    -e "s#^pid .*#pid $work/cg-$t.pid;#" -e 's#^user .*##' -e 's#^daemon .*##' \
+	    -e 's#^worker_processes .*#worker_processes 1;#' "$work/run-$t/nginx.conf" >"$conf"
+	rm -f "$work"/cg-"$t".out*
+	valgrind --tool=callgrind --callgrind-out-file="$work/cg-$t.out" \
+	    nginx -c "$conf" -g 'daemon off; master_process off;' 2>"$work/cg-$t.log" &
+	vp=$!
+	for _ in $(seq 150); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/nope" && break
+		sleep 0.2
+	done
+	ab "${args[@]}" -n 200 "http://127.0.0.1:$port$path" >/dev/null 2>&1 || true
+	callgrind_control -z "$vp" >/dev/null
+	ab "${args[@]}" -n 2000 "http://127.0.0.1:$port$path" >/dev/null 2>&1 || true
+	callgrind_control -d "$vp" >/dev/null
+	for f in "$work"/cg-"$t".out.*; do break; done
+	out=$(callgrind_annotate "$f" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
+	kill -QUIT "$vp"
+	wait "$vp" 2>/dev/null || true
+	echo $((out / 2000))
+}
+declare -A INSTR
+for row in "${rows[@]}"; do
+	IFS='|' read -r name method path _ <<<"$row"
+	for t in this base; do
+		INSTR["$t|$name"]=$(instr "$t" "$path" "$method")
+		echo "#  instructions: $t $name: ${INSTR["$t|$name"]}" >&2
+	done
+done
+
 tree="this tree ($head_rev${dirty:+ with uncommitted changes})"
 {
 	echo "<!-- bench-ab:start -->"
@@ -123,6 +170,21 @@ tree="this tree ($head_rev${dirty:+ with uncommitted changes})"
 			    "$(bad this "$name" "$c" "$want")" "$(bad base "$name" "$c" "$want")"
 		done
 	done
+	echo
+	echo "| request | nginx instructions per request, this tree | $rev | ratio |"
+	echo "|---|---|---|---|"
+	for row in "${rows[@]}"; do
+		IFS='|' read -r name _ _ _ <<<"$row"
+		a=${INSTR["this|$name"]}
+		b=${INSTR["base|$name"]}
+		printf '| %s | %s | %s | %.2f |\n' "$name" "$a" "$b" \
+		    "$(awk -v a="$a" -v b="$b" 'BEGIN { print (b > 0 ? a / b : 0) }')"
+	done
+	echo
+	echo "Instructions: one nginx worker of each tree's configuration under valgrind's"
+	echo "callgrind (user space: nginx, its modules and libraries; not the kernel, which is"
+	echo "most of the time), 2000 requests on 4 kept connections; GET /info counts the"
+	echo "client's hop only (info's call to auth goes through its own stack's gateway)."
 	echo
 	# /info crosses the gateway twice (the client's request, then info's
 	# call to auth), so its bound is half of login's rate.
