@@ -47,32 +47,33 @@ struct auth_app {
 };
 
 /*
- * The client, as the budget counts it (guard_client: an IPv6 client's
- * network), into out: from X-Client-Addr as the gateway sets it (its own
- * $remote_addr on the public listener, what info.fcgi forwards on the
- * internal one, so a client cannot set it), else REMOTE_ADDR.
- */
-static void
-auth_client(const struct auth_app *app, const struct svc_req *r,
-    char out[GUARD_ADDR_MAX + 1])
-{
-	const char *a = svc_param(r, "HTTP_X_CLIENT_ADDR");
-
-	if (a == NULL || a[0] == '\0' || strlen(a) > GUARD_ADDR_MAX)
-		a = svc_param(r, "REMOTE_ADDR");
-	guard_client(app->guard, a != NULL ? a : "", out);
-}
-
-/*
  * 1 for a call from a service: the gateway's internal listener, which
  * marks it with GATEWAY_LISTENER, a FastCGI param no client can set.
  */
 static int
 auth_internal(const struct svc_req *r)
 {
-	const char *l = svc_param(r, "GATEWAY_LISTENER");
+	return svc_internal(r);
+}
 
-	return l != NULL && strcmp(l, "internal") == 0;
+/*
+ * The client, as the budget counts it (guard_client: an IPv6 client's
+ * network), into out: X-Client-Addr on a call that came in on the
+ * gateway's internal listener (what info.fcgi forwards for its client),
+ * else REMOTE_ADDR.  Elsewhere the header is a client's own (an
+ * operator's route that sets its own params passes it on) and is not
+ * believed.
+ */
+static void
+auth_client(const struct auth_app *app, const struct svc_req *r,
+    char out[GUARD_ADDR_MAX + 1])
+{
+	const char *a = auth_internal(r) ? svc_param(r, "HTTP_X_CLIENT_ADDR")
+					 : NULL;
+
+	if (a == NULL || a[0] == '\0' || strlen(a) > GUARD_ADDR_MAX)
+		a = svc_param(r, "REMOTE_ADDR");
+	guard_client(app->guard, a != NULL ? a : "", out);
 }
 
 /*

@@ -149,4 +149,13 @@ void svc_done(struct svc_req *r);
 /* The FastCGI param name of r, or NULL.  Valid until the request ends. */
 const char *svc_param(const struct svc_req *r, const char *name);
 
+/*
+ * 1 when r came in on the gateway's internal listener (a service's call):
+ * the FastCGI param GATEWAY_LISTENER is "internal", which only the
+ * gateway's own locations set and no client can (a client sets HTTP_*
+ * params only).  Headers that carry a service's word (X-Client-Addr,
+ * X-Log-Sampled) are believed on such a request alone.
+ */
+int svc_internal(const struct svc_req *r);
+
 #endif

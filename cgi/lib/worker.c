@@ -65,9 +65,11 @@ worker_dispatch(const struct svc_def *def, struct svc_req *r)
 	trace_begin(&r->trace, FCGX_GetParam("HTTP_TRACEPARENT", r->fcgx.envp));
 	r->cache_control = NULL;
 	r->hdr[0] = '\0';
-	/* The caller's decision (info's call to auth), else this process's. */
+	/* The caller's decision (info's call to auth, on the internal
+	 * listener only), else this process's. */
 	r->sampled = reqlog_sample(r->reqlog,
-	    FCGX_GetParam("HTTP_X_LOG_SAMPLED", r->fcgx.envp),
+	    svc_internal(r) ? FCGX_GetParam("HTTP_X_LOG_SAMPLED", r->fcgx.envp)
+			    : NULL,
 	    (long long)r->t0.tv_sec * 1000 + r->t0.tv_nsec / 1000000);
 
 	rt = route_find(def, r->method, r->path, &allowed, &r->head);
