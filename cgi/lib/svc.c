@@ -92,14 +92,6 @@ svc_param(const struct svc_req *r, const char *name)
 	return FCGX_GetParam(name, r->fcgx.envp);
 }
 
-int
-svc_internal(const struct svc_req *r)
-{
-	const char *l = FCGX_GetParam("GATEWAY_LISTENER", r->fcgx.envp);
-
-	return l != NULL && strcmp(l, "internal") == 0;
-}
-
 void
 svc_defer(struct svc_req *r)
 {

@@ -32,8 +32,16 @@ struct svc_req {
 	const char  *path;   /* DOCUMENT_URI, never NULL */
 	const char  *reqid;  /* valid X-Request-ID, or NULL */
 	int          head;   /* HEAD served by a GET route: no body */
-	int          status; /* set once answered, 0 before */
-	void        *state;  /* the worker's state (svc_def.thread_init) */
+	/*
+	 * 1 when r came in on the gateway's internal listener (a service's
+	 * call): the FastCGI param GATEWAY_LISTENER is "internal", which only
+	 * the gateway's own locations set and no client can (a client sets
+	 * HTTP_* params only).  Headers that carry a service's word
+	 * (X-Client-Addr, X-Log-Sampled) are believed on such a request alone.
+	 */
+	int   internal;
+	int   status; /* set once answered, 0 before */
+	void *state;  /* the worker's state (svc_def.thread_init) */
 	const struct svc_def *def;     /* the service being run */
 	struct metrics       *metrics; /* the process's counters */
 	/* svc's own. */
@@ -148,14 +156,5 @@ void svc_done(struct svc_req *r);
 
 /* The FastCGI param name of r, or NULL.  Valid until the request ends. */
 const char *svc_param(const struct svc_req *r, const char *name);
-
-/*
- * 1 when r came in on the gateway's internal listener (a service's call):
- * the FastCGI param GATEWAY_LISTENER is "internal", which only the
- * gateway's own locations set and no client can (a client sets HTTP_*
- * params only).  Headers that carry a service's word (X-Client-Addr,
- * X-Log-Sampled) are believed on such a request alone.
- */
-int svc_internal(const struct svc_req *r);
 
 #endif

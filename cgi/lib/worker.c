@@ -45,7 +45,7 @@ static size_t
 worker_dispatch(const struct svc_def *def, struct svc_req *r)
 {
 	const struct svc_route *rt;
-	const char             *id;
+	const char             *id, *gw;
 	char                    allow[64], extra[96];
 	int                     allowed;
 
@@ -65,11 +65,13 @@ worker_dispatch(const struct svc_def *def, struct svc_req *r)
 	trace_begin(&r->trace, FCGX_GetParam("HTTP_TRACEPARENT", r->fcgx.envp));
 	r->cache_control = NULL;
 	r->hdr[0] = '\0';
+	gw = FCGX_GetParam("GATEWAY_LISTENER", r->fcgx.envp);
+	r->internal = gw != NULL && strcmp(gw, "internal") == 0;
 	/* The caller's decision (info's call to auth, on the internal
 	 * listener only), else this process's. */
 	r->sampled = reqlog_sample(r->reqlog,
-	    svc_internal(r) ? FCGX_GetParam("HTTP_X_LOG_SAMPLED", r->fcgx.envp)
-			    : NULL,
+	    r->internal ? FCGX_GetParam("HTTP_X_LOG_SAMPLED", r->fcgx.envp)
+			: NULL,
 	    (long long)r->t0.tv_sec * 1000 + r->t0.tv_nsec / 1000000);
 
 	rt = route_find(def, r->method, r->path, &allowed, &r->head);
