@@ -1,7 +1,7 @@
 # Four images from one file: gateway (nginx), auth and info (each under
 # spawn-fcgi -n), and redis (the shared failed-login budget).  Everything comes from Debian bookworm's packages, the same
 # versions as `make run` on Debian 12.  Build one with --target, or let
-# docker-compose.yml build all three.
+# docker-compose.yml build all four.
 #
 #   docker build --target auth -t cgi-microservices/auth .
 #

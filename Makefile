@@ -27,7 +27,7 @@ export PORT
 export TLS TLS_PORT TLS_CERT TLS_KEY
 
 
-.PHONY: all deps www images up run run-sanitize start stop reload test lint unit integration test-sanitize test-tsan test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench bench-swarm token-hash clean help
+.PHONY: all deps www images up run run-sanitize start stop reload test check lint lint-installed unit integration test-sanitize test-tsan test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench bench-swarm token-hash clean help
 
 all: $(B)/auth.fcgi $(B)/info.fcgi
 
@@ -35,11 +35,12 @@ help:
 	@echo "make            build build/auth.fcgi and build/info.fcgi"
 	@echo "make deps       install the Debian packages the build and tests need (as root)"
 	@echo "make www        /openapi.json and Swagger UI's files into docker/www"
-	@echo "make images     build the three images (needs a Docker engine)"
+	@echo "make images     build the four images (needs a Docker engine)"
 	@echo "make run        the whole stack in the foreground on 127.0.0.1:\$$PORT (8080)"
 	@echo "make start|stop the same in the background (run/: s6 service dirs, logs)"
 	@echo "make reload     auth re-reads AUTH_TOKENS_FILE (SIGHUP), no restart"
 	@echo "make run TLS=1  HTTPS on 127.0.0.1:\$$TLS_PORT (8443) too, self-signed certificate"
+	@echo "make check      the edit loop: lint, unit, the core suites; installs nothing (a few minutes)"
 	@echo "make test       unit + integration tests, ends with 'N passed, N failed'"
 	@echo "make lint       clang-format, clang-tidy and shellcheck (make test runs it)"
 	@echo "make unit       the C unit tests only"
@@ -130,7 +131,7 @@ COMPOSE = $(shell docker compose version >/dev/null 2>&1 && echo "docker compose
 up: www
 	$(COMPOSE) up --build
 
-# The three images of docker-compose.yml (needs a Docker engine).
+# The four images of docker-compose.yml (needs a Docker engine).
 images: www
 	@scripts/images.sh
 
@@ -165,14 +166,16 @@ KUBECTL := command -v kubectl >/dev/null || scripts/deps.sh kubernetes-client
 # tests' three more); make test runs them.
 LINT_C    := $(wildcard cgi/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
 TIDY_ARGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Icgi/lib -Icgi/auth -Icgi/info
-# shellcheck on every shell script the project runs (the bats suites are
-# not in it yet).  Lint installs nothing: make deps, or make test, which
-# installs first.
+# shellcheck on every shell script the project runs.  make lint installs
+# the tools first (make deps); make check uses what is installed.
 LINT_SH   := $(wildcard scripts/*.sh nginx/*.sh docker/*.sh s6/.finish s6/*/run s6/*/finish)
 # The bats suites too (tests/.shellcheckrc: bash, and why 5 checks are off).
 LINT_SH   += $(wildcard tests/integration/*.bats tests/integration/helpers.bash tests/compose/*.bats tests/swarm/*.bats)
 LINT_TOOLS := clang-format clang-tidy shellcheck
 lint: $(B)/.deps
+	@$(MAKE) -s lint-installed
+
+lint-installed:
 	@for t in $(LINT_TOOLS); do command -v $$t >/dev/null || \
 	    { echo "lint: $$t is missing: make deps installs it" >&2; exit 1; }; done
 	clang-format --dry-run --Werror $(LINT_C)
@@ -184,6 +187,15 @@ lint: $(B)/.deps
 	    >$(B)/tidy-tests.log 2>&1 || { grep -v 'warnings generated' $(B)/tidy-tests.log; exit 1; }
 	shellcheck -x $(LINT_SH)
 	@echo "lint: clang-format, clang-tidy (cgi/, tests/unit/, tests/fuzz/) and shellcheck (scripts, s6/, the bats suites) clean"
+
+# The edit loop's tier: lint, the unit tests and the suites of the two
+# routes and their boundaries, on what is installed (it installs nothing:
+# make deps does, once).  make test is all of it.
+CHECK_SUITES := core routes malformed identity guard limits boundaries
+check: all $(UNIT_BIN)
+	@$(MAKE) -s lint-installed
+	@scripts/test.sh unit $(UNIT_BIN)
+	@scripts/test.sh integration $(CHECK_SUITES:%=tests/integration/%.bats)
 
 test: $(B)/.deps lint all $(UNIT_BIN) $(NODE)
 	@scripts/deps.sh chromium
