@@ -47,16 +47,6 @@ struct auth_app {
 };
 
 /*
- * 1 for a call from a service: the gateway's internal listener, which
- * marks it with GATEWAY_LISTENER, a FastCGI param no client can set.
- */
-static int
-auth_internal(const struct svc_req *r)
-{
-	return r->internal;
-}
-
-/*
  * The client, as the budget counts it (guard_client: an IPv6 client's
  * network), into out: X-Client-Addr on a call that came in on the
  * gateway's internal listener (what info.fcgi forwards for its client),
@@ -68,8 +58,7 @@ static void
 auth_client(const struct auth_app *app, const struct svc_req *r,
     char out[GUARD_ADDR_MAX + 1])
 {
-	const char *a = auth_internal(r) ? svc_param(r, "HTTP_X_CLIENT_ADDR")
-					 : NULL;
+	const char *a = r->internal ? svc_param(r, "HTTP_X_CLIENT_ADDR") : NULL;
 
 	if (a == NULL || a[0] == '\0' || strlen(a) > GUARD_ADDR_MAX)
 		a = svc_param(r, "REMOTE_ADDR");
@@ -87,8 +76,7 @@ auth_yes(const struct auth_app *a, struct svc_req *r, const struct ident *id)
 	size_t len;
 
 	memcpy(r->sub, id->sub, sizeof(r->sub));
-	if (!auth_internal(r) ||
-	    (len = ident_json(id, body, sizeof(body))) == 0) {
+	if (!r->internal || (len = ident_json(id, body, sizeof(body))) == 0) {
 		resp_json(r, 200, NULL, auth_ok, sizeof(auth_ok) - 1);
 		return;
 	}
@@ -146,7 +134,7 @@ auth_login(struct svc_req *r, const void *app)
 	auth_client(a, r, client);
 	/* Every answer to info says which token set gave it (a no and a 429
 	 * too), so that info drops what an older set said (info/cache.h). */
-	if (auth_internal(r)) {
+	if (r->internal) {
 		pthread_rwlock_rdlock(a->lock);
 		snprintf(r->hdr, sizeof(r->hdr), "X-Auth-Generation: %s\r\n",
 		    a->ts->gen);
