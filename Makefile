@@ -12,13 +12,13 @@ CFLAGS  += $(SAN)
 LDFLAGS += $(SAN)
 B       ?= build
 
-LIB_SRC  := cgi/lib/admin.c cgi/lib/authz.c cgi/lib/cfg.c cgi/lib/clock.c cgi/lib/ident.c cgi/lib/log.c cgi/lib/metrics.c cgi/lib/park.c cgi/lib/reqid.c cgi/lib/reqlog.c cgi/lib/resp.c cgi/lib/route.c cgi/lib/sha256.c cgi/lib/trace.c cgi/lib/svc.c cgi/lib/wipe.c cgi/lib/worker.c
-AUTH_SRC := cgi/auth/guard.c cgi/auth/store.c cgi/auth/tokens.c
+LIB_SRC  := cgi/lib/admin.c cgi/lib/authz.c cgi/lib/b64url.c cgi/lib/cfg.c cgi/lib/clock.c cgi/lib/ident.c cgi/lib/log.c cgi/lib/metrics.c cgi/lib/park.c cgi/lib/reqid.c cgi/lib/reqlog.c cgi/lib/resp.c cgi/lib/route.c cgi/lib/sha256.c cgi/lib/trace.c cgi/lib/svc.c cgi/lib/textfile.c cgi/lib/wipe.c cgi/lib/worker.c cgi/lib/jwt.c
+AUTH_SRC := cgi/auth/app.c cgi/auth/form.c cgi/auth/guard.c cgi/auth/hashq.c cgi/auth/keys.c cgi/auth/store.c cgi/auth/token.c cgi/auth/tokens.c cgi/auth/users.c
 INFO_SRC := cgi/info/authc.c cgi/info/authmux.c cgi/info/breaker.c cgi/info/cache.c cgi/info/info.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 AUTH_OBJ := $(AUTH_SRC:%.c=$(B)/%.o)
 INFO_OBJ := $(INFO_SRC:%.c=$(B)/%.o)
-UNIT     := authz cfg metrics reqid reqlog resp route svc sha256 tokens guard store authc breaker cache serve ident trace
+UNIT     := b64url jwt form users authz cfg metrics reqid reqlog resp route svc sha256 tokens guard store authc breaker cache serve ident trace
 UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 
 PORT ?= 8080
@@ -76,10 +76,10 @@ $(B)/%.o: %.c | $(B)/.deps
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/auth.fcgi: $(B)/cgi/auth/main.o $(AUTH_OBJ) $(LIB_OBJ)
-	$(CC) $(LDFLAGS) $^ -lfcgi -lcjson -lhiredis -o $@
+	$(CC) $(LDFLAGS) $^ -lfcgi -lcjson -lhiredis -lcrypto -largon2 -o $@
 
 $(B)/info.fcgi: $(B)/cgi/info/main.o $(INFO_OBJ) $(LIB_OBJ)
-	$(CC) $(LDFLAGS) $^ -lfcgi -lcjson -lcurl -o $@
+	$(CC) $(LDFLAGS) $^ -lfcgi -lcjson -lcurl -lcrypto -o $@
 
 # Each unit test links what it calls and nothing more (T_OBJ_x, T_LIB_x).
 T_OBJ_authc   := cgi/info/authc.o cgi/lib/ident.o cgi/lib/cfg.o cgi/lib/wipe.o
@@ -106,7 +106,13 @@ T_OBJ_svc     := cgi/lib/svc.o cgi/lib/clock.o cgi/lib/worker.o cgi/lib/park.o c
 T_LIB_svc     := -lfcgi -lcjson
 T_OBJ_serve   := $(T_OBJ_svc)
 T_LIB_serve   := $(T_LIB_svc)
-T_OBJ_tokens  := cgi/auth/tokens.o cgi/lib/authz.o cgi/lib/ident.o cgi/lib/cfg.o cgi/lib/log.o cgi/lib/sha256.o cgi/lib/wipe.o
+T_OBJ_tokens  := cgi/auth/tokens.o cgi/lib/authz.o cgi/lib/ident.o cgi/lib/cfg.o cgi/lib/log.o cgi/lib/sha256.o cgi/lib/textfile.o cgi/lib/wipe.o
+T_OBJ_b64url  := cgi/lib/b64url.o
+T_OBJ_jwt     := cgi/lib/jwt.o cgi/lib/b64url.o cgi/lib/ident.o
+T_LIB_jwt     := -lcrypto -lcjson
+T_OBJ_form    := cgi/auth/form.o
+T_OBJ_users   := cgi/auth/users.o cgi/lib/ident.o cgi/lib/cfg.o cgi/lib/log.o cgi/lib/textfile.o cgi/lib/wipe.o
+T_LIB_users   := -largon2
 .SECONDEXPANSION:
 $(B)/tests/test_%: $(B)/tests/unit/test_%.o $$(addprefix $(B)/,$$(T_OBJ_$$*))
 	$(CC) $(LDFLAGS) $^ $(T_LIB_$*) -o $@
@@ -248,7 +254,7 @@ FUZZ_SECS  ?= 60
 
 $(B)/fuzz/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(LIB_OBJ) $(AUTH_OBJ) $(INFO_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ -lfcgi -lcjson -lcurl -lhiredis -o $@
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ -lfcgi -lcjson -lcurl -lhiredis -lcrypto -largon2 -o $@
 
 fuzz:
 	@scripts/deps.sh clang libclang-rt-14-dev

@@ -26,6 +26,13 @@ make_services() {
 	if [ -n "$auth_tokens" ]; then
 		(umask 077 && printf '%s\n' "$auth_tokens" >"$SVC/auth/env/AUTH_TOKENS")
 	fi
+	# The issuer of auth's access tokens: the gateway's address.
+	if [ -z "${AUTH_ISSUER:-}" ]; then
+		case $BIND in
+		*:*) echo "http://[$BIND]:$PORT" ;;
+		*) echo "http://$BIND:$PORT" ;;
+		esac >"$SVC/auth/env/AUTH_ISSUER"
+	fi
 	if [ -z "${AUTH_URL:-}" ]; then
 		# info.fcgi asks auth through the gateway's internal socket,
 		# which POST /login/'s rate limit does not count.
@@ -126,6 +133,20 @@ redis_setup() {
 	echo "$RUN_DIR/auth-key/key" >"$SVC/auth/env/AUTH_FAIL_STORE_KEY_FILE"
 }
 
+# signing_key: with AUTH_USERS_FILE and no AUTH_SIGNING_KEY_FILE, a new
+# Ed25519 key for auth's access tokens, made at each start (the tokens of
+# the last run stop working), readable by auth's user alone; auth is
+# pointed at it in its envdir.
+signing_key() {
+	local d=$RUN_DIR/auth-signing
+	[ -n "${AUTH_USERS_FILE:-}" ] && [ -z "${AUTH_SIGNING_KEY_FILE:-}" ] || return 0
+	rm -rf "$d"
+	mkdir -m 0700 "$d"
+	(umask 077 && openssl genpkey -algorithm ed25519 -out "$d/key.pem")
+	[ "$(id -u)" -ne 0 ] || chown -R cgi-auth:cgi-auth "$d"
+	echo "$d/key.pem" >"$SVC/auth/env/AUTH_SIGNING_KEY_FILE"
+}
+
 prepare() {	# prepare MODE: "run" keeps the gateway's logs on the terminal
 	local mode=$1 access error
 
@@ -182,4 +203,5 @@ prepare() {	# prepare MODE: "run" keeps the gateway's logs on the terminal
 	export STACK_MODE=$mode BIN_DIR
 	make_services
 	redis_setup
+	signing_key
 }

@@ -39,14 +39,15 @@ struct guard {
 	struct guard_slot slot[GUARD_SLOTS];
 };
 
-struct guard *
-guard_new(char err[CFG_ERR_MAX])
+/* A guard whose limit is the variable limit_id. */
+static struct guard *
+guard_make(enum cfg_id limit_id, char err[CFG_ERR_MAX])
 {
 	struct guard *g;
 	long          limit, window, prefix;
 	size_t        i;
 
-	if (cfg_int(CFG_AUTH_FAIL_LIMIT, &limit, err) == -1 ||
+	if (cfg_int(limit_id, &limit, err) == -1 ||
 	    cfg_int(CFG_AUTH_FAIL_WINDOW_MS, &window, err) == -1 ||
 	    cfg_int(CFG_AUTH_FAIL_IPV6_PREFIX, &prefix, err) == -1)
 		return NULL;
@@ -66,6 +67,18 @@ guard_new(char err[CFG_ERR_MAX])
 	for (i = 0; i < GUARD_BUCKETS / GUARD_STRIPE; i++)
 		pthread_mutex_init(&g->lock[i], NULL);
 	return g;
+}
+
+struct guard *
+guard_new(char err[CFG_ERR_MAX])
+{
+	return guard_make(CFG_AUTH_FAIL_LIMIT, err);
+}
+
+struct guard *
+guard_new_user(char err[CFG_ERR_MAX])
+{
+	return guard_make(CFG_AUTH_FAIL_USER_LIMIT, err);
 }
 
 void

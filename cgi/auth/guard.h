@@ -35,6 +35,11 @@ struct guard;
  * err.  Free with guard_free().
  */
 struct guard *guard_new(char err[CFG_ERR_MAX]);
+/*
+ * The same with AUTH_FAIL_USER_LIMIT as the limit: the budget of wrong
+ * passwords per user name (POST /token), whatever the address.
+ */
+struct guard *guard_new_user(char err[CFG_ERR_MAX]);
 void          guard_free(struct guard *g);
 
 /*

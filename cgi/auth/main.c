@@ -5,21 +5,30 @@
  *                 the gateway's internal listener (info's calls) the 200
  *                 is the DTO, {"authenticated":true,"sub":..,"scopes":[..]},
  *                 with X-Auth-Subject and X-Auth-Scopes headers
+ *                 The token is one of AUTH_TOKENS, or an access token
+ *                 auth signed (jwt.h) for a user who is still in
+ *                 AUTH_USERS_FILE
+ *   POST /token   OAuth2's password grant: a signed access token (token.h)
+ *   GET  /.well-known/jwks.json, /.well-known/oauth-authorization-server
  *   any  /login   307 to /login/ (FastAPI's redirect_slashes)
  *   GET  /healthz 200 {"status":"ok"} (never touches the tokens)
  *   GET  /metrics Prometheus text: requests by route and status, latency
  *
  * Fails closed: with no token configured it refuses to start.  SIGHUP
- * re-reads AUTH_TOKENS_FILE without a restart: the new set replaces the old
- * one at once, between two logins; a file that fails to load keeps the old
- * set and logs one line naming the problem.
+ * re-reads AUTH_TOKENS_FILE, AUTH_USERS_FILE and AUTH_SIGNING_KEY_FILE
+ * without a restart: the new set replaces the old one whole, between two
+ * logins; a file that fails to load keeps the old set and logs one line
+ * naming the problem.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "admin.h"
+#include "app.h"
 #include "authz.h"
 #include "cfg.h"
 #include "clock.h"
@@ -28,42 +37,13 @@
 #include "resp.h"
 #include "store.h"
 #include "svc.h"
+#include "token.h"
 #include "tokens.h"
 
 /* Longest query string carried over by the /login redirect. */
 #define AUTH_QUERY_MAX 1024
 
 static const char auth_ok[] = "{\"authenticated\":true}";
-
-/* The token set, swapped whole by a reload while logins read it. */
-struct auth_app {
-	pthread_rwlock_t *lock;
-	struct tokens    *ts;
-	const char       *file;  /* AUTH_TOKENS_FILE, or NULL: for SIGHUP */
-	struct guard     *guard; /* failed logins per client address */
-	struct store     *store; /* the budget replicas share, or NULL */
-	/* A yes's Cache-Control to info (AUTH_DECISION_MAX_AGE), or NULL. */
-	const char *yes_cc;
-};
-
-/*
- * The client, as the budget counts it (guard_client: an IPv6 client's
- * network), into out: X-Client-Addr on a call that came in on the
- * gateway's internal listener (what info.fcgi forwards for its client),
- * else REMOTE_ADDR.  Elsewhere the header is a client's own (an
- * operator's route that sets its own params passes it on) and is not
- * believed.
- */
-static void
-auth_client(const struct auth_app *app, const struct svc_req *r,
-    char out[GUARD_ADDR_MAX + 1])
-{
-	const char *a = r->internal ? svc_param(r, "HTTP_X_CLIENT_ADDR") : NULL;
-
-	if (a == NULL || a[0] == '\0' || strlen(a) > GUARD_ADDR_MAX)
-		a = svc_param(r, "REMOTE_ADDR");
-	guard_client(app->guard, a != NULL ? a : "", out);
-}
 
 /*
  * A yes.  The identity goes to the services behind the gateway only; the
@@ -88,33 +68,51 @@ auth_yes(const struct auth_app *a, struct svc_req *r, const struct ident *id)
 	resp_json(r, 200, extra, body, len);
 }
 
-/*
- * A failed login: counted in the shared store (AUTH_FAIL_STORE) when it
- * answers, else in this process.  The store's count decides: past the
- * limit, 429 until its window ends; once the budget is spent, guard keeps
- * that, so the address is refused here without asking again, the right
- * token included.
- */
+/* A failed login: counted (app.h), then a 401 or, past the limit, 429. */
 static void
 auth_failed(const struct auth_app *a, struct svc_req *r, const char *client,
-    int sent)
+    int sent, const char *why)
 {
-	long long now = clock_ms(), fails, ttl_ms;
-	long      limit = guard_limit(a->guard);
+	char      extra[160];
+	long long ms = auth_fail(r, a->guard, client);
 
-	if (r->state == NULL || limit == 0 ||
-	    store_fail(r->state, client, now, &fails, &ttl_ms) !=
-		STORE_COUNTED) {
-		guard_fail(a->guard, client, now);
+	if (ms > 0)
+		resp_retry(r, 429, ms, "Too Many Requests");
+	else if (why == NULL)
 		resp_unauthorized(r, sent);
-		return;
+	else {
+		/* RFC 6750 section 3: why the token is refused. */
+		snprintf(extra, sizeof(extra),
+		    "WWW-Authenticate: Bearer error=\"invalid_token\", "
+		    "error_description=\"%s\"\r\n",
+		    why);
+		resp_error(r, 401, extra, "Invalid or missing token");
 	}
-	if (fails >= limit)
-		guard_block(a->guard, client, now, ttl_ms);
-	if (fails > limit)
-		resp_retry(r, 429, ttl_ms, "Too Many Requests");
-	else
-		resp_unauthorized(r, sent);
+}
+
+/*
+ * An access token of ours, for a user still in the users file.  Returns 1
+ * with id, or 0 with *why.  Under the lock: the keys and users are the
+ * set's.
+ */
+static int
+auth_jwt(const struct auth_app *a, const char *tok, size_t len,
+    struct ident *id, const char **why)
+{
+	struct jwt_claims c;
+	int               ok = 0;
+
+	pthread_rwlock_rdlock(a->lock);
+	if (jwt_verify(&a->set->ks, tok, len, a->issuer, (long long)time(NULL),
+		&c, why) == 0) {
+		if (users_by_sub(&a->set->us, c.id.sub) != NULL) {
+			*id = c.id;
+			ok = 1;
+		} else
+			*why = "The token's user is no longer known";
+	}
+	pthread_rwlock_unlock(a->lock);
+	return ok;
 }
 
 static void
@@ -129,6 +127,7 @@ auth_login(struct svc_req *r, const void *app)
 	struct ident           id;
 	size_t                 len;
 	long long              wait_ms;
+	const char            *why = NULL;
 	int                    ok = 0;
 
 	auth_client(a, r, client);
@@ -137,7 +136,7 @@ auth_login(struct svc_req *r, const void *app)
 	if (r->internal) {
 		pthread_rwlock_rdlock(a->lock);
 		snprintf(r->hdr, sizeof(r->hdr), "X-Auth-Generation: %s\r\n",
-		    a->ts->gen);
+		    a->set->ts.gen);
 		pthread_rwlock_unlock(a->lock);
 	}
 	/* Throttled: refused before the token is looked at. */
@@ -153,51 +152,64 @@ auth_login(struct svc_req *r, const void *app)
 	if (tokens_extract(authz, &tok, &len) == 0) {
 		pthread_rwlock_rdlock(a->lock);
 		/* Copied under the lock: a reload may free the entry. */
-		if ((t = tokens_find(a->ts, tok, len)) != NULL) {
+		if ((t = tokens_find(&a->set->ts, tok, len)) != NULL) {
 			tokens_ident(t, &id);
 			ok = 1;
 		}
 		pthread_rwlock_unlock(a->lock);
+		/* Not a static token: perhaps an access token of ours. */
+		if (!ok && jwt_shaped(tok, len))
+			ok = auth_jwt(a, tok, len, &id, &why);
 	}
 	if (ok) {
 		auth_yes(a, r, &id);
 		return;
 	}
-	auth_failed(a, r, client, shape == AUTHZ_CREDENTIALS);
+	auth_failed(a, r, client, shape == AUTHZ_CREDENTIALS, why);
 }
 
-/* SIGHUP (svc's main thread): a new set from AUTH_TOKENS_FILE, or none. */
+/* SIGHUP (svc's main thread): a new set from the files, or none. */
 static void
 auth_reload(const void *app)
 {
 	const struct auth_app *a = app;
-	struct tokens          fresh = { 0, NULL, "" }, old;
+	struct auth_set        fresh, old;
 	char                   err[CFG_ERR_MAX] = "";
+	int                    others = a->users_file || a->key_file;
 
-	if (a->file == NULL) {
+	if (a->file == NULL && !others) {
 		log_event("warn",
 		    "SIGHUP: tokens come from AUTH_TOKENS, which "
 		    "is read once: nothing reloaded");
 		return;
 	}
-	if (tokens_read_file(&fresh, a->file, err) == -1 || fresh.n == 0) {
-		if (fresh.n == 0 && err[0] == '\0')
-			snprintf(err, sizeof(err),
-			    "AUTH_TOKENS_FILE: holds no token");
-		tokens_free(&fresh);
-		log_event("error", "SIGHUP: kept the %zu token(s) loaded: %s",
-		    a->ts->n, err);
+	if (auth_set_load(&fresh, (struct auth_app *)a, 1, err) == -1) {
+		log_event("error", "SIGHUP: kept the %zu token(s) loaded%s: %s",
+		    a->set->ts.n, others ? ", users and keys" : "", err);
 		return;
 	}
 	pthread_rwlock_wrlock(a->lock);
-	old = *a->ts;
-	*a->ts = fresh;
+	old = *a->set;
+	*a->set = fresh;
+	/* AUTH_TOKENS is read once: its tokens stay. */
+	if (a->file == NULL) {
+		a->set->ts = old.ts;
+		memset(&old.ts, 0, sizeof(old.ts));
+	}
 	pthread_rwlock_unlock(a->lock);
-	log_event("info",
-	    "SIGHUP: %zu token(s) loaded from AUTH_TOKENS_FILE "
-	    "(were %zu)",
-	    fresh.n, old.n);
-	tokens_free(&old);
+	if (!others)
+		log_event("info",
+		    "SIGHUP: %zu token(s) loaded from AUTH_TOKENS_FILE "
+		    "(were %zu)",
+		    fresh.ts.n, old.ts.n);
+	else
+		log_event("info",
+		    "SIGHUP: %zu user(s) loaded (were %zu), %zu signing "
+		    "key(s) (were %zu); %zu token(s)%s",
+		    fresh.us.n, old.us.n, fresh.ks.n, old.ks.n, a->set->ts.n,
+		    a->file ? " from AUTH_TOKENS_FILE"
+			    : ", from AUTH_TOKENS, kept");
+	auth_set_free(&old);
 }
 
 static void
@@ -247,17 +259,80 @@ auth_metrics(const void *app, char *buf, size_t cap, size_t *len)
 static const struct svc_route auth_routes[] = {
 	{ "POST", "/login/", auth_login },
 	{ "*", "/login", auth_redirect },
+	{ "POST", "/token", token_post },
+	{ "GET", "/.well-known/jwks.json", token_jwks },
+	{ "GET", "/.well-known/oauth-authorization-server", token_metadata },
 	{ "GET", "/healthz", admin_healthz },
 	{ "GET", "/metrics", admin_metrics },
 };
+
+/* AUTH_ISSUER: a URL that goes into JSON as it is. */
+static int
+auth_issuer_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > AUTH_ISSUER_MAX ||
+	    (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0) ||
+	    s[n - 1] == '/')
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || s[i] >= 0x7f ||
+		    s[i] == '"' || s[i] == '\\')
+			return 0;
+	return 1;
+}
+
+/* The password grant's settings, and its hashing threads. */
+static int
+auth_users_init(struct auth_app *app, struct svc_cfg *cfg,
+    char err[CFG_ERR_MAX])
+{
+	if (cfg_text(CFG_AUTH_USERS_FILE, &app->users_file, err) == -1 ||
+	    cfg_text(CFG_AUTH_SIGNING_KEY_FILE, &app->key_file, err) == -1 ||
+	    cfg_int(CFG_AUTH_TOKEN_TTL_S, &app->ttl_s, err) == -1 ||
+	    cfg_text(CFG_AUTH_ISSUER, &app->issuer, err) == -1)
+		return -1;
+	if (!auth_issuer_ok(app->issuer)) {
+		snprintf(err, CFG_ERR_MAX,
+		    "AUTH_ISSUER: an http:// or https:// URL of at most %d "
+		    "printable characters, without a trailing /",
+		    AUTH_ISSUER_MAX);
+		return -1;
+	}
+	if (app->users_file != NULL && app->key_file == NULL) {
+		snprintf(err, CFG_ERR_MAX,
+		    "AUTH_USERS_FILE: set, but AUTH_SIGNING_KEY_FILE is not: "
+		    "no key to sign the users' tokens");
+		return -1;
+	}
+	if (app->users_file == NULL)
+		return 0;
+	if ((app->uguard = guard_new_user(err)) == NULL ||
+	    (app->hashq = hashq_new(err)) == NULL)
+		return -1;
+	/* The threads a password check blocks are extra: /login/ keeps its. */
+	cfg->threads += (long)hashq_depth(app->hashq);
+	return 0;
+}
+
+static void
+auth_app_free(struct auth_app *app)
+{
+	hashq_free(app->hashq);
+	auth_set_free(app->set);
+	store_free(app->store);
+	guard_free(app->guard);
+	guard_free(app->uguard);
+}
 
 int
 main(int argc, char **argv)
 {
 	struct svc_cfg   cfg;
-	struct tokens    ts = { 0, NULL, "" };
+	struct auth_set  set;
 	pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
-	struct auth_app  app = { &lock, &ts, NULL, NULL, NULL, NULL };
+	struct auth_app  app = { .lock = &lock, .set = &set };
 	static char      yes_cc[48];
 	long             max_age;
 	struct svc_def   def = {
@@ -274,6 +349,7 @@ main(int argc, char **argv)
 	if ((rc = cfg_args(argc, argv, def.name)) != -1)
 		return rc;
 	log_init(def.name);
+	memset(&set, 0, sizeof(set));
 	/*
 	 * A login never waits on anything but the CPU, and kept connections
 	 * do not hold threads: more threads than CPUs only add context
@@ -287,13 +363,12 @@ main(int argc, char **argv)
 	 */
 	if (svc_cfg_load(&cfg, err) == -1 ||
 	    cfg_int(CFG_AUTH_DECISION_MAX_AGE, &max_age, err) == -1 ||
-	    tokens_load(&ts, &app.file, err) == -1 ||
+	    auth_users_init(&app, &cfg, err) == -1 ||
+	    auth_set_load(&set, &app, 0, err) == -1 ||
 	    (app.guard = guard_new(err)) == NULL ||
 	    store_new(&app.store, guard_window_ms(app.guard), err) == -1) {
 		log_event("error", "%s", err);
-		tokens_free(&ts);
-		store_free(app.store);
-		guard_free(app.guard);
+		auth_app_free(&app);
 		return 1;
 	}
 	if (app.store != NULL) {
@@ -304,17 +379,22 @@ main(int argc, char **argv)
 	    "%zu token(s) loaded; at most %ld failed logins per "
 	    "client address per %ld ms (0: no limit); info may keep a yes "
 	    "%ld s; failed logins counted %s",
-	    ts.n, guard_limit(app.guard), guard_window_ms(app.guard), max_age,
+	    set.ts.n, guard_limit(app.guard), guard_window_ms(app.guard),
+	    max_age,
 	    app.store != NULL ? "in AUTH_FAIL_STORE (shared)"
 			      : "in this process");
+	if (set.us.n > 0 || set.ks.n > 0)
+		log_event("info",
+		    "%zu user(s), %zu signing key(s); access tokens live %ld s; "
+		    "at most %ld wrong passwords per user name per window",
+		    set.us.n, set.ks.n, app.ttl_s,
+		    app.uguard ? guard_limit(app.uguard) : 0L);
 	if (max_age > 0) {
 		snprintf(yes_cc, sizeof(yes_cc), "private, max-age=%ld",
 		    max_age);
 		app.yes_cc = yes_cc;
 	}
 	rc = svc_run(&def, &cfg);
-	tokens_free(&ts);
-	store_free(app.store);
-	guard_free(app.guard);
+	auth_app_free(&app);
 	return rc;
 }

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jwt.h"
 #include "log.h"
+#include "textfile.h"
 #include "wipe.h"
 
 _Static_assert(CFG_LEN_AUTH_TOKENS == TOKENS_COUNT_MAX * (TOKEN_MAX + 1),
@@ -25,7 +27,7 @@ tokens_char_ok(unsigned char c)
 static int
 tokens_blank(char c)
 {
-	return c == ' ' || c == '\t';
+	return textfile_blank(c);
 }
 
 static int
@@ -70,62 +72,25 @@ tokens_attr_name(const char *s, size_t len, const char *name)
 }
 
 /*
- * Parses the attributes a[0..n) (blank-separated) into t.  Returns 0, or -1
- * with err naming the attribute and where, never its value.
+ * Parses the attributes a[0..n) (ident_attrs()) into t.  Returns 0, or -1
+ * with err.
  */
 static int
 tokens_attrs(struct token *t, const char *a, size_t n, const char *where,
     char err[CFG_ERR_MAX])
 {
-	char        scopes[IDENT_SCOPES_TEXT];
-	const char *e = a + n, *w;
-	size_t      k;
-	int         have_sub = 0;
+	struct ident id;
+	int          have_scopes = 0;
 
-	for (;;) {
-		while (a < e && tokens_blank(*a))
-			a++;
-		if (a == e)
-			return 0;
-		for (w = a; w < e && !tokens_blank(*w); w++)
-			;
-		k = (size_t)(w - a);
-		if (k >= 4 && memcmp(a, "sub=", 4) == 0 && !have_sub) {
-			if (!ident_sub_ok(a + 4, k - 4)) {
-				snprintf(err, CFG_ERR_MAX,
-				    "%s: sub= must be 1-%d characters of "
-				    "[A-Za-z0-9._@-]",
-				    where, IDENT_SUB_MAX);
-				return -1;
-			}
-			memcpy(t->sub, a + 4, k - 4);
-			t->sub[k - 4] = '\0';
-			have_sub = 1;
-		} else if (k >= 6 && memcmp(a, "scope=", 6) == 0 &&
-		    t->scopes == NULL) {
-			if (ident_scopes_parse(a + 6, k - 6, ',', scopes) ==
-			    -1) {
-				snprintf(err, CFG_ERR_MAX,
-				    "%s: scope= must be 1-%d scopes, "
-				    "comma-separated, each 1-%d characters "
-				    "of [A-Za-z0-9._:-]",
-				    where, IDENT_SCOPES_MAX, IDENT_SCOPE_MAX);
-				return -1;
-			}
-			if ((t->scopes = strdup(scopes)) == NULL) {
-				snprintf(err, CFG_ERR_MAX, "%s: out of memory",
-				    where);
-				return -1;
-			}
-		} else {
-			snprintf(err, CFG_ERR_MAX,
-			    "%s: an attribute that is not sub= or scope=, "
-			    "or given twice",
-			    where);
-			return -1;
-		}
-		a = w;
+	memcpy(id.sub, t->sub, sizeof(id.sub));
+	if (ident_attrs(a, n, &id, &have_scopes, where, err) == -1)
+		return -1;
+	memcpy(t->sub, id.sub, sizeof(t->sub));
+	if (have_scopes && (t->scopes = strdup(id.scopes)) == NULL) {
+		snprintf(err, CFG_ERR_MAX, "%s: out of memory", where);
+		return -1;
 	}
+	return 0;
 }
 
 /*
@@ -274,82 +239,37 @@ tokens_parse_list(struct tokens *ts, const char *list, char err[CFG_ERR_MAX])
 	}
 }
 
+/* textfile_lines()'s callback: one entry line of a token file. */
+static int
+tokens_line(void *ts, const char *line, size_t n, const char *where,
+    char err[CFG_ERR_MAX])
+{
+	return tokens_add(ts, line, n, 1, where, err);
+}
+
 int
 tokens_parse_file(struct tokens *ts, const char *text, size_t len,
     char err[CFG_ERR_MAX])
 {
-	const char *p = text, *end = text + len, *nl;
-	char        where[48];
-	size_t      n;
-	int         line = 0;
-
-	while (p < end) {
-		line++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
-		snprintf(where, sizeof(where), "AUTH_TOKENS_FILE line %d",
-		    line);
-		if (memchr(p, '\0', n) != NULL) {
-			snprintf(err, CFG_ERR_MAX, "%s: holds a NUL byte",
-			    where);
-			return -1;
-		}
-		/* A comment is a line whose first non-blank is '#'. */
-		{
-			size_t i = 0;
-
-			while (i < n && tokens_blank(p[i]))
-				i++;
-			if (i == n || p[i] != '#')
-				if (tokens_add(ts, p, n, 1, where, err) == -1)
-					return -1;
-		}
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-	}
+	if (textfile_lines("AUTH_TOKENS_FILE", text, len, tokens_line, ts,
+		err) == -1)
+		return -1;
 	return tokens_sealed(ts, "AUTH_TOKENS_FILE", err);
 }
 
 int
 tokens_read_file(struct tokens *ts, const char *path, char err[CFG_ERR_MAX])
 {
-	char   ebuf[LOG_ERRNO_MAX];
-	FILE  *f;
 	char  *buf;
 	size_t len;
-	int    rc = -1;
+	int    rc;
 
-	if ((buf = malloc(TOKENS_FILE_MAX + 1)) == NULL) {
-		snprintf(err, CFG_ERR_MAX, "AUTH_TOKENS_FILE: out of memory");
+	if ((buf = textfile_read("AUTH_TOKENS_FILE", path, TOKENS_FILE_MAX,
+		 &len, err)) == NULL)
 		return -1;
-	}
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, CFG_ERR_MAX,
-		    "AUTH_TOKENS_FILE: cannot open "
-		    "'%.128s': %s",
-		    path, log_strerror(errno, ebuf, sizeof(ebuf)));
-		goto out;
-	}
-	len = fread(buf, 1, TOKENS_FILE_MAX + 1, f);
-	if (ferror(f))
-		snprintf(err, CFG_ERR_MAX,
-		    "AUTH_TOKENS_FILE: cannot read "
-		    "'%.128s'",
-		    path);
-	else if (len > TOKENS_FILE_MAX)
-		snprintf(err, CFG_ERR_MAX,
-		    "AUTH_TOKENS_FILE: larger than %zu "
-		    "bytes",
-		    TOKENS_FILE_MAX);
-	else
-		rc = tokens_parse_file(ts, buf, len, err);
-	fclose(f);
-out:
+	rc = tokens_parse_file(ts, buf, len, err);
 	/* The buffer held secrets. */
-	wipe(buf, TOKENS_FILE_MAX + 1);
+	wipe(buf, len);
 	free(buf);
 	return rc;
 }
@@ -437,7 +357,8 @@ tokens_extract(const char *header, const char **tok, size_t *len)
 		while (s < e && tokens_blank(*s))
 			s++;
 	}
-	if (s == e || e - s > TOKEN_MAX)
+	/* An access token (jwt.h) may be longer than a static one. */
+	if (s == e || e - s > JWT_MAX + 1)
 		return -1;
 	for (i = 0; i < (size_t)(e - s); i++)
 		if (!tokens_char_ok((unsigned char)s[i]))

@@ -19,13 +19,14 @@
 
 #include <curl/curl.h>
 
+#include "authz.h"
 #include "cfg.h"
 #include "ident.h"
 
 /* Longest AUTH_URL: config.def's bound. */
 #define AUTHC_URL_MAX   CFG_LEN_AUTH_URL
-/* Longest Authorization value forwarded; nginx's header buffers are 8k. */
-#define AUTHC_AUTHZ_MAX 4096
+/* Longest Authorization value forwarded: what auth looks at. */
+#define AUTHC_AUTHZ_MAX AUTHZ_MAX
 /* Most of auth's answer body read (the largest DTO fits); a longer one is
  * garbage. */
 #define AUTHC_BODY_MAX  (IDENT_JSON_MAX + 64)

@@ -12,8 +12,13 @@
 #ifndef AUTHZ_H
 #define AUTHZ_H
 
-/* Longest Authorization header looked at: "Bearer " + a token + blanks. */
-#define AUTHZ_MAX 512
+/*
+ * Longest Authorization header looked at: "Bearer " + an access token over
+ * jwt.h's JWT_MAX (8 KiB), so that such a token is refused as a token (401
+ * invalid_token), not as a malformed request.  The gateway's header
+ * buffers (16 KiB) hold it.
+ */
+#define AUTHZ_MAX 12288
 
 enum authz_shape {
 	AUTHZ_NONE,      /* absent or blank */

@@ -114,3 +114,53 @@ ident_json(const struct ident *id, char *buf, size_t cap)
 	memcpy(buf + len, "]}", 3);
 	return len + 2;
 }
+
+int
+ident_attrs(const char *a, size_t n, struct ident *id, int *have_scopes,
+    const char *where, char err[CFG_ERR_MAX])
+{
+	const char *e = a + n, *w;
+	size_t      k;
+	int         have_sub = 0;
+
+	for (;;) {
+		while (a < e && (*a == ' ' || *a == '\t'))
+			a++;
+		if (a == e)
+			return 0;
+		for (w = a; w < e && *w != ' ' && *w != '\t'; w++)
+			;
+		k = (size_t)(w - a);
+		if (k >= 4 && memcmp(a, "sub=", 4) == 0 && !have_sub) {
+			if (!ident_sub_ok(a + 4, k - 4)) {
+				snprintf(err, CFG_ERR_MAX,
+				    "%s: sub= must be 1-%d characters of "
+				    "[A-Za-z0-9._@-]",
+				    where, IDENT_SUB_MAX);
+				return -1;
+			}
+			memcpy(id->sub, a + 4, k - 4);
+			id->sub[k - 4] = '\0';
+			have_sub = 1;
+		} else if (k >= 6 && memcmp(a, "scope=", 6) == 0 &&
+		    !*have_scopes) {
+			if (ident_scopes_parse(a + 6, k - 6, ',', id->scopes) ==
+			    -1) {
+				snprintf(err, CFG_ERR_MAX,
+				    "%s: scope= must be 1-%d scopes, "
+				    "comma-separated, each 1-%d characters "
+				    "of [A-Za-z0-9._:-]",
+				    where, IDENT_SCOPES_MAX, IDENT_SCOPE_MAX);
+				return -1;
+			}
+			*have_scopes = 1;
+		} else {
+			snprintf(err, CFG_ERR_MAX,
+			    "%s: an attribute that is not sub= or scope=, "
+			    "or given twice",
+			    where);
+			return -1;
+		}
+		a = w;
+	}
+}

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "cfg.h"
+
 #define IDENT_SUB_MAX     64
 #define IDENT_SCOPE_MAX   64
 #define IDENT_SCOPES_MAX  32
@@ -40,6 +42,15 @@ int ident_scope_ok(const char *s, size_t len);
  */
 int ident_scopes_parse(const char *s, size_t len, char sep,
     char out[IDENT_SCOPES_TEXT]);
+
+/*
+ * Parses an entry's attributes a[0..n), separated by blanks, each at most
+ * once: "sub=<subject>" into id->sub, "scope=<a,b,...>" into id->scopes
+ * (then *have_scopes is 1).  What is not given is left as it was.  Returns
+ * 0, or -1 with err naming the attribute and where, never its value.
+ */
+int ident_attrs(const char *a, size_t n, struct ident *id, int *have_scopes,
+    const char *where, char err[CFG_ERR_MAX]);
 
 /* 1 when id's scopes hold scope, else 0. */
 int ident_has_scope(const struct ident *id, const char *scope);

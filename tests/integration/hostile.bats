@@ -31,19 +31,30 @@ assert_json_4xx() {	# assert_json_4xx STATUS DETAIL
 	assert_body "{\"detail\":\"$2\"}"
 }
 
-@test "a 10 kB token answers 400 JSON, not a 5xx" {
+@test "a 20 kB token answers 400 JSON, not a 5xx" {
 	local tok
-	tok=$(head -c 10000 /dev/zero | tr '\0' a)
-	# Over one 8 kB header buffer: nginx's 494, which it answers as 400.
+	tok=$(head -c 20000 /dev/zero | tr '\0' a)
+	# Over one 16 kB header buffer: nginx's 494, which it answers as 400.
 	http GET /info -H "Authorization: $tok"
 	assert_json_4xx 400 "Bad Request"
 	http POST /login/ -H "Authorization: Bearer $tok"
 	assert_json_4xx 400 "Bad Request"
 }
 
-@test "a 3 kB token (within nginx's buffers, over auth's 512) answers 400 invalid_request" {
+@test "a 9 kB token (over an access token's 8 KiB) answers 401 invalid_token" {
 	local tok
-	tok=$(head -c 3000 /dev/zero | tr '\0' a)
+	tok=$(head -c 9000 /dev/zero | tr '\0' a)
+	http GET /info -H "Authorization: $tok"
+	assert_json_4xx 401 "Invalid or missing token"
+	assert_header WWW-Authenticate 'Bearer error="invalid_token"'
+	http POST /login/ -H "Authorization: Bearer $tok"
+	assert_json_4xx 401 "Invalid or missing token"
+	assert_header WWW-Authenticate 'Bearer error="invalid_token"'
+}
+
+@test "a 13 kB token (within nginx's 16 kB buffers, over auth's 12 KiB) answers 400 invalid_request" {
+	local tok
+	tok=$(head -c 13000 /dev/zero | tr '\0' a)
 	http GET /info -H "Authorization: $tok"
 	assert_json_4xx 400 "Malformed Authorization header"
 	assert_header WWW-Authenticate 'Bearer error="invalid_request"'
@@ -52,10 +63,10 @@ assert_json_4xx() {	# assert_json_4xx STATUS DETAIL
 	assert_header WWW-Authenticate 'Bearer error="invalid_request"'
 }
 
-@test "headers over nginx's 4 x 8 kB answer 400 JSON; 50 small ones are served" {
+@test "headers over nginx's 4 x 16 kB answer 400 JSON; 50 small ones are served" {
 	local args=() i pad
 	pad=$(head -c 200 /dev/zero | tr '\0' b)
-	for i in $(seq 200); do args+=(-H "X-Pad-$i: $pad"); done
+	for i in $(seq 400); do args+=(-H "X-Pad-$i: $pad"); done
 	http GET /info "${args[@]}" -H "Authorization: merixstudio"
 	assert_json_4xx 400 "Bad Request"
 	args=()
@@ -152,7 +163,7 @@ assert_json_4xx() {	# assert_json_4xx STATUS DETAIL
 }
 
 @test "a long URI answers 414 JSON" {
-	http GET "/info?$(head -c 9000 /dev/zero | tr '\0' q)"
+	http GET "/info?$(head -c 17000 /dev/zero | tr '\0' q)"
 	assert_json_4xx 414 "URI Too Long"
 }
 
