@@ -14,6 +14,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc libc6-dev make \
     libfcgi-dev libcurl4-gnutls-dev libcjson-dev libhiredis-dev \
+    libssl-dev libargon2-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -23,12 +24,13 @@ COPY cgi/ cgi/
 RUN make DEPS=true OPT=-O2 all \
  && strip build/auth.fcgi build/info.fcgi
 
-# What both services need at run time: spawn-fcgi, libfcgi, cJSON, and
-# cgi-fcgi (libfcgi-bin) for the healthcheck, which speaks FastCGI itself.
+# What both services need at run time: spawn-fcgi, libfcgi, cJSON,
+# OpenSSL's libcrypto (access tokens, cgi/lib/jwt.c), and cgi-fcgi
+# (libfcgi-bin) for the healthcheck, which speaks FastCGI itself.
 FROM debian:bookworm-slim AS service
 RUN apt-get update \
  && apt-get install -y --no-install-recommends spawn-fcgi libfcgi0ldbl \
-    libfcgi-bin libcjson1 \
+    libfcgi-bin libcjson1 libssl3 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid 10001 --no-create-home \
@@ -42,9 +44,10 @@ HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=3 \
     CMD ["fcgi-health", "127.0.0.1:9000"]
 
 FROM service AS auth
-# hiredis for the shared failed-login budget (AUTH_FAIL_STORE).
+# hiredis for the shared failed-login budget (AUTH_FAIL_STORE), libargon2
+# for the users' password hashes (AUTH_USERS_FILE).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libhiredis0.14 \
+ && apt-get install -y --no-install-recommends libhiredis0.14 libargon2-1 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/auth.fcgi /usr/local/bin/auth.fcgi
 USER app

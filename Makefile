@@ -27,7 +27,7 @@ export PORT
 export TLS TLS_PORT TLS_CERT TLS_KEY
 
 
-.PHONY: all deps www images up run run-sanitize start stop reload test check lint lint-installed unit integration test-sanitize test-tsan test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench bench-swarm token-hash clean help
+.PHONY: all deps www images up run run-sanitize start stop reload test check lint lint-installed unit integration test-sanitize test-tsan test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench bench-swarm token-hash user-hash clean help
 
 all: $(B)/auth.fcgi $(B)/info.fcgi
 
@@ -50,6 +50,7 @@ help:
 	@echo "make fuzz-smoke every fuzzer for 20 s (CI)"
 	@echo "make fuzz       every libFuzzer harness for FUZZ_SECS (60) seconds"
 	@echo "make token-hash the sha256: line for AUTH_TOKENS_FILE (token on stdin)"
+	@echo "make user-hash USER=alice  the AUTH_USERS_FILE line (password on stdin)"
 	@echo "make run-sanitize  make run on the ASan/UBSan/LSan build"
 	@echo "make up         docker compose up --build, /docs and /openapi.json included"
 	@echo "make test-compose  docker compose up on a real Docker engine, then faults, scale, down"
@@ -268,6 +269,11 @@ fuzz-smoke:
 # Prints the AUTH_TOKENS_FILE line (sha256:<hex>) for a token read from stdin.
 token-hash:
 	@scripts/token-hash.sh
+
+# Prints the AUTH_USERS_FILE line for USER (an Argon2id hash of the password
+# read without echo): make user-hash USER=alice >> users.txt
+user-hash:
+	@scripts/user-hash.sh "$(USER)"
 
 # docker compose on a real engine (scripts/docker-engine.sh starts a private
 # one where none runs): build, up, curl session, faults, scale, down.

@@ -7,6 +7,7 @@
 #include "hashq.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "users.h"
 #include "wipe.h"
 
@@ -34,13 +36,21 @@ struct hashq_job {
 };
 
 struct hashq {
-	pthread_mutex_t    lock;
-	pthread_cond_t     work;
-	int                stop;
-	unsigned long long seq;
-	size_t             nthreads, njobs;
-	pthread_t          th[HASHQ_THREADS_MAX];
-	struct hashq_job  *jobs;
+	pthread_mutex_t            lock;
+	pthread_cond_t             work;
+	int                        stop;
+	unsigned long long         seq;
+	size_t                     nthreads, njobs;
+	pthread_t                  th[HASHQ_THREADS_MAX];
+	struct hashq_job          *jobs;
+	_Atomic unsigned long long verdicts[HASHQ_NVERDICTS];
+};
+
+static const char *const hashq_names[HASHQ_NVERDICTS] = {
+	"match",
+	"mismatch",
+	"busy",
+	"timeout",
 };
 
 /* The oldest queued job, or NULL.  Under q->lock. */
@@ -171,7 +181,7 @@ hashq_check(struct hashq *q, const char *phc, const char *pw, size_t len)
 	int                rc = 0;
 
 	if (len > USER_PASSWORD_MAX || strlen(phc) > USER_HASH_MAX)
-		return HASHQ_MISMATCH;
+		return HASHQ_MISMATCH; /* token.c's form bounds both */
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += HASHQ_DEADLINE_MS / 1000;
 	until.tv_nsec += (long)(HASHQ_DEADLINE_MS % 1000) * 1000000L;
@@ -207,5 +217,15 @@ hashq_check(struct hashq *q, const char *phc, const char *pw, size_t len)
 		j->state = JOB_ABANDONED;
 	}
 	pthread_mutex_unlock(&q->lock);
+	atomic_fetch_add_explicit(&q->verdicts[v], 1, memory_order_relaxed);
 	return v;
+}
+
+int
+hashq_metrics(const struct hashq *q, char *buf, size_t cap, size_t *len)
+{
+	return metrics_family(buf, cap, len, "auth_password_checks_total",
+	    "Password checks of POST /token (an unknown name is checked "
+	    "against a dummy hash: a mismatch), and those refused.",
+	    "verdict", hashq_names, q->verdicts, HASHQ_NVERDICTS);
 }

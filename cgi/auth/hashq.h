@@ -27,6 +27,7 @@ enum hashq_verdict {
 	HASHQ_MISMATCH,
 	HASHQ_BUSY,    /* every place taken: refused at once */
 	HASHQ_TIMEOUT, /* not done by the deadline */
+	HASHQ_NVERDICTS
 };
 
 struct hashq;
@@ -48,5 +49,11 @@ size_t hashq_depth(const struct hashq *q);
  */
 enum hashq_verdict
 hashq_check(struct hashq *q, const char *phc, const char *pw, size_t len);
+
+/*
+ * Appends auth_password_checks_total{verdict=...} (Prometheus text) to buf
+ * at *len.  Returns 0, or -1 when it does not fit.
+ */
+int hashq_metrics(const struct hashq *q, char *buf, size_t cap, size_t *len);
 
 #endif

@@ -253,6 +253,8 @@ auth_metrics(const void *app, char *buf, size_t cap, size_t *len)
 {
 	const struct auth_app *a = app;
 
+	if (a->hashq != NULL && hashq_metrics(a->hashq, buf, cap, len) == -1)
+		return -1;
 	return a->store != NULL ? store_metrics(a->store, buf, cap, len) : 0;
 }
 

@@ -88,8 +88,8 @@ void tokens_free(struct tokens *ts);
  * tutorial's "Authorization: merixstudio") or "Bearer <token>", surrounding
  * blanks ignored.  On success sets *tok (a pointer into header) and *len and
  * returns 0; returns -1 when the header is NULL, longer than AUTHZ_MAX or
- * holds no well-formed token (visible ASCII, at most JWT_MAX + 1 bytes: a
- * longer one is no token of any kind).  Pure.
+ * holds no well-formed token (visible ASCII, any length: a static token's
+ * is tokens_find()'s to judge, an access token's jwt_verify()'s).  Pure.
  */
 int tokens_extract(const char *header, const char **tok, size_t *len);
 

@@ -102,7 +102,9 @@ jwt_shaped(const char *tok, size_t len)
 		else
 			part++;
 	}
-	return dots == 2 && part > 0;
+	/* An empty signature is an unsecured JWT's (alg none): refused
+	 * by jwt_verify() with its reason, not taken for a static token. */
+	return dots == 2;
 }
 
 size_t

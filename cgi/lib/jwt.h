@@ -66,7 +66,10 @@ void jwt_keyset_free(struct jwt_keyset *ks);
  */
 size_t jwt_jwk(const struct jwt_key *k, char *buf, size_t cap);
 
-/* 1 when tok[0..len) has a JWS's shape (three base64url parts), else 0. */
+/*
+ * 1 when tok[0..len) has a JWS's shape (three base64url parts, the last
+ * empty in an unsecured JWT), else 0.
+ */
 int jwt_shaped(const char *tok, size_t len);
 
 /*

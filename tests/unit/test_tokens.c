@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include "t.h"
-#include "jwt.h"
 #include "tokens.h"
 
 static int
@@ -79,11 +78,8 @@ a_header_with_control_bytes_non_ascii_or_over_its_limits_is_invalid(void)
 	big[TOKEN_MAX + 1] = '\0';
 	/* Longer than a static token may be: an access token's to judge. */
 	T_CHECK(tokens_extract(big, &tok, &len) == 0 && len == TOKEN_MAX + 1,
-	    "over TOKEN_MAX, within JWT_MAX");
+	    "over TOKEN_MAX");
 	T_CHECK(tokens_find(&ts, tok, len) == NULL, "never a static token");
-	memset(hdr, 'a', JWT_MAX + 2);
-	hdr[JWT_MAX + 2] = '\0';
-	T_CHECK(tokens_extract(hdr, &tok, &len) == -1, "over JWT_MAX + 1");
 }
 
 static void
