@@ -195,6 +195,8 @@ hashq_check(struct hashq *q, const char *phc, const char *pw, size_t len)
 			j = &q->jobs[i];
 	if (j == NULL) {
 		pthread_mutex_unlock(&q->lock);
+		atomic_fetch_add_explicit(&q->verdicts[HASHQ_BUSY], 1,
+		    memory_order_relaxed);
 		return HASHQ_BUSY;
 	}
 	memcpy(j->phc, phc, strlen(phc) + 1);

@@ -291,6 +291,30 @@ print("ok")' "$BODY"
 	cp "$OAUTH_DIR/users.orig" "$OAUTH_DIR/users"
 }
 
+@test "a flood of POST /token is answered 200 or a quick 503 (hashing is bounded), and /login/ stays 200 meanwhile" {
+	local i d=$BATS_TEST_TMPDIR/flood codes
+	mkdir -p "$d"
+	# bob's hash is argon2-cffi's default: 100 MiB and 8 lanes each.
+	for i in $(seq 1 40); do
+		curl -s -m 15 -o "$d/$i.body" -D "$d/$i.headers" -w '%{http_code}' \
+		    -d 'grant_type=password&username=bob&password=builder' "$BASE/token" >"$d/$i.status" &
+	done
+	for i in 1 2 3 4 5; do
+		http POST /login/ -H 'Authorization: merixstudio'
+		assert_status 200
+	done
+	wait
+	codes=$(for i in "$d"/*.status; do cat "$i"; echo; done | sort | uniq -c | tr -s ' \n' '  ')
+	[[ "$codes" =~ ^\ [0-9]+\ 200\ [0-9]+\ 503\ $ ]] || fail "answers: $codes"
+	for i in $(seq 1 40); do
+		[ "$(cat "$d/$i.status")" = 503 ] || continue
+		[ "$(cat "$d/$i.body")" = '{"detail":"Too many logins at once"}' ] || fail "$(cat "$d/$i.body")"
+		grep -q '^Retry-After: 1' "$d/$i.headers" || fail "no Retry-After: $(cat "$d/$i.headers")"
+	done
+	internal GET /metrics/auth
+	[[ "$BODY" =~ auth_password_checks_total\{verdict=\"busy\"\}\ [1-9] ]] || fail "$BODY"
+}
+
 @test "wrong passwords past AUTH_FAIL_USER_LIMIT answer 429 for that name from any address; LOGIN_RATE covers /token" {
 	local i
 	stack_stop

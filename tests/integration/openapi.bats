@@ -14,6 +14,7 @@
 #   - HEAD: Prism tries to parse the empty body as JSON and answers 500;
 #   - 3xx: Prism follows redirects, so /login and /docs are asked directly;
 #   - a body on GET or HEAD: Prism does not forward it;
+#   - a header or request line over 16 KiB: Prism's own limit (431);
 #   - Content-Length with Transfer-Encoding, a repeated Authorization:
 #     Prism's own HTTP parser refuses or merges them before nginx sees them;
 #   - the client's address: Prism connects from 127.0.0.1, so the metrics'
@@ -24,7 +25,17 @@ setup_file() {
 	# A short auth deadline so that a frozen auth gives info's 504 quickly;
 	# no breaker, so that every call reaches auth.  The login limit is
 	# turned on by the last test (Prism's calls all come from one address).
-	stack_start AUTH_TIMEOUT_MS=300 AUTH_CONNECT_TIMEOUT_MS=200 AUTH_CB_FAILURES=0
+	# A user for POST /token (argon2-cffi's default cost, which a flood
+	# of a few checks keeps busy) and a signing key; under /tmp itself,
+	# readable by auth's user (helpers.bash).
+	OAUTH_DIR=$(mktemp -d /tmp/cgi-openapi.XXXXXX)
+	chmod 0755 "$OAUTH_DIR"
+	echo "alice $(/usr/bin/python3 "$ROOT/tests/integration/jwt_peer.py" hash wonderland default) scope=info:read" >"$OAUTH_DIR/users"
+	openssl genpkey -algorithm ed25519 -out "$OAUTH_DIR/key.pem" 2>/dev/null
+	chmod 0644 "$OAUTH_DIR"/*
+	echo "$OAUTH_DIR" >"$BATS_FILE_TMPDIR/oauth_dir"
+	stack_start AUTH_TIMEOUT_MS=300 AUTH_CONNECT_TIMEOUT_MS=200 AUTH_CB_FAILURES=0 \
+	    AUTH_USERS_FILE="$OAUTH_DIR/users" AUTH_SIGNING_KEY_FILE="$OAUTH_DIR/key.pem"
 	local port i
 	port=$(free_port)
 	"$ROOT/node_modules/.bin/prism" proxy "$ROOT/docs/openapi.yaml" "$BASE" \
@@ -46,6 +57,7 @@ teardown_file() {
 	# The last test restarts the stack in a new directory.
 	[ ! -f "$BATS_FILE_TMPDIR/run_dir" ] || RUN_DIR=$(cat "$BATS_FILE_TMPDIR/run_dir")
 	stack_stop
+	rm -rf "$(cat "$BATS_FILE_TMPDIR/oauth_dir")"
 }
 
 setup() {
@@ -60,8 +72,11 @@ setup() {
 	# buffer; a request line over it.
 	BIG=$BATS_FILE_TMPDIR/big
 	[ -f "$BIG" ] || head -c 20000 /dev/zero | tr '\0' x >"$BIG"
-	LONG=$(head -c 9000 /dev/zero | tr '\0' a)
+	LONG=$(head -c 17000 /dev/zero | tr '\0' a)
 	TOKEN='Authorization: merixstudio'
+	OAUTH_DIR=$(cat "$BATS_FILE_TMPDIR/oauth_dir")
+	USERS=(AUTH_USERS_FILE="$OAUTH_DIR/users" AUTH_SIGNING_KEY_FILE="$OAUTH_DIR/key.pem")
+	FORM=(--data-urlencode grant_type=password --data-urlencode username=alice --data-urlencode password=wonderland)
 }
 
 # OPS: every documented "METHOD PATH STATUS" (STATUS: its 2xx or 3xx, else 405).
@@ -86,7 +101,8 @@ req() {
 	echo "$id $expect $method $path" >>"$BATCH/list"
 	curl -s -m 15 "${how[@]}" -o "$BATCH/$id.body" -D "$BATCH/$id.headers" \
 	    -w '%{http_code}' "$@" "$base$path" >"$BATCH/$id.status" &
-	((NREQ % 8)) || wait
+	# BURST=1: no pause every 8 (a flood).
+	[ -n "${BURST:-}" ] || ((NREQ % 8)) || wait
 }
 
 settle() {
@@ -110,6 +126,11 @@ settle() {
 @test "Prism: every route x method answers as documented, a token sent or not" {
 	local method path status
 	while read -r method path status; do
+		if [ "$method $path" = "POST /token" ]; then
+			req 200 POST /token "${FORM[@]}"
+			req 200 POST /token "${FORM[@]}" -H "$TOKEN"
+			continue
+		fi
 		req "$status" "$method" "$path" -H "$TOKEN"
 		# Without a token, the API's routes answer 401 where they would 200.
 		if [ "$status" = 200 ] && [[ "$path" =~ ^/(login/|info)$ ]]; then
@@ -123,15 +144,18 @@ settle() {
 	settle
 }
 
-@test "Prism: every route x method answers 400 to a header over 8 KiB, 414 to a long URI, 413 to a body over 16 KiB" {
+@test "Prism: every route x method answers 400 to a header over 16 KiB, 414 to a long URI, 413 to a body over 16 KiB (400 at /token)" {
 	local method path status
 	while read -r method path status; do
-		req 400 "$method" "$path" -H "X-Big: $LONG"
-		req 414 "$method" "$path?$LONG"
-		case $method in
-		TRACE) req 405 "$method" "$path" --data-binary "@$BIG" ;;
+		# Over Prism's own 16 KiB header limit (it answers 431): direct.
+		DIRECT=1 req 400 "$method" "$path" -H "X-Big: $LONG"
+		DIRECT=1 req 414 "$method" "$path?$LONG"
+		case $method:$path in
+		TRACE:*) req 405 "$method" "$path" --data-binary "@$BIG" ;;
+		GET:/token) DIRECT=1 req 400 "$method" "$path" --data-binary "@$BIG" ;;
+		*:/token) req 400 "$method" "$path" --data-binary "@$BIG" ;;
 		# Prism does not forward a body on GET (HEAD is always direct).
-		GET) DIRECT=1 req 413 "$method" "$path" --data-binary "@$BIG" ;;
+		GET:*) DIRECT=1 req 413 "$method" "$path" --data-binary "@$BIG" ;;
 		*) req 413 "$method" "$path" --data-binary "@$BIG" ;;
 		esac
 	done < <(ops)
@@ -154,10 +178,30 @@ settle() {
 		req 401 "$method" "$path" -H 'Authorization: merixstudioo'
 		req 401 "$method" "$path" -H 'Authorization: Bearer'
 		req 401 "$method" "$path" -H 'Authorization: Basic bWVyaXhzdHVkaW86'
-		req 400 "$method" "$path" -H "Authorization: $(head -c 4000 /dev/zero | tr '\0' t)"
-		req 400 "$method" "$path" -H "Authorization: $LONG"
+		req 401 "$method" "$path" -H "Authorization: $(head -c 4000 /dev/zero | tr '\0' t)"
+		req 400 "$method" "$path" -H "Authorization: $(head -c 13000 /dev/zero | tr '\0' t)"
+		DIRECT=1 req 400 "$method" "$path" -H "Authorization: $LONG"
 	done
 	settle
+}
+
+@test "Prism: POST /token's refusals: RFC 6749's 400s, FastAPI's 401, and 503 when a flood takes every password check" {
+	local i
+	req 400 POST /token -d 'username=alice&password=wonderland'
+	req 400 POST /token -d 'grant_type=client_credentials&username=alice&password=x'
+	req 400 POST /token -H 'Content-Type: application/json' -d '{"grant_type":"password"}'
+	req 400 POST /token "${FORM[@]}" --data-urlencode scope=admin
+	req 401 POST /token -d 'grant_type=password&username=alice&password=wrong'
+	req 401 POST /token -d 'grant_type=password&username=nobody&password=wrong'
+	settle
+	# 32 at once, each a 100 MiB hash: more than the checks that may wait
+	# (4 per hashing thread, one thread per two CPUs).
+	for i in $(seq 1 32); do
+		BURST=1 DIRECT=1 req - POST /token "${FORM[@]}"
+	done
+	settle
+	run grep -c 'POST /token 503' "$SEEN"
+	[ "$output" -ge 1 ] || fail "no 503 in a flood of 32"
 }
 
 @test "Prism: metrics answer 200 here, and 403 (directly) to an address not allowed" {
@@ -177,7 +221,8 @@ fault_batch() {
 	while read -r method path status; do
 		[ "$method" != TRACE ] || continue
 		case "$svc:$path" in
-		auth:/login/ | auth:/login | auth:/metrics/auth | info:/info | info:/metrics/info)
+		auth:/login/ | auth:/login | auth:/metrics/auth | info:/info | info:/metrics/info | \
+		    auth:/token | auth:/.well-known/*)
 			req "$want" "$method" "$path" -H "$TOKEN" ;;
 		# The others are 405s that info and nginx answer alone.
 		auth:/info) [[ $method =~ ^(GET|HEAD)$ ]] && req "$INFO_STATUS" "$method" "$path" -H "$TOKEN" ;;
@@ -244,7 +289,7 @@ fault_batch() {
 	chmod 0644 "$toks"
 	# The same port, so Prism keeps its upstream; teardown_file stops it.
 	stack_stop
-	STACK_PORT=$PORT stack_start AUTH_TOKENS_FILE="$toks" INFO_REQUIRED_SCOPE=info:read 3>&-
+	STACK_PORT=$PORT stack_start AUTH_TOKENS_FILE="$toks" INFO_REQUIRED_SCOPE=info:read "${USERS[@]}" 3>&-
 	echo "$RUN_DIR" >"$BATS_FILE_TMPDIR/run_dir"
 	req 403 GET /info -H "$TOKEN"
 	req 403 HEAD /info -H "$TOKEN"
@@ -265,14 +310,14 @@ fault_batch() {
 	[ ! -f "$BATS_FILE_TMPDIR/run_dir" ] || RUN_DIR=$(cat "$BATS_FILE_TMPDIR/run_dir")
 	stack_stop
 	STACK_PORT=$PORT stack_start LOGIN_RATE=1r/m LOGIN_BURST=5 \
-	    AUTH_FAIL_LIMIT=3 AUTH_FAIL_WINDOW_MS=60000 3>&-
+	    AUTH_FAIL_LIMIT=3 AUTH_FAIL_WINDOW_MS=60000 "${USERS[@]}" 3>&-
 	echo "$RUN_DIR" >"$BATS_FILE_TMPDIR/run_dir"
 	for i in 1 2 3 4 5 6; do
 		req - POST /login/ -H "$TOKEN"
 	done
 	wait
 	while read -r method path status; do
-		[ "$path" != /login/ ] || [ "$method" = TRACE ] || req 429 "$method" "$path" -H "$TOKEN"
+		[[ ! "$path" =~ ^/(login/|token)$ ]] || [ "$method" = TRACE ] || req 429 "$method" "$path" -H "$TOKEN"
 	done < <(ops)
 	# Wrong tokens through /info (the limit ignores the login rate): 401
 	# until the third, then 429.
