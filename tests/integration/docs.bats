@@ -5,12 +5,18 @@
 
 setup_file() {
 	load helpers
-	stack_start
+	# A user for Authorize's password flow, readable by auth's user.
+	DOCS_USERS=$(mktemp /tmp/cgi-users.XXXXXX)
+	chmod 0644 "$DOCS_USERS"
+	export DOCS_USERS
+	echo "alice $(/usr/bin/python3 "$ROOT/tests/integration/jwt_peer.py" hash wonderland)" >"$DOCS_USERS"
+	stack_start AUTH_USERS_FILE="$DOCS_USERS"
 }
 
 teardown_file() {
 	load helpers
 	stack_stop
+	rm -f "$DOCS_USERS"
 }
 
 setup() {
@@ -51,4 +57,19 @@ setup() {
 	# The browser's calls are in the gateway's log like any other.
 	run grep -c '"uri":"/info","status":401' "$RUN_DIR/logs/gateway.access.log"
 	refute_output 0
+}
+
+@test "in Chromium, Swagger UI's Authorize logs in with a username and password, and Try it out on /info answers 200" {
+	local shot
+	mkdir -p "$ROOT/build/artifacts"
+	shot=$ROOT/build/artifacts/docs-oauth.png
+	rm -f "$shot"
+	run node "$ROOT/tests/integration/docs-oauth.js" "$BASE" alice wonderland "$shot"
+	echo "$output" >&3
+	assert_success
+	assert_line 'ok: Authorize logged in with a username and password (POST /token 200)'
+	assert_line 'ok: Try it out on GET /info with the access token answers 200 {"info": "The answer is 42."}'
+	[ -s "$shot" ]
+	run grep -c '"method":"POST","uri":"/token","status":200' "$RUN_DIR/logs/gateway.access.log"
+	assert_output 1
 }
