@@ -249,7 +249,7 @@ test-tsan: $(NODE)
 # libFuzzer harnesses (tests/fuzz/) for every parser of outside input, built
 # with clang, ASan and UBSan.  make fuzz runs each FUZZ_SECS seconds;
 # make fuzz-smoke (CI) a short run of each.
-FUZZ       := authz tokens_file reqid authc_map cfg log_escape
+FUZZ       := authz tokens_file reqid authc_map cfg log_escape form jwt users_file
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_SECS  ?= 60
 
