@@ -239,9 +239,8 @@ images_load() {
 	rm -f "$tar"
 }
 
-# secret_create: the tokens, redis's password and auth's key as Docker
-# secrets.  The
-# tokens: SWARM_TOKENS_FILE (one per line, or sha256: entries) or else the
+# secret_create: the tokens, redis's password, auth's key, its users and
+# its signing key as Docker secrets.  The tokens: SWARM_TOKENS_FILE (one per line, or sha256: entries) or else the
 # tutorial's demo token.  Read from a file or a pipe, never from an
 # argument or the environment.
 secret_create() {
@@ -256,6 +255,12 @@ secret_create() {
 	# The key of auth's address digests, which redis never gets.
 	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' |
 	    dk 1 secret create cgi_fail_store_key_1 - >/dev/null
+	# The users of POST /token (SWARM_USERS_FILE, else the demo's alice),
+	# and a signing key made here, which leaves the swarm only as the
+	# public JWKS.
+	dk 1 secret create cgi_auth_users_1 "${SWARM_USERS_FILE:-$here/docker/auth-users.demo}" >/dev/null
+	openssl genpkey -algorithm ed25519 2>/dev/null |
+	    dk 1 secret create cgi_auth_signing_key_1 - >/dev/null
 }
 
 forwarders_up() {

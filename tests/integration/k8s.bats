@@ -22,7 +22,7 @@ print(json.dumps(eval(sys.argv[2]), sort_keys=True))' "$RENDERED" "$1"
 
 @test "kubectl kustomize renders the namespace, four Deployments and Services, the Secrets, ConfigMap, PDBs, HPA and NetworkPolicies" {
 	run q 'sorted(o["kind"] + " " + o["metadata"]["name"].rsplit("-", 1)[0] if o["kind"] in ("Secret", "ConfigMap") else o["kind"] + " " + o["metadata"]["name"] for o in objs)'
-	assert_output '["ConfigMap gateway-config", "Deployment auth", "Deployment gateway", "Deployment info", "Deployment redis", "HorizontalPodAutoscaler info", "Namespace cgi-microservices", "NetworkPolicy gateway", "NetworkPolicy redis-from-auth-only", "NetworkPolicy services-from-gateway-only", "PodDisruptionBudget auth", "PodDisruptionBudget gateway", "PodDisruptionBudget info", "Secret auth-tokens", "Secret fail-store-key", "Secret redis-password", "Service auth", "Service gateway", "Service gateway-internal", "Service info", "Service redis"]'
+	assert_output '["ConfigMap gateway-config", "Deployment auth", "Deployment gateway", "Deployment info", "Deployment redis", "HorizontalPodAutoscaler info", "Namespace cgi-microservices", "NetworkPolicy gateway", "NetworkPolicy redis-from-auth-only", "NetworkPolicy services-from-gateway-only", "PodDisruptionBudget auth", "PodDisruptionBudget gateway", "PodDisruptionBudget info", "Secret auth-signing-key", "Secret auth-tokens", "Secret auth-users", "Secret fail-store-key", "Secret redis-password", "Service auth", "Service gateway", "Service gateway-internal", "Service info", "Service redis"]'
 	run q 'sorted(set(o["metadata"].get("namespace", "-") for o in objs if o["kind"] != "Namespace"))'
 	assert_output '["cgi-microservices"]'
 }
@@ -30,7 +30,7 @@ print(json.dumps(eval(sys.argv[2]), sort_keys=True))' "$RENDERED" "$1"
 @test "every rendered object validates against the Kubernetes API schema of its kind" {
 	run node "$ROOT/tests/integration/k8s_validate.mjs" < "$RENDERED"
 	assert_success
-	[ "$(grep -c '^ok ' <<< "$output")" -eq 21 ]
+	[ "$(grep -c '^ok ' <<< "$output")" -eq 23 ]
 }
 
 @test "a schema violation is caught: a Deployment whose replicas is a string fails validation" {
@@ -50,11 +50,11 @@ print(json.dumps(eval(sys.argv[2]), sort_keys=True))' "$RENDERED" "$1"
 	assert_output '[["auth", {"command": ["fcgi-health", "127.0.0.1:9000"]}, {"command": ["fcgi-health", "127.0.0.1:9000"]}], ["gateway", {"path": "/openapi.json", "port": "http"}, {"path": "/openapi.json", "port": "http"}], ["info", {"command": ["fcgi-health", "127.0.0.1:9000"]}, {"command": ["fcgi-health", "127.0.0.1:9000"]}], ["redis", {"command": ["redis-health.sh"]}, {"command": ["redis-health.sh"]}]]'
 }
 
-@test "the tokens, redis's password and auth's key come from Secrets as read-only files for the pod's group, never from an environment variable" {
+@test "the tokens, the users, the signing key, redis's password and auth's key come from Secrets as read-only files for the pod's group, never from an environment variable" {
 	run q '[(e["name"], e.get("value")) for d in by("Deployment") if d["metadata"]["name"] == "auth" for c in d["spec"]["template"]["spec"]["containers"] for e in c["env"]]'
-	assert_output '[["AUTH_TOKENS_FILE", "/run/secrets/auth/auth_tokens"], ["AUTH_FAIL_STORE", "redis://redis:6379"], ["AUTH_FAIL_STORE_PASSWORD_FILE", "/run/secrets/redis/redis_password"], ["AUTH_FAIL_STORE_KEY_FILE", "/run/secrets/fail-store-key/fail_store_key"]]'
+	assert_output '[["AUTH_TOKENS_FILE", "/run/secrets/auth/auth_tokens"], ["AUTH_FAIL_STORE", "redis://redis:6379"], ["AUTH_FAIL_STORE_PASSWORD_FILE", "/run/secrets/redis/redis_password"], ["AUTH_FAIL_STORE_KEY_FILE", "/run/secrets/fail-store-key/fail_store_key"], ["AUTH_USERS_FILE", "/run/secrets/auth-users/auth_users"], ["AUTH_SIGNING_KEY_FILE", "/run/secrets/auth-signing-key/auth_signing_key"]]'
 	run q 'sorted((d["metadata"]["name"], v["secret"]["secretName"].rsplit("-", 1)[0], oct(v["secret"]["defaultMode"]), d["spec"]["template"]["spec"]["securityContext"]["fsGroup"]) for d in by("Deployment") for v in d["spec"]["template"]["spec"].get("volumes", []) if "secret" in v)'
-	assert_output '[["auth", "auth-tokens", "0o440", 10001], ["auth", "fail-store-key", "0o440", 10001], ["auth", "redis-password", "0o440", 10001], ["redis", "redis-password", "0o440", 10002]]'
+	assert_output '[["auth", "auth-signing-key", "0o440", 10001], ["auth", "auth-tokens", "0o440", 10001], ["auth", "auth-users", "0o440", 10001], ["auth", "fail-store-key", "0o440", 10001], ["auth", "redis-password", "0o440", 10001], ["redis", "redis-password", "0o440", 10002]]'
 	run q 'any("AUTH_TOKENS" == e["name"] for d in by("Deployment") for c in d["spec"]["template"]["spec"]["containers"] for e in c.get("env", []))'
 	assert_output false
 }
