@@ -152,6 +152,21 @@ reach() {
 	assert_equal "$STATUS" 200
 }
 
+@test "a newcomer's password session: the demo user's token from POST /token, then /info 200; PyJWT verifies it through the JWKS" {
+	local tok
+	http POST /token -d 'grant_type=password&username=alice&password=wonderland'
+	assert_equal "$STATUS" 200
+	tok=$(/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' <<<"$BODY")
+	http GET /info -H "Authorization: Bearer $tok"
+	assert_equal "$STATUS" 200
+	assert_equal "$BODY" '{"info":"The answer is 42."}'
+	run /usr/bin/python3 "$ROOT/tests/integration/jwt_peer.py" verify "$BASE" "$tok" http://127.0.0.1:8080
+	assert_success
+	assert_output --partial '"sub": "alice"'
+	http POST /token -d 'grant_type=password&username=alice&password=wrong'
+	assert_equal "$STATUS" 401
+}
+
 @test "auth stopped: /info answers 503 JSON, never 200 or a hang; started again: 200" {
 	local i
 	docker-compose stop auth >&2

@@ -212,6 +212,21 @@ addrs() {
 	done
 }
 
+@test "the demo user logs in at POST /token on one node, and the token works at every node's /info (one signing key, a secret)" {
+	local n tok
+	BASE=$(gw 1)
+	http POST /token -d 'grant_type=password&username=alice&password=wonderland'
+	assert_equal "$STATUS" 200
+	tok=$(/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' <<<"$BODY")
+	for n in 1 2 3; do
+		BASE=$(gw "$n")
+		http GET /info -H "Authorization: Bearer $tok"
+		assert_equal "$STATUS" 200
+		http GET /.well-known/jwks.json
+		assert_equal "$STATUS" 200
+	done
+}
+
 @test "the tokens come from a Docker secret: its token works, no environment holds it, no container log shows it" {
 	local n c
 	http GET /info -H "Authorization: $TOKEN"
