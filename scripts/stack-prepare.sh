@@ -133,18 +133,44 @@ redis_setup() {
 	echo "$RUN_DIR/auth-key/key" >"$SVC/auth/env/AUTH_FAIL_STORE_KEY_FILE"
 }
 
-# signing_key: with AUTH_USERS_FILE and no AUTH_SIGNING_KEY_FILE, a new
-# Ed25519 key for auth's access tokens, made at each start (the tokens of
-# the last run stop working), readable by auth's user alone; auth is
-# pointed at it in its envdir.
-signing_key() {
-	local d=$RUN_DIR/auth-signing
-	[ -n "${AUTH_USERS_FILE:-}" ] && [ -z "${AUTH_SIGNING_KEY_FILE:-}" ] || return 0
+# auth_files: auth's users file and signing key, in RUN_DIR/auth-files,
+# its user's alone: copies of AUTH_USERS_FILE and AUTH_SIGNING_KEY_FILE
+# (which may sit where auth's user cannot read, a clone in a 0700 home; a
+# reload copies them again: copy_auth_files), or, with a users file and no
+# key, a new Ed25519 key made at each start (the last run's tokens stop
+# working).  auth is pointed at them in its envdir.
+auth_files() {
+	local d=$RUN_DIR/auth-files
 	rm -rf "$d"
+	[ -n "${AUTH_USERS_FILE:-}" ] || [ -n "${AUTH_SIGNING_KEY_FILE:-}" ] || return 0
 	mkdir -m 0700 "$d"
-	(umask 077 && openssl genpkey -algorithm ed25519 -out "$d/key.pem")
-	[ "$(id -u)" -ne 0 ] || chown -R cgi-auth:cgi-auth "$d"
+	printf '%s\n' "${AUTH_USERS_FILE:-}" >"$d/users.source"
+	printf '%s\n' "${AUTH_SIGNING_KEY_FILE:-}" >"$d/key.source"
+	if [ -z "${AUTH_SIGNING_KEY_FILE:-}" ]; then
+		(umask 077 && openssl genpkey -algorithm ed25519 -out "$d/key.pem")
+	fi
+	copy_auth_files
+	[ -z "${AUTH_USERS_FILE:-}" ] || echo "$d/users" >"$SVC/auth/env/AUTH_USERS_FILE"
 	echo "$d/key.pem" >"$SVC/auth/env/AUTH_SIGNING_KEY_FILE"
+}
+
+# copy_auth_files: the sources named in RUN_DIR/auth-files, copied in
+# whole (a new file, then mv), for auth's user alone.
+copy_auth_files() {
+	local d=$RUN_DIR/auth-files src dst pair
+	[ -d "$d" ] || return 0
+	for pair in users.source:users key.source:key.pem; do
+		src=$(cat "$d/${pair%%:*}")
+		dst=$d/${pair#*:}
+		[ -n "$src" ] || continue
+		if [ ! -r "$src" ]; then
+			echo "cannot read $src (${pair%%.*} file for auth)" >&2
+			return 1
+		fi
+		(umask 077 && cp "$src" "$dst.new")
+		mv "$dst.new" "$dst"
+	done
+	[ "$(id -u)" -ne 0 ] || chown -R cgi-auth:cgi-auth "$d"
 }
 
 prepare() {	# prepare MODE: "run" keeps the gateway's logs on the terminal
@@ -203,5 +229,5 @@ prepare() {	# prepare MODE: "run" keeps the gateway's logs on the terminal
 	export STACK_MODE=$mode BIN_DIR
 	make_services
 	redis_setup
-	signing_key
+	auth_files
 }

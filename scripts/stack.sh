@@ -17,7 +17,8 @@
 #   stack.sh run     in the foreground, logs on the terminal, Ctrl-C stops
 #   stack.sh start   in the background, logs in $RUN_DIR/logs
 #   stack.sh stop    stops what start started
-#   stack.sh reload  auth re-reads AUTH_TOKENS_FILE (SIGHUP), no restart
+#   stack.sh reload  auth re-reads AUTH_TOKENS_FILE, AUTH_USERS_FILE and
+#                    AUTH_SIGNING_KEY_FILE (SIGHUP), no restart
 #   stack.sh status  s6-svstat of each service
 #   stack.sh users   (root) make the system users cgi-auth and cgi-info
 #
@@ -252,7 +253,9 @@ stop)
 	;;
 reload)
 	# SIGHUP to auth.fcgi through its supervisor: it swaps in the file's
-	# tokens, or logs why it kept them.
+	# tokens (and the users file and keys, copied in again first), or
+	# logs why it kept them.
+	copy_auth_files || exit 1
 	if ! s6-svc -h "$SVC/auth" 2>/dev/null; then
 		log error "no auth running in $RUN_DIR"
 		exit 1
