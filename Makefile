@@ -12,7 +12,7 @@ CFLAGS  += $(SAN)
 LDFLAGS += $(SAN)
 B       ?= build
 
-LIB_SRC  := cgi/lib/admin.c cgi/lib/authz.c cgi/lib/b64url.c cgi/lib/cfg.c cgi/lib/clock.c cgi/lib/ident.c cgi/lib/log.c cgi/lib/metrics.c cgi/lib/park.c cgi/lib/reqid.c cgi/lib/reqlog.c cgi/lib/resp.c cgi/lib/route.c cgi/lib/sha256.c cgi/lib/trace.c cgi/lib/svc.c cgi/lib/textfile.c cgi/lib/wipe.c cgi/lib/worker.c cgi/lib/jwt.c
+LIB_SRC  := cgi/lib/admin.c cgi/lib/authz.c cgi/lib/b64url.c cgi/lib/cfg.c cgi/lib/clock.c cgi/lib/hex.c cgi/lib/ident.c cgi/lib/log.c cgi/lib/metrics.c cgi/lib/park.c cgi/lib/reqid.c cgi/lib/reqlog.c cgi/lib/resp.c cgi/lib/route.c cgi/lib/sha256.c cgi/lib/trace.c cgi/lib/svc.c cgi/lib/textfile.c cgi/lib/wipe.c cgi/lib/worker.c cgi/lib/jwt.c
 AUTH_SRC := cgi/auth/app.c cgi/auth/form.c cgi/auth/guard.c cgi/auth/hashq.c cgi/auth/keys.c cgi/auth/store.c cgi/auth/token.c cgi/auth/tokens.c cgi/auth/users.c
 INFO_SRC := cgi/info/authc.c cgi/info/authmux.c cgi/info/breaker.c cgi/info/cache.c cgi/info/info.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
@@ -27,7 +27,7 @@ export PORT
 export TLS TLS_PORT TLS_CERT TLS_KEY
 
 
-.PHONY: all deps www images up run run-sanitize start stop reload test check lint lint-installed unit integration test-sanitize test-tsan test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench bench-swarm token-hash user-hash clean help
+.PHONY: all deps www images up run run-sanitize start stop reload test check lint lint-installed unit integration test-sanitize test-tsan test-compose swarm-up swarm-down test-swarm fuzz fuzz-smoke bench bench-swarm token-hash user-hash bench-token clean help
 
 all: $(B)/auth.fcgi $(B)/info.fcgi
 
@@ -51,6 +51,7 @@ help:
 	@echo "make fuzz       every libFuzzer harness for FUZZ_SECS (60) seconds"
 	@echo "make token-hash the sha256: line for AUTH_TOKENS_FILE (token on stdin)"
 	@echo "make user-hash USER=alice  the AUTH_USERS_FILE line (password on stdin)"
+	@echo "make bench-token  POST /token, access tokens, and a /token flood (docs/benchmarks.md)"
 	@echo "make run-sanitize  make run on the ASan/UBSan/LSan build"
 	@echo "make up         docker compose up --build, /docs and /openapi.json included"
 	@echo "make test-compose  docker compose up on a real Docker engine, then faults, scale, down"
@@ -107,11 +108,11 @@ T_OBJ_svc     := cgi/lib/svc.o cgi/lib/clock.o cgi/lib/worker.o cgi/lib/park.o c
 T_LIB_svc     := -lfcgi -lcjson
 T_OBJ_serve   := $(T_OBJ_svc)
 T_LIB_serve   := $(T_LIB_svc)
-T_OBJ_tokens  := cgi/auth/tokens.o cgi/lib/authz.o cgi/lib/ident.o cgi/lib/cfg.o cgi/lib/log.o cgi/lib/sha256.o cgi/lib/textfile.o cgi/lib/wipe.o
+T_OBJ_tokens  := cgi/auth/tokens.o cgi/lib/hex.o cgi/lib/authz.o cgi/lib/ident.o cgi/lib/cfg.o cgi/lib/log.o cgi/lib/sha256.o cgi/lib/textfile.o cgi/lib/wipe.o
 T_OBJ_b64url  := cgi/lib/b64url.o
 T_OBJ_jwt     := cgi/lib/jwt.o cgi/lib/b64url.o cgi/lib/ident.o
 T_LIB_jwt     := -lcrypto -lcjson
-T_OBJ_form    := cgi/auth/form.o
+T_OBJ_form    := cgi/auth/form.o cgi/lib/hex.o
 T_OBJ_users   := cgi/auth/users.o cgi/lib/ident.o cgi/lib/cfg.o cgi/lib/log.o cgi/lib/textfile.o cgi/lib/wipe.o
 T_LIB_users   := -largon2
 .SECONDEXPANSION:
@@ -230,7 +231,7 @@ test-sanitize: $(NODE)
 # (store: a connection per thread), identities (identity) and info's cache
 # (cache); and the guard's unit tests (8 threads at once) built with it.
 # Any report fails it but those tests/tsan.supp explains.
-TSAN_SUITES := core keepalive faults reload guard cache identity store
+TSAN_SUITES := core keepalive faults reload guard cache identity store oauth
 TSAN_UNIT   := guard cache breaker serve store
 test-tsan: $(NODE)
 	@$(MAKE) -s B=build-tsan SAN="-fsanitize=thread" OPT="-O1 -g" build-tsan/auth.fcgi build-tsan/info.fcgi \
@@ -308,7 +309,12 @@ BENCH_DEPS := wrk python3-fastapi python3-uvicorn python3-requests docker.io deb
 bench: all $(NODE)
 	@scripts/deps.sh $(BENCH_DEPS)
 	@if [ -n "$(BENCH_BASE)" ]; then BENCH_BASE='$(BENCH_BASE)' scripts/bench-ab.sh; \
-	else scripts/bench.sh; fi
+	else scripts/bench.sh && scripts/bench-token.sh; fi
+
+# The password grant alone (docs/benchmarks.md's bench-token block).
+bench-token: all
+	@scripts/deps.sh $(BENCH_DEPS)
+	@scripts/bench-token.sh
 
 # The same, with the swarm stack on the 3-node swarm of make swarm-up beside
 # compose, at 32 connections, into docs/benchmarks-swarm.md (the README's

@@ -43,6 +43,8 @@ run_wrk() {
 	POST) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/post.lua" "$url") ;;
 	POSTWRONG) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/post-wrong.lua" "$url") ;;
 	ZIPF) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/zipf.lua" "$url") ;;
+	# LUA:NAME: bench/wrk/NAME.lua sets the method, headers and body.
+	LUA:*) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/${method#LUA:}.lua" "$url") ;;
 	GET) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -H 'Authorization: merixstudio' "$url") ;;
 	*) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency "$url") ;;
 	esac

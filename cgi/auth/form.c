@@ -6,20 +6,10 @@
 
 #include <string.h>
 
+#include "hex.h"
+
 /* Longest field name looked at (ours are at most 10). */
 #define FORM_NAME_MAX 32
-
-static int
-form_hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /*
  * Decodes s[0..len) into out (up to cap bytes, no NUL; out NULL: only
@@ -40,8 +30,8 @@ form_decode(const char *s, size_t len, char *out, size_t cap)
 		else if (c == '%') {
 			if (i + 2 >= len)
 				return -1;
-			if ((hi = form_hex((unsigned char)s[i + 1])) == -1 ||
-			    (lo = form_hex((unsigned char)s[i + 2])) == -1)
+			if ((hi = hex_val((unsigned char)s[i + 1])) == -1 ||
+			    (lo = hex_val((unsigned char)s[i + 2])) == -1)
 				return -1;
 			c = (unsigned char)(hi << 4 | lo);
 			i += 2;

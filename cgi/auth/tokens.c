@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hex.h"
+
 #include "log.h"
 #include "textfile.h"
 #include "wipe.h"
@@ -29,18 +31,6 @@ tokens_blank(char c)
 	return textfile_blank(c);
 }
 
-static int
-tokens_hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "sha256:" + 64 hex digits into a digest.  Returns 0, or -1 if malformed. */
 static int
 tokens_parse_hash(const char *s, size_t len, unsigned char h[SHA256_LEN])
@@ -53,8 +43,8 @@ tokens_parse_hash(const char *s, size_t len, unsigned char h[SHA256_LEN])
 	if (len != (size_t)2 * SHA256_LEN)
 		return -1;
 	for (i = 0; i < SHA256_LEN; i++) {
-		if ((hi = tokens_hexval((unsigned char)s[2 * i])) == -1 ||
-		    (lo = tokens_hexval((unsigned char)s[2 * i + 1])) == -1)
+		if ((hi = hex_val((unsigned char)s[2 * i])) == -1 ||
+		    (lo = hex_val((unsigned char)s[2 * i + 1])) == -1)
 			return -1;
 		h[i] = (unsigned char)(hi << 4 | lo);
 	}

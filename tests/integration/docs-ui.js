@@ -5,18 +5,12 @@
 //
 //   node docs-ui.js BASE_URL TOKEN SCREENSHOT.png
 // Prints one line per check; exits 1 on the first that fails.
-const { chromium } = require('playwright-core');
+const { launch } = require('./browser');
 
 const [base, token, shot] = process.argv.slice(2);
 
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    // As root in a sandbox, and with no outside network to reach.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update',
-      '--disable-sync'],
-  });
+  const browser = await launch();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
     const failed = [];

@@ -233,3 +233,16 @@ GUESSES='
 tally() {
 	sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' '
 }
+
+# reload_auth: SIGHUP to auth through the stack's own command (make
+# reload); waits for auth's log line about it.
+reload_auth() {
+	local n
+	n=$(grep -c 'SIGHUP' "$RUN_DIR/logs/auth.log" || true)
+	"$ROOT/scripts/stack.sh" reload
+	for _ in $(seq 1 50); do
+		[ "$(grep -c 'SIGHUP' "$RUN_DIR/logs/auth.log")" -gt "$n" ] && return 0
+		sleep 0.1
+	done
+	fail "auth logged nothing after SIGHUP"
+}

@@ -61,17 +61,6 @@ field() {
 	"$PY" -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1" <<<"$BODY"
 }
 
-# reload: SIGHUP, waiting for auth's log line.
-reload() {
-	local n
-	n=$(grep -c 'SIGHUP' "$RUN_DIR/logs/auth.log" || true)
-	"$ROOT/scripts/stack.sh" reload
-	for _ in $(seq 1 50); do
-		[ "$(grep -c 'SIGHUP' "$RUN_DIR/logs/auth.log")" -gt "$n" ] && return 0
-		sleep 0.1
-	done
-	fail "auth logged nothing after SIGHUP"
-}
 
 @test "POST /token with a right password answers 200: a bearer JWT, no-store, the user's scopes" {
 	login alice wonderland
@@ -260,7 +249,7 @@ print("ok")' "$BODY"
 	login carol c4r0l
 	assert_status 200
 	new=$(token)
-	reload
+	reload_auth
 	run grep -c 'SIGHUP: 2 user(s) loaded (were 3), 2 signing key(s) (were 1)' "$RUN_DIR/logs/auth.log"
 	assert_output 1
 	http POST /login/ -H "Authorization: Bearer $new"
@@ -276,13 +265,13 @@ print("ok")' "$BODY"
 	[ "$(grep -o '"kid"' <<<"$BODY" | wc -l)" = 2 ] || fail "$BODY"
 	# The old key removed: its tokens stop at once in auth.
 	cp "$OAUTH_DIR/key2.pem" "$OAUTH_DIR/keys.pem"
-	reload
+	reload_auth
 	http POST /login/ -H "Authorization: Bearer $old"
 	assert_status 401
 	# A bad users file is refused naming its line, never its hash; the
 	# set loaded stays.
 	printf 'alice $argon2id$v=19$m=4096,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA\n' >"$OAUTH_DIR/users"
-	reload
+	reload_auth
 	run grep 'SIGHUP: kept' "$RUN_DIR/logs/auth.log"
 	assert_output --partial 'AUTH_USERS_FILE line 1: HASH is weaker than'
 	refute_output --partial 'm=4096'

@@ -30,17 +30,6 @@ tokens() {
 	mv "$TOKFILE.new" "$TOKFILE"
 }
 
-# reload: SIGHUP through the stack's own command; waits for auth's log line.
-reload() {
-	local n
-	n=$(grep -c 'SIGHUP' "$RUN_DIR/logs/auth.log" || true)
-	"$ROOT/scripts/stack.sh" reload
-	for _ in $(seq 1 50); do
-		[ "$(grep -c 'SIGHUP' "$RUN_DIR/logs/auth.log")" -gt "$n" ] && return 0
-		sleep 0.1
-	done
-	fail "auth logged nothing after SIGHUP"
-}
 
 @test "a reload adds a new token and refuses a removed one at once, same pid" {
 	local pid
@@ -50,7 +39,7 @@ reload() {
 	http POST /login/ -H 'Authorization: beta'
 	assert_status 401
 	tokens $'beta\nkeep\n'
-	reload
+	reload_auth
 	http POST /login/ -H 'Authorization: beta'
 	assert_status 200
 	assert_body '{"authenticated":true}'
@@ -65,7 +54,7 @@ reload() {
 
 @test "a bad file keeps the old set and logs one line naming the problem, never a token" {
 	tokens $'keep\nbad token\n'
-	reload
+	reload_auth
 	run grep 'SIGHUP: kept' "$RUN_DIR/logs/auth.log"
 	assert_line --partial 'SIGHUP: kept the 2 token(s) loaded: AUTH_TOKENS_FILE line 2: an attribute that is not sub= or scope=, or given twice'
 	assert_equal "${#lines[@]}" 1
@@ -73,7 +62,7 @@ reload() {
 	http POST /login/ -H 'Authorization: keep'
 	assert_status 200
 	tokens ''
-	reload
+	reload_auth
 	run grep -c 'SIGHUP: kept the 2 token(s) loaded: AUTH_TOKENS_FILE: holds no token' "$RUN_DIR/logs/auth.log"
 	assert_output 1
 	http POST /login/ -H 'Authorization: keep'

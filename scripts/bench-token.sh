@@ -1,0 +1,104 @@
+#!/bin/bash
+# The password grant's figures (make bench runs it last; alone: make
+# bench-token): POST /token at the users file's Argon2id cost, POST /login/
+# with an access token against a static one, and /login/ and /info with
+# POST /token flooded at 32 connections against without.  One stack (no
+# rate or failed-login limits: wrk is one address), ROUNDS rounds of SECS
+# seconds, the rows interleaved; medians and same-run ratios into
+# docs/benchmarks.md between <!-- bench-token:start --> and :end.
+set -eu
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+SECS=${BENCH_SECS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
+DOC=${BENCH_DOC:-$here/docs/benchmarks.md}
+# to_ms, settle, run_wrk, median.
+# shellcheck source=scripts/bench-lib.sh
+. "$here/scripts/bench-lib.sh"
+
+work=$(mktemp -d /tmp/cgi-bench-token.XXXXXX)
+chmod 0755 "$work"
+cleanup() {
+	RUN_DIR=$work/run "$here/scripts/stack.sh" stop >/dev/null 2>&1 || true
+	[ -z "${flood:-}" ] || kill "$flood" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+BENCH_PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+export BENCH_PASSWORD
+# make user-hash's line: OWASP's floor, m=19456 KiB, t=2, p=1.
+printf '%s\n' "$BENCH_PASSWORD" | "$here/scripts/user-hash.sh" bench >"$work/users"
+chmod 0644 "$work/users"
+cost=$(grep -o 'm=[0-9]*,t=[0-9]*,p=[0-9]*' "$work/users")
+PORT=$("$here/scripts/free-port.sh")
+LOGIN_RATE=off AUTH_FAIL_LIMIT=0 AUTH_FAIL_USER_LIMIT=0 AUTH_USERS_FILE=$work/users \
+    RUN_DIR=$work/run PORT=$PORT "$here/scripts/stack.sh" start >/dev/null
+base=http://127.0.0.1:$PORT
+BENCH_JWT=$(curl -s -d "grant_type=password&username=bench&password=$BENCH_PASSWORD" "$base/token" |
+    /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+export BENCH_JWT
+threads=$(nproc)
+hashers=$((threads >= 4 ? threads / 2 : 1))
+
+# row NAME METHOD URL CONNS: one run_wrk appended to $work/NAME.
+row() {
+	local out
+	out=$(run_wrk "$2" "$3" "$4")
+	echo "$out" >>"$work/$1"
+	printf '#   %-22s %s\n' "$1" "$out" >&2
+}
+
+echo "# bench-token: wrk ${SECS}s x $ROUNDS rounds; $cost; $hashers hashing thread(s) on $threads CPUs" >&2
+for ((r = 1; r <= ROUNDS; r++)); do
+	echo "# round $r" >&2
+	row token1 LUA:token "$base/token" 1
+	row token32 LUA:token "$base/token" 32
+	row static POST "$base/login/" 32
+	row jwt LUA:bearer "$base/login/" 32
+	row info GET "$base/info" 32
+	# The same two with POST /token flooded at 32 connections meanwhile.
+	wrk -t1 -c32 -d"$((2 * SECS + 4))s" -s "$here/bench/wrk/token.lua" "$base/token" \
+	    >"$work/flood.out" 2>&1 &
+	flood=$!
+	sleep 1
+	row static_flood POST "$base/login/" 32
+	row info_flood GET "$base/info" 32
+	wait "$flood" || true
+	flood=
+	awk '/^Requests\/sec/ { print $2 }' "$work/flood.out" >>"$work/flood_rps"
+	awk '/Non-2xx/ { print $NF }' "$work/flood.out" >>"$work/flood_non2xx"
+done
+
+med() { cut -d' ' -f"$2" "$work/$1" | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }'; }
+block=$work/block
+{
+	echo "<!-- bench-token:start -->"
+	echo "## The password grant and access tokens (make bench-token)"
+	echo
+	echo "$(date -u +%Y-%m-%d), $(nproc) CPUs, one stack (\`LOGIN_RATE=off\`, no failed-login limits), wrk ${SECS} s × $ROUNDS rounds, the rows interleaved; medians. The users file's hash: Argon2id $cost (\`make user-hash\`, OWASP's floor); $hashers hashing thread(s) at nice 10."
+	echo
+	echo "| row | connections | req/s | p50 ms | p99 ms | non-2xx |"
+	echo "|---|---|---|---|---|---|"
+	for n in "token1 1 POST /token" "token32 32 POST /token" "static 32 POST /login/, static token" \
+	    "jwt 32 POST /login/, access token" "info 32 GET /info" \
+	    "static_flood 32 POST /login/, /token flooded" "info_flood 32 GET /info, /token flooded"; do
+		read -r f c label <<<"$n"
+		echo "| $label | $c | $(med "$f" 1) | $(med "$f" 2) | $(med "$f" 3) | $(med "$f" 5) |"
+	done
+	echo
+	echo "- POST /token: **$(med token32 1) logins/s** at 32 connections with $hashers hashing thread(s), $(ratio "$(med token32 1)" "$hashers") per hashing core; the flood itself, running beside the two flooded rows: $(median <"$work/flood_rps") req/s, most answered 503 at once ($(median <"$work/flood_non2xx") non-2xx per run)."
+	echo "- POST /login/ with an access token / with a static token: **$(ratio "$(med jwt 1)" "$(med static 1)")x**."
+	echo "- With /token flooded / without: POST /login/ **$(ratio "$(med static_flood 1)" "$(med static 1)")x**, GET /info **$(ratio "$(med info_flood 1)" "$(med info 1)")x**."
+	echo "<!-- bench-token:end -->"
+} >"$block"
+cat "$block"
+if grep -q '<!-- bench-token:start -->' "$DOC"; then
+	awk -v f="$block" '
+		/<!-- bench-token:start -->/ { while ((getline l < f) > 0) print l; skip = 1; next }
+		/<!-- bench-token:end -->/ { skip = 0; next }
+		!skip' "$DOC" >"$work/doc" && cat "$work/doc" >"$DOC"
+else
+	{ echo; cat "$block"; } >>"$DOC"
+fi
