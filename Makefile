@@ -12,13 +12,13 @@ CFLAGS  += $(SAN)
 LDFLAGS += $(SAN)
 B       ?= build
 
-LIB_SRC  := cgi/lib/admin.c cgi/lib/authz.c cgi/lib/b64url.c cgi/lib/cfg.c cgi/lib/clock.c cgi/lib/hex.c cgi/lib/ident.c cgi/lib/log.c cgi/lib/metrics.c cgi/lib/park.c cgi/lib/reqid.c cgi/lib/reqlog.c cgi/lib/resp.c cgi/lib/route.c cgi/lib/sha256.c cgi/lib/trace.c cgi/lib/svc.c cgi/lib/textfile.c cgi/lib/wipe.c cgi/lib/worker.c cgi/lib/jwt.c
+LIB_SRC  := cgi/lib/admin.c cgi/lib/authz.c cgi/lib/b64url.c cgi/lib/cfg.c cgi/lib/clock.c cgi/lib/hex.c cgi/lib/ident.c cgi/lib/log.c cgi/lib/metrics.c cgi/lib/park.c cgi/lib/reqid.c cgi/lib/reqlog.c cgi/lib/resp.c cgi/lib/route.c cgi/lib/sha256.c cgi/lib/trace.c cgi/lib/svc.c cgi/lib/textfile.c cgi/lib/vcache.c cgi/lib/wipe.c cgi/lib/worker.c cgi/lib/jwt.c
 AUTH_SRC := cgi/auth/app.c cgi/auth/form.c cgi/auth/guard.c cgi/auth/hashq.c cgi/auth/keys.c cgi/auth/store.c cgi/auth/token.c cgi/auth/tokens.c cgi/auth/users.c
 INFO_SRC := cgi/info/authc.c cgi/info/authmux.c cgi/info/breaker.c cgi/info/cache.c cgi/info/info.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 AUTH_OBJ := $(AUTH_SRC:%.c=$(B)/%.o)
 INFO_OBJ := $(INFO_SRC:%.c=$(B)/%.o)
-UNIT     := b64url jwt form users authz cfg metrics reqid reqlog resp route svc sha256 tokens guard store authc breaker cache serve ident trace
+UNIT     := b64url jwt vcache form users authz cfg metrics reqid reqlog resp route svc sha256 tokens guard store authc breaker cache serve ident trace
 UNIT_BIN := $(UNIT:%=$(B)/tests/test_%)
 
 PORT ?= 8080
@@ -112,6 +112,7 @@ T_OBJ_tokens  := cgi/auth/tokens.o cgi/lib/hex.o cgi/lib/authz.o cgi/lib/ident.o
 T_OBJ_b64url  := cgi/lib/b64url.o
 T_OBJ_jwt     := cgi/lib/jwt.o cgi/lib/b64url.o cgi/lib/ident.o
 T_LIB_jwt     := -lcrypto -lcjson
+T_OBJ_vcache  := cgi/lib/vcache.o cgi/lib/sha256.o cgi/lib/wipe.o
 T_OBJ_form    := cgi/auth/form.o cgi/lib/hex.o
 T_OBJ_users   := cgi/auth/users.o cgi/lib/ident.o cgi/lib/cfg.o cgi/lib/log.o cgi/lib/textfile.o cgi/lib/wipe.o
 T_LIB_users   := -largon2

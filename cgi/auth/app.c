@@ -47,6 +47,9 @@ auth_fail(struct svc_req *r, struct guard *g, const char *key)
 	return fails > limit ? ttl_ms : 0;
 }
 
+/* The last generation given to a set (app.h). */
+static unsigned long auth_generations;
+
 int
 auth_set_load(struct auth_set *set, struct auth_app *a, int reload,
     char err[CFG_ERR_MAX])
@@ -68,6 +71,8 @@ auth_set_load(struct auth_set *set, struct auth_app *a, int reload,
 	if (a->key_file != NULL &&
 	    keys_read_file(&set->ks, a->key_file, err) == -1)
 		goto fail;
+	/* Only svc's main thread loads (at start, and on SIGHUP). */
+	set->gen = ++auth_generations;
 	return 0;
 fail:
 	auth_set_free(set);

@@ -15,12 +15,14 @@
 #include "svc.h"
 #include "tokens.h"
 #include "users.h"
+#include "vcache.h"
 
 /* Longest AUTH_ISSUER: a URL. */
 #define AUTH_ISSUER_MAX 256
 
 /* What a reload replaces, all or nothing. */
 struct auth_set {
+	unsigned long     gen; /* 1, 2, ...: a new one per load (vcache.h) */
 	struct tokens     ts;
 	struct users      us; /* n 0: no AUTH_USERS_FILE */
 	struct jwt_keyset ks; /* n 0: no AUTH_SIGNING_KEY_FILE */
@@ -36,6 +38,7 @@ struct auth_app {
 	struct guard     *uguard;     /* failed passwords per user name */
 	struct store     *store;      /* the budget replicas share, or NULL */
 	struct hashq     *hashq;      /* password checks; NULL: no users */
+	struct vcache    *vcache;     /* access tokens verified; NULL: none */
 	/* A yes's Cache-Control to info (AUTH_DECISION_MAX_AGE), or NULL. */
 	const char *yes_cc;
 	const char *issuer; /* AUTH_ISSUER: iss, and the metadata's base */

@@ -93,18 +93,27 @@ auth_failed(const struct auth_app *a, struct svc_req *r, const char *client,
 /*
  * An access token of ours, for a user still in the users file.  Returns 1
  * with id, or 0 with *why.  Under the lock: the keys and users are the
- * set's.
+ * set's.  A token verified before under the same set is a cache hit
+ * (vcache.h); its user is looked up again either way.
  */
 static int
 auth_jwt(const struct auth_app *a, const char *tok, size_t len,
     struct ident *id, const char **why)
 {
 	struct jwt_claims c;
-	int               ok = 0;
+	unsigned char     d[SHA256_LEN];
+	long long         now = (long long)time(NULL);
+	int               ok = 0, hit;
 
+	sha256(tok, len, d);
 	pthread_rwlock_rdlock(a->lock);
-	if (jwt_verify(&a->set->ks, tok, len, a->issuer, (long long)time(NULL),
-		&c, why) == 0) {
+	hit = vcache_get(a->vcache, d, a->set->gen, now, &c.id);
+	if (!hit &&
+	    jwt_verify(&a->set->ks, tok, len, a->issuer, now, &c, why) == 0) {
+		vcache_put(a->vcache, d, a->set->gen, c.exp, &c.id);
+		hit = 1;
+	}
+	if (hit) {
 		if (users_by_sub(&a->set->us, c.id.sub) != NULL) {
 			*id = c.id;
 			ok = 1;
@@ -318,10 +327,20 @@ auth_users_init(struct auth_app *app, struct svc_cfg *cfg,
 	return 0;
 }
 
+static int
+auth_vcache(struct auth_app *app, char err[CFG_ERR_MAX])
+{
+	if ((app->vcache = vcache_new()) != NULL)
+		return 0;
+	snprintf(err, CFG_ERR_MAX, "auth: out of memory (vcache)");
+	return -1;
+}
+
 static void
 auth_app_free(struct auth_app *app)
 {
 	hashq_free(app->hashq);
+	vcache_free(app->vcache);
 	auth_set_free(app->set);
 	store_free(app->store);
 	guard_free(app->guard);
@@ -367,6 +386,7 @@ main(int argc, char **argv)
 	    cfg_int(CFG_AUTH_DECISION_MAX_AGE, &max_age, err) == -1 ||
 	    auth_users_init(&app, &cfg, err) == -1 ||
 	    auth_set_load(&set, &app, 0, err) == -1 ||
+	    auth_vcache(&app, err) == -1 ||
 	    (app.guard = guard_new(err)) == NULL ||
 	    store_new(&app.store, guard_window_ms(app.guard), err) == -1) {
 		log_event("error", "%s", err);
