@@ -206,18 +206,20 @@ auth_reload(const void *app)
 		memset(&old.ts, 0, sizeof(old.ts));
 	}
 	pthread_rwlock_unlock(a->lock);
-	if (!others)
+	if (a->file != NULL)
 		log_event("info",
 		    "SIGHUP: %zu token(s) loaded from AUTH_TOKENS_FILE "
 		    "(were %zu)",
 		    fresh.ts.n, old.ts.n);
 	else
 		log_event("info",
+		    "SIGHUP: %zu token(s) from AUTH_TOKENS kept (read once)",
+		    a->set->ts.n);
+	if (others)
+		log_event("info",
 		    "SIGHUP: %zu user(s) loaded (were %zu), %zu signing "
-		    "key(s) (were %zu); %zu token(s)%s",
-		    fresh.us.n, old.us.n, fresh.ks.n, old.ks.n, a->set->ts.n,
-		    a->file ? " from AUTH_TOKENS_FILE"
-			    : ", from AUTH_TOKENS, kept");
+		    "key(s) (were %zu)",
+		    fresh.us.n, old.us.n, fresh.ks.n, old.ks.n);
 	auth_set_free(&old);
 }
 
