@@ -227,7 +227,7 @@ addrs() {
 	done
 }
 
-@test "the tokens come from a Docker secret: its token works, no environment holds it, no container log shows it" {
+@test "the tokens, users and keys come from Docker secrets: the token works, no environment holds it, no container log shows it" {
 	local n c
 	http GET /info -H "Authorization: $TOKEN"
 	assert_equal "$STATUS" 200
@@ -239,7 +239,7 @@ addrs() {
 	refute_output --partial merixstudio
 	refute_output --partial "$TOKEN"
 	run docker service inspect -f '{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.File.Name}} {{.File.UID}} {{printf "%o" .File.Mode}} {{end}}' "${STACK}_auth"
-	assert_output 'auth_tokens 10001 400 fail_store_key 10001 400 redis_password 10001 400 '
+	assert_output 'auth_signing_key 10001 400 auth_tokens 10001 400 auth_users 10001 400 fail_store_key 10001 400 redis_password 10001 400 '
 	# Every container of every node, the gateways' access logs included.
 	for n in 1 2 3; do
 		for c in $(DOCKER_HOST=unix:///run/cgi-swarm/$n/docker.sock docker ps -aq); do
