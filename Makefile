@@ -232,7 +232,9 @@ test-sanitize: $(NODE)
 # (store: a connection per thread), identities (identity) and info's cache
 # (cache); and the guard's unit tests (8 threads at once) built with it.
 # Any report fails it but those tests/tsan.supp explains.
-TSAN_SUITES := core keepalive faults reload guard cache identity store oauth
+# Not oauth: under TSan, libargon2's 8-lane 100 MiB check (argon2-cffi's
+# default cost) outlasts hashq's 2 s deadline and answers 503.
+TSAN_SUITES := core keepalive faults reload guard cache identity store
 TSAN_UNIT   := guard cache breaker serve store
 test-tsan: $(NODE)
 	@$(MAKE) -s B=build-tsan SAN="-fsanitize=thread" OPT="-O1 -g" build-tsan/auth.fcgi build-tsan/info.fcgi \

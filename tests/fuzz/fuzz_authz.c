@@ -32,7 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(h, data, size);
 	h[size] = '\0';
 	if (tokens_extract(h, &tok, &len) == 0) {
-		if (len == 0 || len > TOKEN_MAX || tok < h ||
+		if (len == 0 || len > AUTHZ_MAX || tok < h ||
 		    tok + len > h + strlen(h))
 			abort();
 		for (i = 0; i < len; i++)
