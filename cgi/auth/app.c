@@ -56,10 +56,11 @@ auth_set_load(struct auth_set *set, struct auth_app *a, int reload,
 {
 	memset(set, 0, sizeof(*set));
 	/* A reload without AUTH_TOKENS_FILE keeps AUTH_TOKENS' (main.c). */
-	if (reload && a->file == NULL)
-		;
-	else if (reload ? tokens_read_file(&set->ts, a->file, err)
-			: tokens_load(&set->ts, &a->file, err))
+	if (!reload) {
+		if (tokens_load(&set->ts, &a->file, err) == -1)
+			goto fail;
+	} else if (a->file != NULL &&
+	    tokens_read_file(&set->ts, a->file, err) == -1)
 		goto fail;
 	if (reload && a->file != NULL && set->ts.n == 0) {
 		snprintf(err, CFG_ERR_MAX, "AUTH_TOKENS_FILE: holds no token");

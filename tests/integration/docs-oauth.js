@@ -5,7 +5,7 @@
 //
 //   node docs-oauth.js BASE_URL USERNAME PASSWORD SCREENSHOT.png
 // Prints one line per check; exits 1 on the first that fails.
-const { launch } = require('./browser');
+const { launch, expectInfo200 } = require('./browser');
 
 const [base, user, password, shot] = process.argv.slice(2);
 
@@ -38,14 +38,7 @@ async function main() {
     await info.locator('.opblock-summary').click();
     await info.getByRole('button', { name: 'Try it out' }).click();
     await info.getByRole('button', { name: 'Execute' }).click();
-    await page.waitForFunction(() => {
-      const el = document.querySelector('#operations-api-info .live-responses-table tbody .response-col_status');
-      return el && el.textContent.trim().startsWith('200');
-    }, null, { timeout: 15000 });
-    const body = await info.locator('.live-responses-table tbody .response-col_description pre').first().textContent();
-    if (!body.includes('"info": "The answer is 42."') && !body.includes('"info":"The answer is 42."')) {
-      throw new Error(`200 without the answer: ${body}`);
-    }
+    await expectInfo200(page, info);
     const curl = await info.locator('.curl-command').first().textContent();
     if (!/Authorization: Bearer eyJ/.test(curl)) {
       throw new Error(`the call did not carry the access token: ${curl}`);

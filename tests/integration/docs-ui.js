@@ -5,7 +5,7 @@
 //
 //   node docs-ui.js BASE_URL TOKEN SCREENSHOT.png
 // Prints one line per check; exits 1 on the first that fails.
-const { launch } = require('./browser');
+const { launch, expectInfo200 } = require('./browser');
 
 const [base, token, shot] = process.argv.slice(2);
 
@@ -44,14 +44,7 @@ async function main() {
     await scheme.locator('button.authorize').click();
     await dialog.locator('button.close-modal').click();
     await info.getByRole('button', { name: 'Execute' }).click();
-    await page.waitForFunction(() => {
-      const el = document.querySelector('#operations-api-info .live-responses-table tbody .response-col_status');
-      return el && el.textContent.trim().startsWith('200');
-    }, null, { timeout: 15000 });
-    const body = await info.locator('.live-responses-table tbody .response-col_description pre').first().textContent();
-    if (!body.includes('"info": "The answer is 42."') && !body.includes('"info":"The answer is 42."')) {
-      throw new Error(`200 without the answer: ${body}`);
-    }
+    await expectInfo200(page, info);
     console.log('ok: executed with the token, the answer is 200 {"info": "The answer is 42."}');
     await page.screenshot({ path: shot, fullPage: true });
     console.log(`ok: screenshot ${shot}`);
