@@ -10,7 +10,8 @@
 # are, readable by nginx's workers), INTERNAL_LISTEN (unix:$RUN_DIR/internal/gateway.sock),
 # NGINX_WORKERS (auto), CLIENT_TIMEOUT (10s), METRICS_ALLOW ("127.0.0.1 ::1":
 # addresses or CIDRs that may read /metrics/* on the public listener; the
-# internal listener always may), LOGIN_RATE (10r/s, or off), LOGIN_BURST (20),
+# internal listener always may), LOGIN_RATE (10r/s, or off: /login/'s and
+# /token's; /token keeps 10r/s when off), LOGIN_BURST (20),
 # NGINX_USER (www-data when run as root, else none), RESOLVER (none: the
 # upstreams' names are resolved once at start; an address, such as Docker's
 # 127.0.0.11: each nginx worker re-resolves them every second, nginx/peers.lua,
@@ -66,10 +67,17 @@ off) LOGIN_LIMIT='' ;;
 *r/[sm]) LOGIN_LIMIT="limit_req zone=login burst=$LOGIN_BURST nodelay;" ;;
 *) die "LOGIN_RATE: expected like 10r/s or 600r/m, or off, got '$LOGIN_RATE'" ;;
 esac
-[ "$LOGIN_RATE" = off ] && LOGIN_RATE=1r/s	# the zone is declared, unused
 case $LOGIN_BURST in
 '' | *[!0-9]*) die "LOGIN_BURST: expected a whole number, got '$LOGIN_BURST'" ;;
 esac
+# POST /token is an Argon2 check: its own zone, always on (10r/s when
+# LOGIN_RATE=off).  Past LOGIN_BURST the excess waits in nginx (up to 64
+# more per address) instead of an instant 429: a flood that is answered at
+# once comes straight back and takes the CPU that everyone's logins need.
+TOKEN_RATE=$LOGIN_RATE
+[ "$LOGIN_RATE" = off ] && TOKEN_RATE=10r/s
+TOKEN_LIMIT="limit_req zone=token burst=$((LOGIN_BURST + 64)) delay=$LOGIN_BURST;"
+[ "$LOGIN_RATE" = off ] && LOGIN_RATE=1r/s	# the zone is declared, unused
 case $CLIENT_TIMEOUT in
 *[!0-9]*ms | ms | *[!0-9]*s | s) die "CLIENT_TIMEOUT: expected like 10s or 500ms, got '$CLIENT_TIMEOUT'" ;;
 *ms | *s) ;;
@@ -181,10 +189,10 @@ NGINX_USER_LINE=''
 
 # shellcheck disable=SC2090  # UPSTREAMS: text for envsubst
 export LISTEN INTERNAL_LISTEN INTERNAL_PORT AUTH_UPSTREAM INFO_UPSTREAM RUN_DIR \
-    ACCESS_LOG ERROR_LOG NGINX_WORKERS NGINX_USER_LINE LOGIN_RATE LOGIN_BURST \
+    ACCESS_LOG ERROR_LOG NGINX_WORKERS NGINX_USER_LINE LOGIN_RATE LOGIN_BURST TOKEN_RATE TOKEN_LIMIT \
     LOGIN_LIMIT CLIENT_TIMEOUT UPSTREAMS METRICS_GEO MODULES LUA_DIR TLS
 # shellcheck disable=SC2016  # the names are for envsubst, not the shell
 envsubst '${LISTEN} ${INTERNAL_LISTEN} ${INTERNAL_PORT} ${UPSTREAMS}
 ${RUN_DIR} ${ACCESS_LOG} ${ERROR_LOG} ${NGINX_WORKERS} ${NGINX_USER_LINE}
-${LOGIN_RATE} ${LOGIN_LIMIT} ${CLIENT_TIMEOUT} ${METRICS_GEO} ${MODULES} ${LUA_DIR}
+${LOGIN_RATE} ${LOGIN_LIMIT} ${TOKEN_RATE} ${TOKEN_LIMIT} ${CLIENT_TIMEOUT} ${METRICS_GEO} ${MODULES} ${LUA_DIR}
 ${TLS}' < "$here/gateway.conf.template"

@@ -274,6 +274,11 @@ token_post(struct svc_req *r, const void *app)
 
 	if (token_form(r, body, f) == -1)
 		goto out;
+	if (a->hashq == NULL) { /* no AUTH_USERS_FILE: nobody to log in */
+		token_bad(r, "unsupported_grant_type",
+		    "No users here: the password grant is off");
+		goto out;
+	}
 	auth_client(a, r, addr);
 	token_user_key(user, ukey);
 	if ((ms = guard_check(a->guard, addr, clock_ms())) > 0 ||
@@ -282,9 +287,8 @@ token_post(struct svc_req *r, const void *app)
 		goto out;
 	}
 	known = token_user(a, user, hash, &id);
-	v = a->hashq != NULL && hash[0] != '\0'
-	    ? hashq_check(a->hashq, hash, pass, f[F_PASS].len)
-	    : HASHQ_MISMATCH;
+	v = hash[0] != '\0' ? hashq_check(a->hashq, hash, pass, f[F_PASS].len)
+			    : HASHQ_MISMATCH;
 	if (v == HASHQ_BUSY || v == HASHQ_TIMEOUT) {
 		resp_retry(r, 503, 1000, "Too many logins at once");
 		goto out;

@@ -143,6 +143,17 @@ setup() {
 	assert_output --partial 'HTTP/1.1 400'
 }
 
+@test "POST /token with no users file: 400 unsupported_grant_type, and auth keeps running" {
+	http POST /token -d 'grant_type=password&username=alice&password=x'
+	assert_status 400
+	assert_header Cache-Control no-store
+	assert_body '{"detail":"No users here: the password grant is off","error":"unsupported_grant_type"}'
+	http POST /login/ -H 'Authorization: merixstudio'
+	assert_status 200
+	run grep -rc 'auth killed by signal' "$RUN_DIR/logs"
+	refute_output --regexp ':[1-9]'
+}
+
 @test "the Server header carries no version" {
 	http GET /info
 	assert_header Server nginx

@@ -59,6 +59,33 @@ login_from() {
 	assert_body '{"info":"The answer is 42."}'
 }
 
+@test "POST /token past the burst waits in the gateway instead of a 429 at once; past 64 more, 429 JSON" {
+	local i form=(-d 'grant_type=password&username=alice&password=guess')
+	# 1r/m, LOGIN_BURST=3: four pass at once and reach auth (no users: 400).
+	for i in 1 2 3 4; do
+		from 127.0.0.5 POST /token "${form[@]}"
+		assert_status 400
+	done
+	# The fifth waits for the rate (a minute): no answer within 2 s.
+	from 127.0.0.5 POST /token "${form[@]}" -m 2
+	assert_equal "$STATUS" 000
+	# 63 more wait beside it (64 may); the next is refused at once.
+	for i in $(seq 63); do
+		curl -s -o /dev/null -m 4 "${form[@]}" --interface 127.0.0.5 "$BASE/token" &
+	done
+	sleep 1
+	from 127.0.0.5 POST /token "${form[@]}"
+	assert_status 429
+	assert_header Retry-After 1
+	assert_header Content-Type application/json
+	assert_body '{"detail":"Too Many Requests"}'
+	[ "${TIME%.*}" -lt 1 ] || fail "the 429 took ${TIME}s"
+	wait
+	# /login/ has a budget of its own.
+	login_from 127.0.0.5
+	assert_status 401
+}
+
 @test "IPv6: a client counts as its /64, at the gateway's limit and in auth's budget; another /64 is another client" {
 	[ "$(id -u)" -eq 0 ] || skip "a network namespace of its own needs root"
 	# Its own network namespace, addresses and stack (ipv6_limits.sh).
