@@ -14,7 +14,7 @@ B       ?= build
 
 LIB_SRC  := cgi/lib/admin.c cgi/lib/authz.c cgi/lib/b64url.c cgi/lib/cfg.c cgi/lib/clock.c cgi/lib/hex.c cgi/lib/ident.c cgi/lib/log.c cgi/lib/metrics.c cgi/lib/park.c cgi/lib/reqid.c cgi/lib/reqlog.c cgi/lib/resp.c cgi/lib/route.c cgi/lib/sha256.c cgi/lib/trace.c cgi/lib/svc.c cgi/lib/textfile.c cgi/lib/vcache.c cgi/lib/wipe.c cgi/lib/worker.c cgi/lib/jwt.c
 AUTH_SRC := cgi/auth/app.c cgi/auth/form.c cgi/auth/guard.c cgi/auth/hashq.c cgi/auth/keys.c cgi/auth/store.c cgi/auth/token.c cgi/auth/tokens.c cgi/auth/users.c
-INFO_SRC := cgi/info/authc.c cgi/info/authmux.c cgi/info/breaker.c cgi/info/cache.c cgi/info/info.c
+INFO_SRC := cgi/info/authc.c cgi/info/authmux.c cgi/info/breaker.c cgi/info/cache.c cgi/info/info.c cgi/info/jwks.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 AUTH_OBJ := $(AUTH_SRC:%.c=$(B)/%.o)
 INFO_OBJ := $(INFO_SRC:%.c=$(B)/%.o)

@@ -26,12 +26,14 @@ make_services() {
 	if [ -n "$auth_tokens" ]; then
 		(umask 077 && printf '%s\n' "$auth_tokens" >"$SVC/auth/env/AUTH_TOKENS")
 	fi
-	# The issuer of auth's access tokens: the gateway's address.
+	# The issuer of auth's access tokens: the gateway's address (info
+	# checks it in the tokens it verifies itself).
 	if [ -z "${AUTH_ISSUER:-}" ]; then
 		case $BIND in
 		*:*) echo "http://[$BIND]:$PORT" ;;
 		*) echo "http://$BIND:$PORT" ;;
 		esac >"$SVC/auth/env/AUTH_ISSUER"
+		cp "$SVC/auth/env/AUTH_ISSUER" "$SVC/info/env/AUTH_ISSUER"
 	fi
 	if [ -z "${AUTH_URL:-}" ]; then
 		# info.fcgi asks auth through the gateway's internal socket,

@@ -43,6 +43,8 @@ struct auth_app {
 	const char *yes_cc;
 	const char *issuer; /* AUTH_ISSUER: iss, and the metadata's base */
 	long        ttl_s;  /* AUTH_TOKEN_TTL_S */
+	/* The JWKS's and metadata's Cache-Control (AUTH_KEYS_MAX_AGE_S). */
+	char keys_cc[48];
 };
 
 /*

@@ -158,7 +158,7 @@ auth_login(struct svc_req *r, const void *app)
 		resp_bad_authorization(r);
 		return;
 	}
-	if (tokens_extract(authz, &tok, &len) == 0) {
+	if (authz_token(authz, &tok, &len) == 0) {
 		pthread_rwlock_rdlock(a->lock);
 		/* Copied under the lock: a reload may free the entry. */
 		if ((t = tokens_find(&a->set->ts, tok, len)) != NULL) {
@@ -301,11 +301,16 @@ static int
 auth_users_init(struct auth_app *app, struct svc_cfg *cfg,
     char err[CFG_ERR_MAX])
 {
+	long keys_s;
+
 	if (cfg_text(CFG_AUTH_USERS_FILE, &app->users_file, err) == -1 ||
 	    cfg_text(CFG_AUTH_SIGNING_KEY_FILE, &app->key_file, err) == -1 ||
 	    cfg_int(CFG_AUTH_TOKEN_TTL_S, &app->ttl_s, err) == -1 ||
+	    cfg_int(CFG_AUTH_KEYS_MAX_AGE_S, &keys_s, err) == -1 ||
 	    cfg_text(CFG_AUTH_ISSUER, &app->issuer, err) == -1)
 		return -1;
+	snprintf(app->keys_cc, sizeof(app->keys_cc), "public, max-age=%ld",
+	    keys_s);
 	if (!auth_issuer_ok(app->issuer)) {
 		snprintf(err, CFG_ERR_MAX,
 		    "AUTH_ISSUER: an http:// or https:// URL of at most %d "

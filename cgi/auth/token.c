@@ -318,7 +318,7 @@ token_jwks(struct svc_req *r, const void *app)
 	pthread_rwlock_rdlock(a->lock);
 	len = keys_jwks(&a->set->ks, buf, sizeof(buf));
 	pthread_rwlock_unlock(a->lock);
-	r->cache_control = TOKEN_KEYS_CACHE;
+	r->cache_control = a->keys_cc;
 	resp_send(r, 200, "application/json", NULL, buf, len);
 }
 
@@ -348,6 +348,6 @@ token_metadata(struct svc_req *r, const void *app)
 	    "\"token_endpoint_auth_methods_supported\":[\"none\"],"
 	    "\"scopes_supported\":[%s]}",
 	    a->issuer, a->issuer, a->issuer, scopes);
-	r->cache_control = TOKEN_KEYS_CACHE;
+	r->cache_control = a->keys_cc;
 	resp_send(r, 200, "application/json", NULL, body, (size_t)len);
 }

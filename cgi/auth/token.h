@@ -18,12 +18,7 @@
 #include "svc.h"
 
 /* Largest form read: a longest password, percent-encoded, and the rest. */
-#define TOKEN_FORM_MAX   8192
-/*
- * How long a cache may keep the keys and the metadata: a key removed from
- * AUTH_SIGNING_KEY_FILE is still trusted by a cache this long.
- */
-#define TOKEN_KEYS_CACHE "public, max-age=300"
+#define TOKEN_FORM_MAX 8192
 
 void token_post(struct svc_req *r, const void *app);
 void token_jwks(struct svc_req *r, const void *app);

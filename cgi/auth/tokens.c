@@ -20,12 +20,6 @@ _Static_assert(CFG_LEN_AUTH_TOKENS == TOKENS_COUNT_MAX * (TOKEN_MAX + 1),
     "AUTH_TOKENS' bound in config.def: the most tokens, each with a comma");
 
 static int
-tokens_char_ok(unsigned char c)
-{
-	return c > 0x20 && c < 0x7f && c != ',';
-}
-
-static int
 tokens_blank(char c)
 {
 	return textfile_blank(c);
@@ -143,7 +137,7 @@ tokens_add(struct tokens *ts, const char *s, size_t len, int attrs,
 			return -1;
 		}
 		for (i = 0; i < len; i++)
-			if (!tokens_char_ok((unsigned char)s[i])) {
+			if (!authz_token_char((unsigned char)s[i])) {
 				snprintf(err, CFG_ERR_MAX,
 				    "%s: a token holds "
 				    "a character other than visible ASCII",
@@ -320,42 +314,6 @@ tokens_free(struct tokens *ts)
 	free(ts->t);
 	ts->t = NULL;
 	ts->n = 0;
-}
-
-int
-tokens_extract(const char *header, const char **tok, size_t *len)
-{
-	const char *s, *e;
-	size_t      i, n;
-
-	if (header == NULL)
-		return -1;
-	n = strnlen(header, AUTHZ_MAX + 1);
-	if (n > AUTHZ_MAX)
-		return -1;
-	s = header;
-	e = header + n;
-	while (s < e && tokens_blank(*s))
-		s++;
-	while (e > s && tokens_blank(e[-1]))
-		e--;
-	/* The auth scheme is case-insensitive (RFC 9110 11.1). */
-	if (e - s > 7 && strncasecmp(s, "Bearer", 6) == 0 &&
-	    tokens_blank(s[6])) {
-		s += 7;
-		while (s < e && tokens_blank(*s))
-			s++;
-	}
-	/* Any length within AUTHZ_MAX: an access token's (jwt.h) is
-	 * judged by jwt_verify(), a static one's by tokens_find(). */
-	if (s == e)
-		return -1;
-	for (i = 0; i < (size_t)(e - s); i++)
-		if (!tokens_char_ok((unsigned char)s[i]))
-			return -1;
-	*tok = s;
-	*len = (size_t)(e - s);
-	return 0;
 }
 
 const struct token *

@@ -84,16 +84,6 @@ int tokens_parse_file(struct tokens *ts, const char *text, size_t len,
 void tokens_free(struct tokens *ts);
 
 /*
- * Finds the token in an Authorization header value: the raw token (the
- * tutorial's "Authorization: merixstudio") or "Bearer <token>", surrounding
- * blanks ignored.  On success sets *tok (a pointer into header) and *len and
- * returns 0; returns -1 when the header is NULL, longer than AUTHZ_MAX or
- * holds no well-formed token (visible ASCII, any length: a static token's
- * is tokens_find()'s to judge, an access token's jwt_verify()'s).  Pure.
- */
-int tokens_extract(const char *header, const char **tok, size_t *len);
-
-/*
  * Returns 1 when tok (len bytes) is in ts, else 0.  The time taken depends on
  * the number of tokens and the candidate's length only, never on the
  * store's content or on where a candidate differs from it.

@@ -199,7 +199,28 @@ authc_new(const struct authc_cfg *cfg)
 	c->hdr[4].data = c->client;
 	c->hdr[6].data = c->tp;
 	c->hdr[7].data = c->ts;
-	if (curl_easy_setopt(h, CURLOPT_URL, cfg->url) != CURLE_OK ||
+	if (authc_setup(h, cfg, cfg->url) == -1 ||
+	    curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdr) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_POST, 1L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_POSTFIELDS, "") != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, authc_write) !=
+		CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_WRITEDATA, c) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, authc_header) !=
+		CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_HEADERDATA, c) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf) != CURLE_OK) {
+		authc_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+authc_setup(CURL *h, const struct authc_cfg *cfg, const char *url)
+{
+	if (curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
 	    /* The gateway's internal socket: AUTH_URL's host is only a name. */
 	    (cfg->sock != NULL &&
 		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, cfg->sock) !=
@@ -220,24 +241,11 @@ authc_new(const struct authc_cfg *cfg)
 	    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
 	    /* Never through a proxy from http_proxy & co: auth is ours. */
 	    curl_easy_setopt(h, CURLOPT_PROXY, "") != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdr) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") !=
 		CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_POST, 1L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_POSTFIELDS, "") != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_USERAGENT, "info.fcgi") != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, authc_write) !=
-		CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_WRITEDATA, c) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, authc_header) !=
-		CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_HEADERDATA, c) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf) != CURLE_OK) {
-		authc_free(c);
-		return NULL;
-	}
-	return c;
+	    curl_easy_setopt(h, CURLOPT_USERAGENT, "info.fcgi") != CURLE_OK)
+		return -1;
+	return 0;
 }
 
 void
@@ -263,13 +271,17 @@ authc_directive(const char *s, char *name, size_t cap)
 	return i;
 }
 
-long
-authc_parse_max_age(const char *cc)
+/*
+ * max-age's seconds in cc when it says scope (private or public) and
+ * neither no-store, no-cache nor the other scope; else -1.
+ */
+static long
+authc_cc_max_age(const char *cc, const char *scope, const char *other)
 {
 	const char *p = cc;
 	char        name[32];
 	long        max_age = -1, v;
-	int         priv = 0, bad = 0;
+	int         scoped = 0, bad = 0;
 	size_t      n;
 
 	if (cc == NULL)
@@ -303,12 +315,11 @@ authc_parse_max_age(const char *cc)
 				max_age = v;
 		} else if (strcmp(name, "max-age") == 0)
 			return -1;
-		if (strcmp(name, "private") == 0)
-			priv = 1;
+		if (strcmp(name, scope) == 0)
+			scoped = 1;
 		/* Unknown directives are ignored (RFC 9111 section 5.2.3). */
 		if (strcmp(name, "no-store") == 0 ||
-		    strcmp(name, "no-cache") == 0 ||
-		    strcmp(name, "public") == 0)
+		    strcmp(name, "no-cache") == 0 || strcmp(name, other) == 0)
 			bad = 1;
 		while (*p == ' ' || *p == '\t')
 			p++;
@@ -317,7 +328,19 @@ authc_parse_max_age(const char *cc)
 		if (*p++ != ',')
 			return -1;
 	}
-	return bad || !priv ? -1 : max_age;
+	return bad || !scoped ? -1 : max_age;
+}
+
+long
+authc_parse_max_age(const char *cc)
+{
+	return authc_cc_max_age(cc, "private", "public");
+}
+
+long
+authc_parse_public_max_age(const char *cc)
+{
+	return authc_cc_max_age(cc, "public", "private");
 }
 
 unsigned long long

@@ -118,6 +118,9 @@ unsigned long long authc_generation(const struct authc *c);
  */
 long authc_parse_max_age(const char *cc);
 
+/* The same for a shared cache (auth's JWKS): public, not private. */
+long authc_parse_public_max_age(const char *cc);
+
 /* An X-Auth-Generation value: 16 hex digits as a number; else 0.  Pure. */
 unsigned long long authc_parse_gen(const char *s);
 
@@ -126,6 +129,12 @@ const struct ident *authc_ident(const struct authc *c);
 
 /* After authc_end() said THROTTLED: auth's Retry-After, in seconds (>= 1). */
 long authc_retry_after(struct authc *c);
+
+/*
+ * Sets h up to call url as every call to auth is made: cfg's socket and
+ * deadlines, no redirects, no proxy, http/https only.  Returns 0, or -1.
+ */
+int authc_setup(CURL *h, const struct authc_cfg *cfg, const char *url);
 
 /* c's easy handle, owned by c. */
 CURL *authc_handle(struct authc *c);

@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "authmux.h"
 #include "authz.h"
 #include "clock.h"
 #include "log.h"
 #include "resp.h"
+#include "sha256.h"
 
 /* Indexed by enum info_call. */
 static const char *const info_call_names[INFO_CALL_N] = {
@@ -45,10 +47,17 @@ static const enum info_call info_call_of[AUTHC_N] = {
 	[AUTHC_FAILED] = INFO_CALL_UNAVAILABLE,
 };
 
+static const char *const info_token_names[INFO_TOKEN_N] = {
+	[INFO_TOKEN_VERIFIED] = "verified",
+	[INFO_TOKEN_CACHED] = "cached",
+	[INFO_TOKEN_REFUSED] = "refused",
+	[INFO_TOKEN_NO_KEYS] = "no_keys",
+};
+
 static const char info_answer[] = "{\"info\":\"The answer is 42.\"}";
 
-static void
-info_log_change(enum breaker_change ch, const struct breaker *b)
+void
+info_breaker_log(enum breaker_change ch, const struct breaker *b)
 {
 	switch (ch) {
 	case BREAKER_OPENED:
@@ -168,22 +177,75 @@ info_scope_ok(const struct info_app *a, const struct ident *id)
 }
 
 /*
- * A yes from auth: 200, or 403 when the identity lacks INFO_REQUIRED_SCOPE
- * (RFC 6750 section 3.1).
+ * A yes for identity id: 200 and 1, or 403 and 0 when the identity lacks
+ * INFO_REQUIRED_SCOPE (RFC 6750 section 3.1).
  */
-static void
-info_answer_yes(const struct info_app *a, struct svc_req *r,
-    const struct ident *id)
+static int
+info_yes(const struct info_app *a, struct svc_req *r, const struct ident *id)
 {
 	if (id != NULL)
 		memcpy(r->sub, id->sub, sizeof(r->sub));
 	if (!info_scope_ok(a, id)) {
-		info_count(a, INFO_CALL_SCOPE);
 		resp_error(r, 403, a->scope_challenge, "Insufficient scope");
-		return;
+		return 0;
 	}
-	info_count(a, INFO_CALL_OK);
 	resp_json(r, 200, NULL, info_answer, sizeof(info_answer) - 1);
+	return 1;
+}
+
+/* A yes from auth, counted. */
+static void
+info_answer_yes(const struct info_app *a, struct svc_req *r,
+    const struct ident *id)
+{
+	info_count(a, info_yes(a, r, id) ? INFO_CALL_OK : INFO_CALL_SCOPE);
+}
+
+static void
+info_token_count(const struct info_app *a, enum info_token e)
+{
+	atomic_fetch_add_explicit(&a->tokens[e], 1, memory_order_relaxed);
+}
+
+/*
+ * INFO_VERIFY_TOKENS=local: 1 when r's access token verified with auth's
+ * keys (now, or before: vcache) and r is answered; 0 when auth is to be
+ * asked: not an access token, no keys in use, or one the rules refuse
+ * (auth refuses it too, and counts it against the client's address).
+ */
+static int
+info_local(const struct info_app *a, struct svc_req *r, const char *authz)
+{
+	const char       *tok, *why;
+	size_t            len;
+	struct jwt_claims c;
+	unsigned char     d[SHA256_LEN];
+	unsigned long     gen;
+	enum info_token   e = INFO_TOKEN_CACHED;
+
+	if (authz_token(authz, &tok, &len) == -1 || !jwt_shaped(tok, len))
+		return 0;
+	sha256(tok, len, d);
+	gen = jwks_generation(a->jwks);
+	if (gen == 0 ||
+	    !vcache_get(a->vcache, d, gen, (long long)time(NULL), &c.id)) {
+		switch (
+		    jwks_verify(a->jwks, tok, len, a->issuer, &c, &why, &gen)) {
+		case JWKS_VERIFIED:
+			vcache_put(a->vcache, d, gen, c.exp, &c.id);
+			e = INFO_TOKEN_VERIFIED;
+			break;
+		case JWKS_REFUSED:
+			info_token_count(a, INFO_TOKEN_REFUSED);
+			return 0;
+		default:
+			info_token_count(a, INFO_TOKEN_NO_KEYS);
+			return 0;
+		}
+	}
+	info_token_count(a, e);
+	info_yes(a, r, &c.id);
+	return 1;
 }
 
 /* Answers r (the call's own request or one that waited on it). */
@@ -271,7 +333,7 @@ info_call_done(void *ctx, const struct authmux_result *res)
 	    res->out != AUTHC_UNAVAILABLE;
 	size_t i;
 
-	info_log_change(breaker_record(a->breaker, reached, k->v, clock_ms()),
+	info_breaker_log(breaker_record(a->breaker, reached, k->v, clock_ms()),
 	    a->breaker);
 	if (reached)
 		atomic_store(a->stale_episode, 0);
@@ -334,9 +396,9 @@ info_get(struct svc_req *r, const void *app)
 		return;
 	}
 	cacheable = a->cache->ttl_ms > 0 && authz != NULL;
+	now_ms = clock_ms();
 	if (cacheable) {
 		/* Throttled by auth: its 429 holds for cached tokens too. */
-		now_ms = clock_ms();
 		cache_addr_key(addr, akey);
 		if ((until_ms = cache_hit(a->throttled, akey, now_ms, 0,
 			 NULL)) > 0) {
@@ -345,6 +407,10 @@ info_get(struct svc_req *r, const void *app)
 			    "Too Many Requests");
 			return;
 		}
+	}
+	if (a->jwks != NULL && info_local(a, r, authz))
+		return;
+	if (cacheable) {
 		cache_key(addr, authz, a->scope, key);
 		if (cache_hit(a->cache, key, now_ms, atomic_load(a->gen),
 			r->sub)) {
@@ -456,7 +522,15 @@ info_metrics(const void *app, char *buf, size_t cap, size_t *len)
 		"info_auth_calls_total{outcome=\"cached\"}).",
 		"event", info_cache_names, a->cache_events, INFO_CACHE_N) == -1)
 		return -1;
-	return metrics_gauge(buf, cap, len, "info_auth_breaker_open",
-	    "1 while the circuit breaker refuses calls to auth.",
-	    breaker_is_open(a->breaker));
+	if (metrics_gauge(buf, cap, len, "info_auth_breaker_open",
+		"1 while the circuit breaker refuses calls to auth.",
+		breaker_is_open(a->breaker)) == -1)
+		return -1;
+	if (a->jwks == NULL)
+		return 0;
+	if (metrics_family(buf, cap, len, "info_access_tokens_total",
+		"What became of the access tokens info checked itself.",
+		"verdict", info_token_names, a->tokens, INFO_TOKEN_N) == -1)
+		return -1;
+	return jwks_metrics(a->jwks, buf, cap, len);
 }

@@ -14,7 +14,10 @@
  *     anything else     → 503, JSON detail, Retry-After
  * (a timeout or a failure is a stale yes's 200 instead, within
  * AUTH_STALE_IF_ERROR_MS).  Never 200 unless auth said yes, now or within
- * the lifetime it gave.  main.c wires these into svc.
+ * the lifetime it gave, or (INFO_VERIFY_TOKENS=local) the request's access
+ * token verifies with auth's keys (jwks.h) and has not expired: then no
+ * call is made.  A token that does not verify goes to auth, which refuses
+ * it and counts the failed login.  main.c wires these into svc.
  */
 #ifndef INFO_H
 #define INFO_H
@@ -25,7 +28,9 @@
 #include "authc.h"
 #include "breaker.h"
 #include "cache.h"
+#include "jwks.h"
 #include "svc.h"
+#include "vcache.h"
 
 /* What became of each /info's call to auth, for /metrics. */
 enum info_call {
@@ -51,6 +56,15 @@ enum info_cache_event {
 	INFO_CACHE_N,
 };
 
+/* What became of the access tokens info looked at itself, for /metrics. */
+enum info_token {
+	INFO_TOKEN_VERIFIED, /* checked with auth's keys here: answered */
+	INFO_TOKEN_CACHED,   /* checked before (vcache): answered */
+	INFO_TOKEN_REFUSED,  /* the rules refused it: auth asked, and counts */
+	INFO_TOKEN_NO_KEYS,  /* no keys in use: auth asked */
+	INFO_TOKEN_N,
+};
+
 /*
  * Calls to auth in flight per thread (svc_def.inflight, authmux's slots);
  * more requests wait in the gateway's connections.  Each slot holds a curl
@@ -73,10 +87,19 @@ struct info_app {
 	_Atomic unsigned long long *gen;
 	/* 1 while stale answers are being given (logged once). */
 	atomic_int *stale_episode;
+	/* INFO_VERIFY_TOKENS=local: auth's keys, the tokens verified, the
+	 * issuer required (AUTH_ISSUER); else NULL. */
+	struct jwks                *jwks;
+	struct vcache              *vcache;
+	const char                 *issuer;
+	_Atomic unsigned long long *tokens; /* [INFO_TOKEN_N] */
 	/* INFO_REQUIRED_SCOPE, or NULL; and its 403's WWW-Authenticate line. */
 	const char *scope;
 	char        scope_challenge[IDENT_SCOPE_MAX + 96];
 };
+
+/* Logs a change of the breaker's state (jwks.h's jwks_breaker_log). */
+void info_breaker_log(enum breaker_change ch, const struct breaker *b);
 
 /* GET /info (and HEAD). */
 void info_get(struct svc_req *r, const void *app);

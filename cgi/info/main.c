@@ -55,6 +55,51 @@ info_scope_load(struct info_app *app, char err[CFG_ERR_MAX])
 	return 0;
 }
 
+/*
+ * INFO_VERIFY_TOKENS and AUTH_ISSUER: with local, auth's keys are fetched
+ * (jwks.h) and access tokens checked here.  Returns 0, or -1 and err.
+ */
+static int
+info_tokens_load(struct info_app *app, const struct cache *cache,
+    char err[CFG_ERR_MAX])
+{
+	const char *mode;
+
+	app->jwks = NULL;
+	app->vcache = NULL;
+	if (cfg_text(CFG_INFO_VERIFY_TOKENS, &mode, err) == -1 ||
+	    cfg_text(CFG_AUTH_ISSUER, &app->issuer, err) == -1)
+		return -1;
+	if (strcmp(mode, "auth") == 0)
+		return 0;
+	if (strcmp(mode, "local") != 0) {
+		snprintf(err, CFG_ERR_MAX,
+		    "INFO_VERIFY_TOKENS: local or auth, got '%s'", mode);
+		return -1;
+	}
+	if ((app->vcache = vcache_new()) == NULL ||
+	    (app->jwks = jwks_new(&app->authc, app->breaker, cache->stale_ms,
+		 info_breaker_log)) == NULL) {
+		snprintf(err, CFG_ERR_MAX,
+		    "info: cannot start fetching auth's keys (memory, "
+		    "AUTH_URL or a thread)");
+		return -1;
+	}
+	return 0;
+}
+
+/* What main made, in the reverse order; each part may be missing. */
+static void
+info_app_free(struct info_app *app, struct cache *cache,
+    struct cache *throttled)
+{
+	jwks_free(app->jwks);
+	vcache_free(app->vcache);
+	breaker_free(app->breaker);
+	cache_free(cache);
+	cache_free(throttled);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -63,6 +108,7 @@ main(int argc, char **argv)
 	struct cache               cache = { 0 }, throttled = { 0 };
 	_Atomic unsigned long long calls[INFO_CALL_N];
 	_Atomic unsigned long long cache_events[INFO_CACHE_N], gen;
+	_Atomic unsigned long long tokens[INFO_TOKEN_N];
 	atomic_int                 stale_episode;
 	struct svc_def             def = {
 			    .name = "info",
@@ -83,6 +129,9 @@ main(int argc, char **argv)
 	if ((rc = cfg_args(argc, argv, def.name)) != -1)
 		return rc;
 	log_init(def.name);
+	app.breaker = NULL;
+	app.jwks = NULL;
+	app.vcache = NULL;
 	/* No thread waits on auth: one per CPU, as auth. */
 	if (svc_cfg_load(&cfg, err) == -1 ||
 	    authc_cfg_load(&app.authc, err) == -1 ||
@@ -90,15 +139,21 @@ main(int argc, char **argv)
 	    cache_init_like(&throttled, &cache, err) == -1 ||
 	    breaker_load(&app.breaker, err) == -1) {
 		log_event("error", "%s", err);
-		cache_free(&cache);
-		cache_free(&throttled);
+		info_app_free(&app, &cache, &throttled);
 		return 1;
 	}
 	if (authc_global_init() == -1) {
 		log_event("error", "libcurl failed to initialise");
-		breaker_free(app.breaker);
-		cache_free(&cache);
-		cache_free(&throttled);
+		info_app_free(&app, &cache, &throttled);
+		return 1;
+	}
+	for (rc = 0; rc < INFO_TOKEN_N; rc++)
+		atomic_init(&tokens[rc], 0);
+	app.tokens = tokens;
+	if (info_tokens_load(&app, &cache, err) == -1) {
+		log_event("error", "%s", err);
+		info_app_free(&app, &cache, &throttled);
+		authc_global_cleanup();
 		return 1;
 	}
 	for (rc = 0; rc < INFO_CALL_N; rc++)
@@ -125,6 +180,12 @@ main(int argc, char **argv)
 	    breaker_cooldown_ms(app.breaker));
 	if (app.scope != NULL)
 		log_event("info", "GET /info requires the scope %s", app.scope);
+	log_event("info",
+	    app.jwks != NULL ? "access tokens: checked here with auth's keys "
+			       "(INFO_VERIFY_TOKENS=local), iss %s"
+			     : "access tokens: asked of auth "
+			       "(INFO_VERIFY_TOKENS=auth)%.0s",
+	    app.issuer);
 	if (cache.ttl_ms > 0)
 		log_event("info",
 		    "auth cache on: a yes is kept as long as auth's "
@@ -134,9 +195,7 @@ main(int argc, char **argv)
 	/* svc's own deadline, past auth's: a safety net (svc_def.defer_ms). */
 	def.defer_ms = app.authc.total_ms + 1000;
 	rc = svc_run(&def, &cfg);
-	breaker_free(app.breaker);
-	cache_free(&cache);
-	cache_free(&throttled);
+	info_app_free(&app, &cache, &throttled);
 	authc_global_cleanup();
 	return rc;
 }

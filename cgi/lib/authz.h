@@ -12,6 +12,8 @@
 #ifndef AUTHZ_H
 #define AUTHZ_H
 
+#include <stddef.h>
+
 /*
  * Longest Authorization header looked at: "Bearer " + an access token over
  * jwt.h's JWT_MAX (8 KiB), so that such a token is refused as a token (401
@@ -28,5 +30,18 @@ enum authz_shape {
 
 /* The shape of header (NULL: absent). */
 enum authz_shape authz_shape(const char *header);
+
+/* 1 when c may be in a token: visible ASCII but the comma (lists' mark). */
+int authz_token_char(unsigned char c);
+
+/*
+ * Finds the token in an Authorization header value: the raw token (the
+ * tutorial's "Authorization: merixstudio") or "Bearer <token>", surrounding
+ * blanks ignored.  On success sets *tok (a pointer into header) and *len and
+ * returns 0; returns -1 when the header is NULL, longer than AUTHZ_MAX or
+ * holds no well-formed token (visible ASCII, any length: a static token's
+ * is auth's tokens_find() to judge, an access token's jwt_verify()).  Pure.
+ */
+int authz_token(const char *header, const char **tok, size_t *len);
 
 #endif

@@ -79,6 +79,102 @@ jwt_jwk(const struct jwt_key *k, char *buf, size_t cap)
 	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
+const char jwt_why_unknown_kid[] = "The token's key is unknown";
+
+/* 1 when o's members each appear once (JWT_MEMBERS_MAX at most), else 0. */
+static int
+jwt_members_once(const cJSON *o)
+{
+	const cJSON *a, *b;
+	size_t       count = 0;
+
+	for (a = o->child; a != NULL; a = a->next) {
+		if (++count > JWT_MEMBERS_MAX || a->string == NULL)
+			return 0;
+		for (b = a->next; b != NULL; b = b->next)
+			if (b->string != NULL &&
+			    strcmp(a->string, b->string) == 0)
+				return 0;
+	}
+	return 1;
+}
+
+/* 1 when o's member name is absent or the string want, else 0. */
+static int
+jwt_member_is(const cJSON *o, const char *name, const char *want)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return m == NULL ||
+	    (cJSON_IsString(m) && strcmp(m->valuestring, want) == 0);
+}
+
+/* Adds the Ed25519 JWK k to ks: 0, 1 when it is another type, or -1. */
+static int
+jwt_jwk_add(struct jwt_keyset *ks, const cJSON *k)
+{
+	const cJSON  *kty, *crv, *x, *kid;
+	unsigned char raw[JWT_ED25519_PUB];
+	size_t        n;
+	EVP_PKEY     *pkey;
+
+	if (!cJSON_IsObject(k) || !jwt_members_once(k))
+		return -1;
+	kty = cJSON_GetObjectItemCaseSensitive(k, "kty");
+	crv = cJSON_GetObjectItemCaseSensitive(k, "crv");
+	x = cJSON_GetObjectItemCaseSensitive(k, "x");
+	kid = cJSON_GetObjectItemCaseSensitive(k, "kid");
+	if (!cJSON_IsString(kty))
+		return -1;
+	if (strcmp(kty->valuestring, "OKP") != 0 ||
+	    (cJSON_IsString(crv) && strcmp(crv->valuestring, "Ed25519") != 0))
+		return 1;
+	if (!cJSON_IsString(crv) || !cJSON_IsString(x) ||
+	    !jwt_member_is(k, "use", "sig") ||
+	    !jwt_member_is(k, "alg", "EdDSA") ||
+	    (kid != NULL && !cJSON_IsString(kid)) ||
+	    b64url_decode(x->valuestring, strlen(x->valuestring), raw,
+		sizeof(raw), &n) == -1 ||
+	    n != sizeof(raw) ||
+	    (pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw,
+		 n)) == NULL ||
+	    jwt_keyset_add(ks, pkey) == -1)
+		return -1;
+	/* A kid that is not the key's thumbprint names another key. */
+	if (kid != NULL && strcmp(kid->valuestring, ks->k[ks->n - 1].kid) != 0)
+		return -1;
+	return 0;
+}
+
+int
+jwt_keyset_from_jwks(struct jwt_keyset *ks, const char *json, size_t len)
+{
+	cJSON       *doc;
+	const cJSON *keys, *k;
+	int          ok = 0;
+
+	ks->n = 0;
+	if (len > JWT_JWKS_MAX ||
+	    (doc = cJSON_ParseWithLength(json, len)) == NULL)
+		return -1;
+	keys = cJSON_GetObjectItemCaseSensitive(doc, "keys");
+	if (cJSON_IsObject(doc) && jwt_members_once(doc) &&
+	    cJSON_IsArray(keys)) {
+		ok = 1;
+		cJSON_ArrayForEach(k, keys)
+		{
+			if (jwt_jwk_add(ks, k) == -1) {
+				ok = 0;
+				break;
+			}
+		}
+	}
+	cJSON_Delete(doc);
+	if (!ok)
+		jwt_keyset_free(ks);
+	return ok ? 0 : -1;
+}
+
 /* 1 when c is in base64url's alphabet. */
 static int
 jwt_b64c(unsigned char c)
@@ -148,24 +244,14 @@ jwt_sign(const struct jwt_key *k, const char *claims, char *out, size_t cap)
 static cJSON *
 jwt_object(const char *b64, size_t len, unsigned char *buf, size_t cap)
 {
-	size_t n, count = 0;
-	cJSON *o, *a, *b;
+	size_t n;
+	cJSON *o;
 
 	if (b64url_decode(b64, len, buf, cap, &n) == -1 ||
 	    (o = cJSON_ParseWithLength((const char *)buf, n)) == NULL)
 		return NULL;
-	if (!cJSON_IsObject(o))
-		goto bad;
-	for (a = o->child; a != NULL; a = a->next) {
-		if (++count > JWT_MEMBERS_MAX || a->string == NULL)
-			goto bad;
-		for (b = a->next; b != NULL; b = b->next)
-			if (b->string != NULL &&
-			    strcmp(a->string, b->string) == 0)
-				goto bad;
-	}
-	return o;
-bad:
+	if (cJSON_IsObject(o) && jwt_members_once(o))
+		return o;
 	cJSON_Delete(o);
 	return NULL;
 }
@@ -203,7 +289,7 @@ jwt_header_key(const struct jwt_keyset *ks, const cJSON *h, const char **why)
 		for (i = 0; i < ks->n; i++)
 			if (strcmp(ks->k[i].kid, kid->valuestring) == 0)
 				return &ks->k[i];
-	*why = "The token's key is unknown";
+	*why = jwt_why_unknown_kid;
 	return NULL;
 }
 

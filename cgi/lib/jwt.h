@@ -60,6 +60,20 @@ struct jwt_claims {
 int  jwt_keyset_add(struct jwt_keyset *ks, EVP_PKEY *pkey);
 void jwt_keyset_free(struct jwt_keyset *ks);
 
+/* Longest JWKS document read (RFC 7517): JWT_KEYS_MAX keys and room. */
+#define JWT_JWKS_MAX (JWT_KEYS_MAX * JWT_JWK_MAX + 64)
+
+/*
+ * Fills ks (empty) from a JWKS document, json[0..len): {"keys":[..]},
+ * each key an Ed25519 JWK (kty OKP, crv Ed25519, x) whose kid, when it
+ * has one, is its RFC 7638 thumbprint, and whose use and alg, when given,
+ * are sig and EdDSA; a key of another type is skipped (a set may hold
+ * keys for others).  Returns 0, or -1 (ks left empty) when the document is
+ * not such a set, a member is there twice, an Ed25519 key is malformed or
+ * names another kid, or there are more than JWT_KEYS_MAX keys.
+ */
+int jwt_keyset_from_jwks(struct jwt_keyset *ks, const char *json, size_t len);
+
 /*
  * The public JWK of k ({"kty":"OKP","crv":"Ed25519","x":..,"kid":..,
  * "use":"sig","alg":"EdDSA"}) into buf.  Returns its length, or 0.
@@ -88,5 +102,9 @@ jwt_sign(const struct jwt_key *k, const char *claims, char *out, size_t cap);
  */
 int jwt_verify(const struct jwt_keyset *ks, const char *tok, size_t len,
     const char *iss, long long now, struct jwt_claims *out, const char **why);
+
+/* jwt_verify()'s *why when no key of the set has the token's kid: a key
+ * the verifier may not have fetched yet. */
+extern const char jwt_why_unknown_kid[];
 
 #endif

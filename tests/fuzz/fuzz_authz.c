@@ -1,6 +1,6 @@
 /*
  * Fuzzes what auth.fcgi does with a client's Authorization header:
- * tokens_extract() then tokens_match() against a small store.  Checks the
+ * authz_token() then tokens_match() against a small store.  Checks the
  * contract, not just the absence of crashes.
  */
 #include <stdint.h>
@@ -31,7 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(h, data, size);
 	h[size] = '\0';
-	if (tokens_extract(h, &tok, &len) == 0) {
+	if (authz_token(h, &tok, &len) == 0) {
 		if (len == 0 || len > AUTHZ_MAX || tok < h ||
 		    tok + len > h + strlen(h))
 			abort();

@@ -3,7 +3,9 @@
  * token from a client, and the input as the claims of a token signed with
  * the harness's own key, so that the claims' parser is reached past the
  * signature.  Either way a token is accepted or refused with a reason, and
- * what is accepted holds a valid subject and valid scopes.
+ * what is accepted holds a valid subject and valid scopes.  A third way:
+ * the input as a JWKS document (what info reads from auth), which gives a
+ * set of at most JWT_KEYS_MAX Ed25519 keys or none.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,8 +53,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char tok[2 * JWT_MAX];
 	char       *s;
 
+	struct jwt_keyset set = { 0 };
+
 	if (size == 0)
 		return 0;
+	if ((data[0] & 3) == 2) {
+		if (jwt_keyset_from_jwks(&set, (const char *)data + 1,
+			size - 1) == 0 &&
+		    set.n > JWT_KEYS_MAX)
+			abort();
+		if (set.n > 0 && set.k[0].pkey == NULL)
+			abort();
+		jwt_keyset_free(&set);
+		return 0;
+	}
 	if (data[0] & 1) {
 		check((const char *)data + 1, size - 1);
 		return 0;

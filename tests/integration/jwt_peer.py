@@ -39,6 +39,11 @@ def oauthlib(base, user, pw):
     print(tok["token_type"], tok["expires_in"], r.status_code, r.text)
 
 
+def forge_many(key_file, case, iss, n):
+    for _ in range(int(n)):
+        forge(key_file, case, iss)
+
+
 def forge(key_file, case, iss):
     import base64
     import jwt
@@ -76,6 +81,8 @@ def forge(key_file, case, iss):
         headers["jwk"] = {"kty": "OKP", "crv": "Ed25519", "x": x}
     elif case == "unknown-kid":
         headers["kid"] = "not-a-key-of-auth"
+    elif case == "random-kid":
+        headers["kid"] = uuid.uuid4().hex
     elif case == "no-user":
         claims["sub"] = "mallory"
     elif case == "huge":
@@ -105,4 +112,4 @@ def hash_(pw, how="floor"):
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"verify": verify, "oauthlib": oauthlib, "forge": forge,
-     "hash": hash_}[cmd](*args)
+     "forge-many": forge_many, "hash": hash_}[cmd](*args)

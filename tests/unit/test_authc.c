@@ -182,6 +182,19 @@ a_lifetime_needs_private_and_max_age_and_no_veto(void)
 }
 
 static void
+a_shared_lifetime_needs_public_and_max_age(void)
+{
+	T_CHECK(authc_parse_public_max_age("public, max-age=300") == 300,
+	    "auth's JWKS");
+	T_CHECK(authc_parse_public_max_age("private, max-age=5") == -1,
+	    "private: not for a shared copy");
+	T_CHECK(authc_parse_public_max_age("public, max-age=5, no-cache") == -1,
+	    "no-cache vetoes");
+	T_CHECK(authc_parse_public_max_age("max-age=5") == -1, "no public");
+	T_CHECK(authc_parse_public_max_age(NULL) == -1, "none");
+}
+
+static void
 a_generation_is_16_hex_digits(void)
 {
 	T_CHECK(authc_parse_gen("00000000000000ff") == 255 &&
@@ -273,6 +286,7 @@ main(void)
 {
 	T_RUN(every_answer_of_auth_maps_to_its_outcome);
 	T_RUN(a_lifetime_needs_private_and_max_age_and_no_veto);
+	T_RUN(a_shared_lifetime_needs_public_and_max_age);
 	T_RUN(a_generation_is_16_hex_digits);
 	T_RUN(a_yes_carries_the_dtos_identity_and_a_bad_one_is_garbage);
 	T_RUN(thirty_three_scopes_are_garbage_thirty_two_are_not);

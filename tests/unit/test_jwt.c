@@ -237,6 +237,69 @@ only_ed25519_keys_join_a_set(void)
 	T_CHECK(s.n == 0, "nothing added");
 }
 
+/* A JWKS of ks's key (its JWK, with extra members) read back. */
+static void
+a_jwks_gives_the_keys_that_verify(void)
+{
+	struct jwt_keyset s = { 0 };
+	char jwk[JWT_JWK_MAX], doc[1024], hdr[256], cl[512], tok[1024];
+	struct jwt_claims c;
+	const char       *why;
+	size_t            n;
+
+	n = jwt_jwk(&ks.k[0], jwk, sizeof(jwk));
+	T_CHECK(n > 0, "a JWK");
+	snprintf(doc, sizeof(doc),
+	    "{\"keys\":[{\"kty\":\"RSA\",\"n\":\"x\",\"e\":\"AQAB\"},%s]}",
+	    jwk);
+	T_CHECK(jwt_keyset_from_jwks(&s, doc, strlen(doc)) == 0 && s.n == 1,
+	    "an RSA key skipped, ours read");
+	T_CHECK(strcmp(s.k[0].kid, ks.k[0].kid) == 0, "the same kid");
+	header(hdr, sizeof(hdr), "EdDSA", "at+jwt", ks.k[0].kid, "");
+	claims(cl, sizeof(cl), now + 60, "");
+	forge(hdr, cl, ks.k[0].pkey, tok, sizeof(tok));
+	T_CHECK(jwt_verify(&s, tok, strlen(tok), ISS, now, &c, &why) == 0,
+	    "a token of that key verifies with the key read");
+	jwt_keyset_free(&s);
+}
+
+static void
+a_malformed_jwks_or_a_wrong_kid_is_refused(void)
+{
+	static const char *bad[] = {
+		"",
+		"[]",
+		"{}",
+		"{\"keys\":{}}",
+		"{\"keys\":[1]}",
+		"{\"keys\":[],\"keys\":[]}",
+		"{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\"}]}",
+		"{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"AAAA\"}]}",
+		"{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"AAAA\",\"x\":\"AAAA\"}]}",
+	};
+	struct jwt_keyset s = { 0 };
+	char              jwk[JWT_JWK_MAX], doc[1024], *k;
+	size_t            i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		T_CHECK(jwt_keyset_from_jwks(&s, bad[i], strlen(bad[i])) ==
+			    -1 &&
+			s.n == 0,
+		    bad[i]);
+	/* Our key under another key's kid, and with another alg. */
+	jwt_jwk(&ks.k[0], jwk, sizeof(jwk));
+	k = strstr(jwk, "\"kid\":\"") + 7;
+	*k = *k == 'A' ? 'B' : 'A';
+	snprintf(doc, sizeof(doc), "{\"keys\":[%s]}", jwk);
+	T_CHECK(jwt_keyset_from_jwks(&s, doc, strlen(doc)) == -1 && s.n == 0,
+	    "a kid that is not the key's thumbprint");
+	jwt_jwk(&ks.k[0], jwk, sizeof(jwk));
+	memcpy(strstr(jwk, "EdDSA"), "ES256", 5);
+	snprintf(doc, sizeof(doc), "{\"keys\":[%s]}", jwk);
+	T_CHECK(jwt_keyset_from_jwks(&s, doc, strlen(doc)) == -1 && s.n == 0,
+	    "alg ES256 on an Ed25519 key");
+}
+
 int
 main(void)
 {
@@ -251,6 +314,8 @@ main(void)
 	T_RUN(a_member_twice_a_bad_sub_or_an_oversized_token_is_refused);
 	T_RUN(the_jwk_is_the_public_key_with_its_thumbprint);
 	T_RUN(only_ed25519_keys_join_a_set);
+	T_RUN(a_jwks_gives_the_keys_that_verify);
+	T_RUN(a_malformed_jwks_or_a_wrong_kid_is_refused);
 	jwt_keyset_free(&ks);
 	jwt_keyset_free(&other);
 	return T_DONE();

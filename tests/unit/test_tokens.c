@@ -11,7 +11,7 @@ match(const struct tokens *ts, const char *header)
 	const char *tok;
 	size_t      len;
 
-	return tokens_extract(header, &tok, &len) == 0 &&
+	return authz_token(header, &tok, &len) == 0 &&
 	    tokens_match(ts, tok, len);
 }
 
@@ -69,15 +69,15 @@ a_header_with_control_bytes_non_ascii_or_over_its_limits_is_invalid(void)
 	const char *tok;
 	size_t      len;
 
-	T_CHECK(tokens_extract("merix\x01studio", &tok, &len) == -1, "control");
-	T_CHECK(tokens_extract("m\xc3\xa9rix", &tok, &len) == -1, "non-ASCII");
+	T_CHECK(authz_token("merix\x01studio", &tok, &len) == -1, "control");
+	T_CHECK(authz_token("m\xc3\xa9rix", &tok, &len) == -1, "non-ASCII");
 	memset(hdr, 'a', AUTHZ_MAX + 1);
 	hdr[AUTHZ_MAX + 1] = '\0';
-	T_CHECK(tokens_extract(hdr, &tok, &len) == -1, "over AUTHZ_MAX");
+	T_CHECK(authz_token(hdr, &tok, &len) == -1, "over AUTHZ_MAX");
 	memset(big, 'a', TOKEN_MAX + 1);
 	big[TOKEN_MAX + 1] = '\0';
 	/* Longer than a static token may be: an access token's to judge. */
-	T_CHECK(tokens_extract(big, &tok, &len) == 0 && len == TOKEN_MAX + 1,
+	T_CHECK(authz_token(big, &tok, &len) == 0 && len == TOKEN_MAX + 1,
 	    "over TOKEN_MAX");
 	T_CHECK(tokens_find(&ts, tok, len) == NULL, "never a static token");
 }
