@@ -14,7 +14,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc libc6-dev make \
     libfcgi-dev libcurl4-gnutls-dev libcjson-dev libhiredis-dev \
-    libssl-dev libargon2-dev \
+    libssl-dev libargon2-dev libsodium-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -25,12 +25,13 @@ RUN make DEPS=true OPT=-O2 all \
  && strip build/auth.fcgi build/info.fcgi
 
 # What both services need at run time: spawn-fcgi, libfcgi, cJSON,
-# OpenSSL's libcrypto (access tokens, cgi/lib/jwt.c), and cgi-fcgi
+# OpenSSL's libcrypto and libsodium (access tokens signed, and verified:
+# cgi/lib/jwt.c), and cgi-fcgi
 # (libfcgi-bin) for the healthcheck, which speaks FastCGI itself.
 FROM debian:bookworm-slim AS service
 RUN apt-get update \
  && apt-get install -y --no-install-recommends spawn-fcgi libfcgi0ldbl \
-    libfcgi-bin libcjson1 libssl3 \
+    libfcgi-bin libcjson1 libssl3 libsodium23 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid 10001 --no-create-home \

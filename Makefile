@@ -78,10 +78,10 @@ $(B)/%.o: %.c | $(B)/.deps
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/auth.fcgi: $(B)/cgi/auth/main.o $(AUTH_OBJ) $(LIB_OBJ)
-	$(CC) $(LDFLAGS) $^ -lfcgi -lcjson -lhiredis -lcrypto -largon2 -o $@
+	$(CC) $(LDFLAGS) $^ -lfcgi -lcjson -lhiredis -lcrypto -lsodium -largon2 -o $@
 
 $(B)/info.fcgi: $(B)/cgi/info/main.o $(INFO_OBJ) $(LIB_OBJ)
-	$(CC) $(LDFLAGS) $^ -lfcgi -lcjson -lcurl -lcrypto -o $@
+	$(CC) $(LDFLAGS) $^ -lfcgi -lcjson -lcurl -lcrypto -lsodium -o $@
 
 # Each unit test links what it calls and nothing more (T_OBJ_x, T_LIB_x).
 T_OBJ_authc   := cgi/info/authc.o cgi/lib/ident.o cgi/lib/cfg.o cgi/lib/wipe.o
@@ -111,7 +111,7 @@ T_LIB_serve   := $(T_LIB_svc)
 T_OBJ_tokens  := cgi/auth/tokens.o cgi/lib/hex.o cgi/lib/authz.o cgi/lib/ident.o cgi/lib/cfg.o cgi/lib/log.o cgi/lib/sha256.o cgi/lib/textfile.o cgi/lib/wipe.o
 T_OBJ_b64url  := cgi/lib/b64url.o
 T_OBJ_jwt     := cgi/lib/jwt.o cgi/lib/b64url.o cgi/lib/ident.o
-T_LIB_jwt     := -lcrypto -lcjson
+T_LIB_jwt     := -lcrypto -lsodium -lcjson
 T_OBJ_vcache  := cgi/lib/vcache.o cgi/lib/sha256.o cgi/lib/wipe.o
 T_OBJ_form    := cgi/auth/form.o cgi/lib/hex.o
 T_OBJ_users   := cgi/auth/users.o cgi/lib/ident.o cgi/lib/cfg.o cgi/lib/log.o cgi/lib/textfile.o cgi/lib/wipe.o
@@ -259,7 +259,7 @@ FUZZ_SECS  ?= 60
 
 $(B)/fuzz/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(LIB_OBJ) $(AUTH_OBJ) $(INFO_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ -lfcgi -lcjson -lcurl -lhiredis -lcrypto -largon2 -o $@
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ -lfcgi -lcjson -lcurl -lhiredis -lcrypto -lsodium -largon2 -o $@
 
 fuzz:
 	@scripts/deps.sh clang libclang-rt-14-dev

@@ -31,29 +31,33 @@ settle() {
 	echo "#  (the machine did not settle to 90 % idle within 5 s)" >&2
 }
 
-# run_wrk METHOD URL CONNS [NETNS]: prints "rps p50 p99 errors non2xx";
+# run_wrk METHOD URL CONNS [NETNS]: prints "rps p50 p99 errors non2xx p95";
 # wrk runs in network namespace NETNS when one is named (the swarm's nodes).
+# Every run has a script of bench/wrk/, which reports p95 (p95.lua).
 run_wrk() {
-	local method=$1 url=$2 c=$3 t out rps p50 p99 err non2xx
+	local method=$1 url=$2 c=$3 t out rps p50 p95 p99 err non2xx script
 	local -a in_ns=()
 	[ -n "${4:-}" ] && in_ns=(nsenter "--net=/var/run/netns/$4")
 	t=$((c < 2 ? 1 : 2))
-	settle
 	case "$method" in
-	POST) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/post.lua" "$url") ;;
-	POSTWRONG) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/post-wrong.lua" "$url") ;;
-	ZIPF) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/zipf.lua" "$url") ;;
+	POST) script=post ;;
+	POSTWRONG) script=post-wrong ;;
+	ZIPF) script=zipf ;;
 	# LUA:NAME: bench/wrk/NAME.lua sets the method, headers and body.
-	LUA:*) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -s "$here/bench/wrk/${method#LUA:}.lua" "$url") ;;
-	GET) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency -H 'Authorization: merixstudio' "$url") ;;
-	*) out=$("${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" --latency "$url") ;;
+	LUA:*) script=${method#LUA:} ;;
+	GET) script="get" ;;
+	*) script=plain ;;
 	esac
+	settle
+	out=$(BENCH_P95=$here/bench/wrk/p95.lua "${in_ns[@]}" wrk -t"$t" -c"$c" -d"${SECS}s" \
+	    --latency -s "$here/bench/wrk/$script.lua" "$url")
 	rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
 	p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
 	p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+	p95=$(awk '$1 == "p95" { printf "%.3f", $2 / 1000 }' <<<"$out")
 	err=$(awk '/Socket errors/ { gsub(/,/, ""); print $4 + $6 + $8 + $10 }' <<<"$out")
 	non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
-	echo "$rps $p50 $p99 ${err:-0} ${non2xx:-0}"
+	echo "$rps $p50 $p99 ${err:-0} ${non2xx:-0} ${p95:-nan}"
 }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }

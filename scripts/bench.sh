@@ -72,9 +72,26 @@ CONF
 # No login rate limit: wrk sends everything from one address.
 # HTTPS beside it (TLS=1: a self-signed ECDSA P-256 certificate).
 TLS_PORT=$("$here/scripts/free-port.sh")
+# A signing key, so that auth publishes its JWKS and info checks access
+# tokens itself (INFO_VERIFY_TOKENS=local, the default).
+openssl genpkey -algorithm ed25519 -out "$work/key.pem" 2>/dev/null
+chmod 0644 "$work/key.pem"
 LOGIN_RATE=off TLS=1 TLS_PORT=$TLS_PORT RUN_DIR=$work/run PORT=$PORT \
-    "$here/scripts/stack.sh" start
+    AUTH_SIGNING_KEY_FILE=$work/key.pem "$here/scripts/stack.sh" start
 ours=http://127.0.0.1:$PORT
+# Access tokens signed with that key (PyJWT, tests/integration/jwt_peer.py):
+# one for the rows where info has verified it before (vcache), and 4096,
+# four times vcache's slots, for the rows where nearly every request is a
+# signature check (bench/wrk/info-jwts.lua).
+"$PY" "$here/tests/integration/jwt_peer.py" forge-many "$work/key.pem" valid "$ours" 4096 \
+    >"$work/jwts"
+BENCH_JWT=$(head -n 1 "$work/jwts")
+BENCH_JWTS=$work/jwts
+export BENCH_JWT BENCH_JWTS
+for _ in $(seq 50); do
+	curl -s "$ours/metrics/info" | grep -qx 'info_jwks_keys 1' && break
+	sleep 0.1
+done
 ours_tls=https://127.0.0.1:$TLS_PORT
 # The same stack with info's auth cache on (AUTH_CACHE_TTL_MS) and auth's
 # limit on failed logins off (AUTH_FAIL_LIMIT=0, on in the first: 100 per
@@ -197,6 +214,8 @@ targets=(
 	"ours POST /login/ (wrong token, shared store)|POSTWRONG|$wrong_store/login/|401"
 	"ours POST /login/ (wrong token, local budget)|POSTWRONG|$wrong_local/login/|401"
 	"ours GET /info|GET|$ours/info|200"
+	"ours GET /info (access token, verified before)|LUA:info-jwt|$ours/info|200"
+	"ours GET /info (access tokens, a signature check each)|LUA:info-jwts|$ours/info|200"
 	"ours GET /info (HTTPS)|GET|$ours_tls/info|200"
 	"ours GET /info (no token)|GETANON|$cached/info|401"
 	"ours GET /info (cache on)|GET|$cached/info|200"
@@ -321,6 +340,31 @@ mem_fa_info=$(mem "${pids[1]}")
 med() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { print $f }' | median; }
 sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { print s + 0 }'; }
 
+# The latency table of the headline targets (Kong's benchmark page's
+# shape): every connection count, req/s and p50/p95/p99, the runs.
+headline() {
+	local c tg name
+	echo "### The headline targets"
+	echo
+	echo "$ROUNDS runs of ${SECS} s per target and connection count, interleaved, medians; wrk -t2 (-t1 at 1 connection) on 127.0.0.1, $(nproc) CPUs shared with nginx and both services."
+	echo
+	echo "| target | conns | req/s | p50 ms | p95 ms | p99 ms |"
+	echo "|---|---|---|---|---|---|"
+	for tg in "ceiling|the nginx ceiling (return 200)" "ours POST /login/|POST /login/" \
+	    "ours GET /info|GET /info, asking auth (static token)" \
+	    "ours GET /info (cache on)|GET /info, from the decision cache" \
+	    "ours GET /info (access token, verified before)|GET /info, access token checked in info (verified before)" \
+	    "ours GET /info (access tokens, a signature check each)|GET /info, access tokens checked in info (a signature each)" \
+	    "compose GET /info|docker compose GET /info (container address)"; do
+		IFS='|' read -r name label <<<"$tg"
+		[ -n "${RES["$name|${CONNS%% *}"]:-}" ] || continue
+		for c in $CONNS; do
+			printf '| %s | %s | %.0f | %.2f | %.2f | %.2f |\n' "$label" "$c" "$(med "$name" "$c" 1)" \
+			    "$(med "$name" "$c" 2)" "$(med "$name" "$c" 6)" "$(med "$name" "$c" 3)"
+		done
+	done
+}
+
 {
 	echo "| target | conns | req/s (median) | p50 ms | p99 ms | socket errors | unexpected status | vs ceiling | vs FastAPI |"
 	echo "|---|---|---|---|---|---|---|---|---|"
@@ -337,6 +381,7 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 			ours* | compose*)
 				fa=${name#* }; fa=${fa% (cache on)}; fa=${fa% (cache on, 1000 tokens, Zipf)}; fa=${fa% (HTTPS)}
 				fa=${fa% (published port)}; fa=${fa% (LOG_REQUESTS=all)}; fa=${fa% (shared store)}
+				fa=${fa% (access token, verified before)}; fa=${fa% (access tokens, a signature check each)}
 				fa=$(med "FastAPI ${fa% (no failed-login limit)}" "$c" 1) ;;
 			swarm*)
 				fa=${name#swarm }
@@ -348,6 +393,17 @@ sum() { tr ';' '\n' <<<"${RES["$1|$2"]}" | awk -v f="$3" 'NF { s += $f } END { p
 			    "$( [ -n "$fa" ] && awk -v a="$rps" -v b="$fa" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }')"
 		done
 	done
+	echo
+	headline
+	echo
+	ratio_table "GET /info: an access token checked in info (verified before) vs a static token (asks auth)" \
+	    "access token" static "ours GET /info (access token, verified before)" "ours GET /info"
+	echo
+	ratio_table "GET /info: access tokens, a signature check each, vs a static token (asks auth)" \
+	    "access tokens" static "ours GET /info (access tokens, a signature check each)" "ours GET /info"
+	echo
+	ratio_table "GET /info with an access token verified before vs POST /login/" \
+	    "/info, token" "/login/" "ours GET /info (access token, verified before)" "ours POST /login/"
 	echo
 	ratio_table "GET /info, HTTPS vs plain HTTP" HTTPS HTTP \
 	    "ours GET /info (HTTPS)" "ours GET /info"
@@ -480,6 +536,11 @@ gnuplot "$work/plot.gp"
 	echo "- ours GET /info (HTTPS): the same stack's TLS port (make run TLS=1: ECDSA P-256,"
 	echo "  TLS 1.3, HTTP/1.1 as wrk speaks it); wrk keeps its connections, so the handshake is"
 	echo "  paid once per connection and the cost is the record encryption."
+	echo "- ours GET /info (access token...): info checks the token itself with auth's keys"
+	echo "  (INFO_VERIFY_TOKENS=local, the default), no call to auth. \"Verified before\": one"
+	echo "  token, answered from info's cache of verified tokens (vcache) after its first"
+	echo "  check; \"a signature check each\": 4096 tokens in turn (bench/wrk/info-jwts.lua),"
+	echo "  four times that cache's slots, so nearly every request is an Ed25519 check."
 	echo "- FastAPI: bench/reference/, the tutorial's two services, each one uvicorn worker."
 	echo "- compose: \`docker compose up\` with the images of make test-compose, defaults but"
 	echo "  LOGIN_RATE=off, on a Docker engine on the same machine; \"container address\" is the"
@@ -519,6 +580,12 @@ summary=$(
 			printf "run'"'"'s in the same run), POST /login/ %.1fk (%.2f); through the published port\n", cl / 1000, cl / l
 			printf "GET /info %.1fk (%.2f).\n", cp / 1000, cp / i }'
 	fi
+	awk -v j="$(med "ours GET /info (access token, verified before)" $c 1)" \
+	    -v s="$(med "ours GET /info (access tokens, a signature check each)" $c 1)" \
+	    -v i="$i" -v l="$(med "ours POST /login/" $c 1)" 'BEGIN {
+		printf "GET /info with an access token, checked in info with auth'"'"'s keys: %.1fk req/s when\n", j / 1000
+		printf "verified before (%.2fx GET /info with a static token, %.2fx POST /login/), %.1fk\n", j / i, j / l, s / 1000
+		printf "with a signature check each (%.2fx).\n", s / i }'
 	echo "Memory after the load (RSS / PSS): auth.fcgi $(cut -d'|' -f1,2 <<<"$mem_auth" | sed 's/ MB |/ \//; s/ *$//'),"
 	echo "info.fcgi $(cut -d'|' -f1,2 <<<"$mem_info" | sed 's/ MB |/ \//; s/ *$//')."
 )

@@ -9,7 +9,7 @@ nginx spawn-fcgi curl gettext-base bats bats-support bats-assert procps iproute2
 socat libfcgi-bin docker-compose python3-yaml python3-jsonschema
 python3-fastapi python3-uvicorn python3-requests openssl testssl.sh
 clang-format clang-tidy shellcheck s6 libnginx-mod-http-lua prometheus libhiredis-dev
-redis-server libssl-dev libargon2-dev argon2 python3-jwt python3-argon2
+redis-server libssl-dev libargon2-dev libsodium-dev argon2 python3-jwt python3-argon2
 python3-requests-oauthlib python3-multipart $*"
 
 missing=

@@ -31,3 +31,6 @@ end
 function request()
 	return wrk.format("GET", nil, { ["Authorization"] = "tok-" .. pick() })
 end
+
+-- The 95th percentile (p95.lua), when run by make bench.
+if os.getenv("BENCH_P95") then dofile(os.getenv("BENCH_P95")) end
