@@ -229,12 +229,14 @@ test-sanitize: $(NODE)
 # The threaded suites against services built with ThreadSanitizer: kept
 # connections, deferral and stop (core, keepalive, faults), token reloads
 # under load (reload), the failed-login guard (guard), its shared store
-# (store: a connection per thread), identities (identity) and info's cache
-# (cache); and the guard's unit tests (8 threads at once) built with it.
+# (store: a connection per thread), identities (identity), info's cache
+# (cache) and its own checks of access tokens beside the thread that
+# fetches auth's keys (jwt_local); and the guard's unit tests (8 threads at
+# once) built with it.
 # Any report fails it but those tests/tsan.supp explains.
 # Not oauth: under TSan, libargon2's 8-lane 100 MiB check (argon2-cffi's
 # default cost) outlasts hashq's 2 s deadline and answers 503.
-TSAN_SUITES := core keepalive faults reload guard cache identity store
+TSAN_SUITES := core keepalive faults reload guard cache identity store jwt_local
 TSAN_UNIT   := guard cache breaker serve store
 test-tsan: $(NODE)
 	@$(MAKE) -s B=build-tsan SAN="-fsanitize=thread" OPT="-O1 -g" build-tsan/auth.fcgi build-tsan/info.fcgi \

@@ -71,12 +71,20 @@ case $LOGIN_BURST in
 '' | *[!0-9]*) die "LOGIN_BURST: expected a whole number, got '$LOGIN_BURST'" ;;
 esac
 # POST /token is an Argon2 check: its own zone, always on (10r/s when
-# LOGIN_RATE=off).  Past LOGIN_BURST the excess waits in nginx (up to 64
-# more per address) instead of an instant 429: a flood that is answered at
-# once comes straight back and takes the CPU that everyone's logins need.
+# LOGIN_RATE=off).  Past LOGIN_BURST the excess waits in nginx instead of
+# an instant 429, as many requests per address as 4 s of the rate lets
+# through, at most 64 (40 at 10r/s; none at 1r/m): a flood that is
+# answered at once comes straight back and takes the CPU that everyone's
+# logins need.
 TOKEN_RATE=$LOGIN_RATE
 [ "$LOGIN_RATE" = off ] && TOKEN_RATE=10r/s
-TOKEN_LIMIT="limit_req zone=token burst=$((LOGIN_BURST + 64)) delay=$LOGIN_BURST;"
+n=${TOKEN_RATE%r/*}
+case $TOKEN_RATE in
+*r/s) wait_places=$((n * 4)) ;;
+*) wait_places=$((n * 4 / 60)) ;;
+esac
+[ "$wait_places" -le 64 ] || wait_places=64
+TOKEN_LIMIT="limit_req zone=token burst=$((LOGIN_BURST + wait_places)) delay=$LOGIN_BURST;"
 [ "$LOGIN_RATE" = off ] && LOGIN_RATE=1r/s	# the zone is declared, unused
 case $CLIENT_TIMEOUT in
 *[!0-9]*ms | ms | *[!0-9]*s | s) die "CLIENT_TIMEOUT: expected like 10s or 500ms, got '$CLIENT_TIMEOUT'" ;;

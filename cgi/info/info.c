@@ -56,7 +56,7 @@ static const char *const info_token_names[INFO_TOKEN_N] = {
 
 static const char info_answer[] = "{\"info\":\"The answer is 42.\"}";
 
-void
+static void
 info_breaker_log(enum breaker_change ch, const struct breaker *b)
 {
 	switch (ch) {

@@ -98,9 +98,6 @@ struct info_app {
 	char        scope_challenge[IDENT_SCOPE_MAX + 96];
 };
 
-/* Logs a change of the breaker's state (jwks.h's jwks_breaker_log). */
-void info_breaker_log(enum breaker_change ch, const struct breaker *b);
-
 /* GET /info (and HEAD). */
 void info_get(struct svc_req *r, const void *app);
 

@@ -31,7 +31,6 @@ static const char *const jwks_fetch_names[JWKS_FETCH_N] = {
 struct jwks {
 	const struct authc_cfg *cfg;
 	struct breaker         *breaker;
-	jwks_breaker_log        log_change;
 	long                    stale_ms;
 	char                   *url; /* AUTH_URL's host, the JWKS's path */
 	CURL                   *h;   /* the fetching thread's */
@@ -163,15 +162,16 @@ jwks_install(struct jwks *j, struct jwt_keyset *ks, long max_age_s)
 static int
 jwks_fetch_once(struct jwks *j, long *max_age_s, const char **why)
 {
-	struct jwt_keyset    ks = { 0 };
-	enum breaker_verdict v;
-	long long            retry;
-	long                 status = 0;
-	CURLcode             rc;
-	int                  reached;
+	struct jwt_keyset ks = { 0 };
+	long              status = 0;
+	CURLcode          rc;
 
-	v = breaker_allow(j->breaker, clock_ms(), &retry);
-	if (v == BREAKER_REJECT) {
+	/*
+	 * The breaker decides, but only /info's own calls count in it: a
+	 * fetch that fails at start, before the gateway is up, must not open
+	 * it for every client (AUTH_CB_FAILURES=1 would).
+	 */
+	if (breaker_is_open(j->breaker)) {
 		jwks_count(j, JWKS_FETCH_BREAKER_OPEN);
 		*why = "the breaker is open";
 		return -1;
@@ -181,12 +181,6 @@ jwks_fetch_once(struct jwks *j, long *max_age_s, const char **why)
 	j->cc[0] = '\0';
 	rc = curl_easy_perform(j->h);
 	curl_easy_getinfo(j->h, CURLINFO_RESPONSE_CODE, &status);
-	/* As for /login/: auth answered, whatever it said. */
-	reached = rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && j->over);
-	if (reached && status >= 500)
-		reached = 0;
-	j->log_change(breaker_record(j->breaker, reached, v, clock_ms()),
-	    j->breaker);
 	*why = rc != CURLE_OK && !j->over ? curl_easy_strerror(rc)
 	    : status != 200               ? "not 200"
 	    : j->over                     ? "too large"
@@ -297,8 +291,7 @@ jwks_handle(struct jwks *j)
 }
 
 struct jwks *
-jwks_new(const struct authc_cfg *cfg, struct breaker *b, long stale_ms,
-    jwks_breaker_log log_change)
+jwks_new(const struct authc_cfg *cfg, struct breaker *b, long stale_ms)
 {
 	struct jwks       *j;
 	pthread_condattr_t ca;
@@ -309,7 +302,6 @@ jwks_new(const struct authc_cfg *cfg, struct breaker *b, long stale_ms,
 	j->cfg = cfg;
 	j->breaker = b;
 	j->stale_ms = stale_ms;
-	j->log_change = log_change;
 	for (i = 0; i < JWKS_FETCH_N; i++)
 		atomic_init(&j->fetches[i], 0);
 	atomic_init(&j->failing, 0);

@@ -4,7 +4,8 @@
  *
  * A thread of its own fetches GET /.well-known/jwks.json from AUTH_URL's
  * host as every call to auth is made (authc_setup(): the gateway's
- * internal listener, the deadlines; the breaker decides and counts), at
+ * internal listener, the deadlines; no fetch while the breaker is open,
+ * and a failed fetch does not count in it: /info's calls do), at
  * start, again when 3/4 of the lifetime its Cache-Control gave have
  * passed (public, max-age), once a second while a fetch fails, and when a
  * token names a kid the set lacks (a key rotated in), at most once a
@@ -37,14 +38,14 @@ typedef void (
     *jwks_breaker_log)(enum breaker_change ch, const struct breaker *b);
 
 /*
- * A key set fetched from cfg's AUTH_URL host, through b (shared with the
- * calls to auth), kept stale_ms past its lifetime while fetches fail.
+ * A key set fetched from cfg's AUTH_URL host while b (the calls to auth's
+ * breaker) is not open, kept stale_ms past its lifetime while fetches fail.
  * Starts the fetching thread.  NULL on failure (out of memory, a URL curl
  * refuses, no thread).  Free with jwks_free(), which stops the thread.
  */
-struct jwks *jwks_new(const struct authc_cfg *cfg, struct breaker *b,
-    long stale_ms, jwks_breaker_log log_change);
-void         jwks_free(struct jwks *j);
+struct jwks      *
+jwks_new(const struct authc_cfg *cfg, struct breaker *b, long stale_ms);
+void jwks_free(struct jwks *j);
 
 enum jwks_verdict {
 	JWKS_VERIFIED, /* out holds the claims */

@@ -78,8 +78,8 @@ info_tokens_load(struct info_app *app, const struct cache *cache,
 		return -1;
 	}
 	if ((app->vcache = vcache_new()) == NULL ||
-	    (app->jwks = jwks_new(&app->authc, app->breaker, cache->stale_ms,
-		 info_breaker_log)) == NULL) {
+	    (app->jwks = jwks_new(&app->authc, app->breaker,
+		 cache->stale_ms)) == NULL) {
 		snprintf(err, CFG_ERR_MAX,
 		    "info: cannot start fetching auth's keys (memory, "
 		    "AUTH_URL or a thread)");

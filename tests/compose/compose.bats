@@ -152,7 +152,7 @@ reach() {
 	assert_equal "$STATUS" 200
 }
 
-@test "a newcomer's password session: the demo user's token from POST /token, then /info 200; PyJWT verifies it through the JWKS" {
+@test "a newcomer's password session: the demo user's token from POST /token, then /info 200, checked in info; PyJWT verifies it through the JWKS" {
 	local tok
 	http POST /token -d 'grant_type=password&username=alice&password=wonderland'
 	assert_equal "$STATUS" 200
@@ -165,6 +165,13 @@ reach() {
 	assert_output --partial '"sub": "alice"'
 	http POST /token -d 'grant_type=password&username=alice&password=wrong'
 	assert_equal "$STATUS" 401
+	# info checked that token itself, with the keys it fetched from auth
+	# through the gateway (INFO_VERIFY_TOKENS=local).
+	run docker-compose exec -T gateway bash -c 'exec 3<>/dev/tcp/127.0.0.1/8081
+	    printf "GET /metrics/info HTTP/1.0\r\n\r\n" >&3; cat <&3'
+	assert_success
+	assert_line 'info_jwks_keys 1'
+	assert_line --regexp '^info_access_tokens_total\{verdict="verified"\} [1-9]'
 }
 
 @test "auth stopped: /info answers 503 JSON, never 200 or a hang; started again: 200" {
