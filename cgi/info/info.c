@@ -396,9 +396,9 @@ info_get(struct svc_req *r, const void *app)
 		return;
 	}
 	cacheable = a->cache->ttl_ms > 0 && authz != NULL;
-	now_ms = clock_ms();
 	if (cacheable) {
 		/* Throttled by auth: its 429 holds for cached tokens too. */
+		now_ms = clock_ms();
 		cache_addr_key(addr, akey);
 		if ((until_ms = cache_hit(a->throttled, akey, now_ms, 0,
 			 NULL)) > 0) {
