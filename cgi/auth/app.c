@@ -38,10 +38,8 @@ auth_fail(struct svc_req *r, struct guard *g, const char *key)
 	long      limit = guard_limit(g);
 
 	if (r->state == NULL || limit == 0 ||
-	    store_fail(r->state, key, now, &fails, &ttl_ms) != STORE_COUNTED) {
-		guard_fail(g, key, now);
-		return 0;
-	}
+	    store_fail(r->state, key, now, &fails, &ttl_ms) != STORE_COUNTED)
+		return guard_fail(g, key, now);
 	if (fails >= limit)
 		guard_block(g, key, now, ttl_ms);
 	return fails > limit ? ttl_ms : 0;

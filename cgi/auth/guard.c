@@ -301,14 +301,15 @@ guard_block(struct guard *g, const char *addr, long long now_ms,
 	pthread_mutex_unlock(&g->lock[b / GUARD_STRIPE]);
 }
 
-void
+long long
 guard_fail(struct guard *g, const char *addr, long long now_ms)
 {
 	struct guard_slot *s;
 	size_t             b;
+	long long          left = 0;
 
 	if (g->limit == 0)
-		return;
+		return 0;
 	b = guard_bucket(g, addr);
 	pthread_mutex_lock(&g->lock[b / GUARD_STRIPE]);
 	s = guard_slot_of(g, b, addr, now_ms);
@@ -317,7 +318,14 @@ guard_fail(struct guard *g, const char *addr, long long now_ms)
 		s->fails = 0;
 		s->since_ms = now_ms;
 	}
+	/*
+	 * Checked and counted under one lock, as the store's INCR: of
+	 * failures racing past guard_check(), only limit are 401s.
+	 */
 	if (s->fails < g->limit)
 		s->fails++;
+	else
+		left = g->window_ms - (now_ms - s->since_ms);
 	pthread_mutex_unlock(&g->lock[b / GUARD_STRIPE]);
+	return left;
 }

@@ -62,8 +62,11 @@ long guard_window_ms(const struct guard *g);
  */
 long long guard_check(struct guard *g, const char *addr, long long now_ms);
 
-/* Counts a failed authentication of addr at now_ms. */
-void guard_fail(struct guard *g, const char *addr, long long now_ms);
+/*
+ * Counts a failed authentication of addr at now_ms.  Returns 0, or the ms
+ * left of its window when the budget was spent before this one (a 429).
+ */
+long long guard_fail(struct guard *g, const char *addr, long long now_ms);
 
 /*
  * Refuses addr from now_ms for left_ms (at most the window): what the

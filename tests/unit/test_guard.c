@@ -77,6 +77,20 @@ the_limit_th_failure_refuses_until_the_window_ends(void)
 	guard_free(g);
 }
 
+/* Failures that raced past guard_check(): only the limit's are 401s. */
+static void
+a_failure_past_the_spent_budget_is_refused(void)
+{
+	struct guard *g = three_per_second();
+	int           i;
+
+	for (i = 0; i < 3; i++)
+		T_CHECK(guard_fail(g, "10.0.0.1", 100) == 0,
+		    "within the limit");
+	T_CHECK(guard_fail(g, "10.0.0.1", 300) == 800, "the 4th: 800 ms left");
+	guard_free(g);
+}
+
 static void
 more_failures_while_refused_do_not_extend_the_window(void)
 {
@@ -349,6 +363,7 @@ main(void)
 	T_RUN(failures_below_the_limit_refuse_nothing);
 	T_RUN(a_block_from_the_store_refuses_for_what_it_said_then_ends);
 	T_RUN(the_limit_th_failure_refuses_until_the_window_ends);
+	T_RUN(a_failure_past_the_spent_budget_is_refused);
 	T_RUN(more_failures_while_refused_do_not_extend_the_window);
 	T_RUN(another_address_is_not_refused);
 	T_RUN(a_window_that_ends_below_the_limit_starts_over);
