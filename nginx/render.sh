@@ -11,7 +11,8 @@
 # NGINX_WORKERS (auto), CLIENT_TIMEOUT (10s), METRICS_ALLOW ("127.0.0.1 ::1":
 # addresses or CIDRs that may read /metrics/* on the public listener; the
 # internal listener always may), LOGIN_RATE (10r/s, or off: /login/'s and
-# /token's; /token keeps 10r/s when off), LOGIN_BURST (20),
+# /token's; /token keeps 10r/s when off), TOKEN_RATE (/token's alone, or
+# off), LOGIN_BURST (20),
 # NGINX_USER (www-data when run as root, else none), RESOLVER (none: the
 # upstreams' names are resolved once at start; an address, such as Docker's
 # 127.0.0.11: each nginx worker re-resolves them every second, nginx/peers.lua,
@@ -70,21 +71,31 @@ esac
 case $LOGIN_BURST in
 '' | *[!0-9]*) die "LOGIN_BURST: expected a whole number, got '$LOGIN_BURST'" ;;
 esac
-# POST /token is an Argon2 check: its own zone, always on (10r/s when
-# LOGIN_RATE=off).  Past LOGIN_BURST the excess waits in nginx instead of
-# an instant 429, as many requests per address as 4 s of the rate lets
-# through, at most 64 (40 at 10r/s; none at 1r/m): a flood that is
-# answered at once comes straight back and takes the CPU that everyone's
-# logins need.
-TOKEN_RATE=$LOGIN_RATE
-[ "$LOGIN_RATE" = off ] && TOKEN_RATE=10r/s
-n=${TOKEN_RATE%r/*}
+# POST /token is an Argon2 check: its own zone, TOKEN_RATE (LOGIN_RATE, or
+# 10r/s when that is off; off only for a gateway behind another limit, or
+# a bench of auth's own defence).  Past LOGIN_BURST the excess waits in
+# nginx instead of an instant 429, as many requests per address as 4 s of
+# the rate lets through, at most 64 (40 at 10r/s; none at 1r/m): a flood
+# that is answered at once comes straight back and takes the CPU that
+# everyone's logins need.
+if [ -z "${TOKEN_RATE:-}" ]; then
+	TOKEN_RATE=$LOGIN_RATE
+	[ "$LOGIN_RATE" = off ] && TOKEN_RATE=10r/s
+fi
 case $TOKEN_RATE in
-*r/s) wait_places=$((n * 4)) ;;
-*) wait_places=$((n * 4 / 60)) ;;
+off) TOKEN_LIMIT='' TOKEN_RATE=1r/s ;;	# the zone is declared, unused
+*[!0-9]*r/[sm] | r/[sm]) die "TOKEN_RATE: expected like 10r/s or 600r/m, or off, got '$TOKEN_RATE'" ;;
+*r/[sm])
+	n=${TOKEN_RATE%r/*}
+	case $TOKEN_RATE in
+	*r/s) wait_places=$((n * 4)) ;;
+	*) wait_places=$((n * 4 / 60)) ;;
+	esac
+	[ "$wait_places" -le 64 ] || wait_places=64
+	TOKEN_LIMIT="limit_req zone=token burst=$((LOGIN_BURST + wait_places)) delay=$LOGIN_BURST;"
+	;;
+*) die "TOKEN_RATE: expected like 10r/s or 600r/m, or off, got '$TOKEN_RATE'" ;;
 esac
-[ "$wait_places" -le 64 ] || wait_places=64
-TOKEN_LIMIT="limit_req zone=token burst=$((LOGIN_BURST + wait_places)) delay=$LOGIN_BURST;"
 [ "$LOGIN_RATE" = off ] && LOGIN_RATE=1r/s	# the zone is declared, unused
 case $CLIENT_TIMEOUT in
 *[!0-9]*ms | ms | *[!0-9]*s | s) die "CLIENT_TIMEOUT: expected like 10s or 500ms, got '$CLIENT_TIMEOUT'" ;;

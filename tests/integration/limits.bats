@@ -109,7 +109,7 @@ login_from() {
 	assert_output ''
 }
 
-@test "a malformed LOGIN_RATE or LOGIN_BURST stops the gateway's rendering with one line" {
+@test "a malformed LOGIN_RATE, TOKEN_RATE or LOGIN_BURST stops the gateway's rendering with one line" {
 	run env LISTEN=x AUTH_UPSTREAM=x INFO_UPSTREAM=x RUN_DIR=x ACCESS_LOG=x \
 	    ERROR_LOG=x LOGIN_RATE=fast "$ROOT/nginx/render.sh"
 	assert_failure 1
@@ -118,4 +118,27 @@ login_from() {
 	    ERROR_LOG=x LOGIN_BURST=-1 "$ROOT/nginx/render.sh"
 	assert_failure 1
 	assert_output "render: LOGIN_BURST: expected a whole number, got '-1'"
+	run env LISTEN=x AUTH_UPSTREAM=x INFO_UPSTREAM=x RUN_DIR=x ACCESS_LOG=x \
+	    ERROR_LOG=x TOKEN_RATE=5/s "$ROOT/nginx/render.sh"
+	assert_failure 1
+	assert_output "render: TOKEN_RATE: expected like 10r/s or 600r/m, or off, got '5/s'"
+}
+
+# token_limit VAR=VALUE...: the rendered /token zone's rate and limit line.
+token_limit() {
+	env LISTEN=x AUTH_UPSTREAM=x INFO_UPSTREAM=x RUN_DIR=x ACCESS_LOG=x \
+	    ERROR_LOG=x "$@" "$ROOT/nginx/render.sh" |
+	    grep -oE 'zone=token(:10m rate=[0-9]+r/[sm]| burst=[0-9]+ delay=[0-9]+)' | tr '\n' ' '
+}
+
+@test "POST /token's rate is LOGIN_RATE's, 10r/s when that is off, and TOKEN_RATE's alone when set" {
+	run token_limit LOGIN_RATE=2r/s
+	assert_output "zone=token:10m rate=2r/s zone=token burst=28 delay=20 "
+	run token_limit LOGIN_RATE=off
+	assert_output "zone=token:10m rate=10r/s zone=token burst=60 delay=20 "
+	run token_limit LOGIN_RATE=off TOKEN_RATE=120r/m LOGIN_BURST=3
+	assert_output "zone=token:10m rate=120r/m zone=token burst=11 delay=3 "
+	# off: the zone is declared and no location uses it.
+	run token_limit TOKEN_RATE=off
+	assert_output "zone=token:10m rate=1r/s "
 }
