@@ -225,6 +225,15 @@ local function usable(s, i)
 	return i
 end
 
+-- The template's fastcgi_connect_timeout (s): the last try's.  A try with
+-- another address after it has the probe's PROBE_TIMEOUT_MS instead: a
+-- replica that is gone but still in the set (removed by a scale-down
+-- before the next lookup; its address answers nothing) then costs a
+-- request 250 ms, not 1 s, and two such replicas in a row no longer add
+-- up to a client's 2 s timeout.  A live replica's kernel takes a
+-- connection in well under a millisecond, its process busy or not.
+local CONNECT_LAST_S = 1
+
 -- balancer_by_lua: the replica for this try of the request.  The first try
 -- takes the next usable address round robin and allows one more try per
 -- other address; a retry (nginx's fastcgi_next_upstream: a refused, timed
@@ -240,12 +249,18 @@ function M.pick(name)
 	if ctx.peer_last == nil then
 		i = usable(s, s.next)
 		s.next = i % n + 1
+		ctx.peer_tries = 1
 		if n > 1 then
 			balancer.set_more_tries(n - 1)
+			balancer.set_timeouts(PROBE_TIMEOUT_MS / 1000)
 		end
 	else
 		s.down[ctx.peer_last] = ngx.now() + DOWN_SECS
 		i = usable(s, ctx.peer_index % n + 1)
+		ctx.peer_tries = ctx.peer_tries + 1
+		if ctx.peer_tries >= n then
+			balancer.set_timeouts(CONNECT_LAST_S)
+		end
 	end
 	ctx.peer_index = i
 	ctx.peer_last = s.addrs[i]
