@@ -82,8 +82,10 @@ ours=http://127.0.0.1:$PORT
 # Access tokens signed with that key (PyJWT, tests/integration/jwt_peer.py):
 # one for the rows where info has verified it before (vcache), and 4096,
 # four times vcache's slots, for the rows where nearly every request is a
-# signature check (bench/wrk/info-jwts.lua).
-"$PY" "$here/tests/integration/jwt_peer.py" forge-many "$work/key.pem" valid "$ours" 4096 \
+# signature check (bench/wrk/info-jwts.lua).  Valid for 2 h: the run
+# takes longer than an access token's 15 minutes (at 10 minutes, the
+# 128-connection rows were 401s).
+"$PY" "$here/tests/integration/jwt_peer.py" forge-many "$work/key.pem" valid "$ours" 4096 7200 \
     >"$work/jwts"
 BENCH_JWT=$(head -n 1 "$work/jwts")
 BENCH_JWTS=$work/jwts
@@ -159,14 +161,16 @@ if [ "$COMPOSE" != 0 ]; then
 	    GATEWAY_PORT=$("$here/scripts/free-port.sh") docker-compose up -d --no-build >/dev/null 2>&1)
 	for _ in $(seq 300); do
 		[ "$(docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" \
-		    --filter health=healthy | wc -l)" -ge 3 ] &&
+		    --filter health=healthy | wc -l)" -ge 4 ] &&
 		    [ "$(docker ps -q --filter "label=com.docker.compose.project=${COMPOSE_PROJECT_NAME}all" \
-		    --filter health=healthy | wc -l)" -ge 3 ] && break
+		    --filter health=healthy | wc -l)" -ge 4 ] && break
 		sleep 0.2
 	done
-	compose_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' \
+	# The gateway's address on the default network: the one with a route
+	# from the host (the hops' bridges have none, docker-compose.yml).
+	compose_ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"${COMPOSE_PROJECT_NAME}_default\").IPAddress}}" \
 	    "$(cd "$here" && docker-compose ps -q gateway)")
-	compose_all_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' \
+	compose_all_ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"${COMPOSE_PROJECT_NAME}all_default\").IPAddress}}" \
 	    "$(cd "$here" && COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME}all docker-compose ps -q gateway)")
 	unset LOGIN_RATE
 fi

@@ -39,12 +39,12 @@ def oauthlib(base, user, pw):
     print(tok["token_type"], tok["expires_in"], r.status_code, r.text)
 
 
-def forge_many(key_file, case, iss, n):
+def forge_many(key_file, case, iss, n, ttl="600"):
     for _ in range(int(n)):
-        forge(key_file, case, iss)
+        forge(key_file, case, iss, ttl)
 
 
-def forge(key_file, case, iss):
+def forge(key_file, case, iss, ttl="600"):
     import base64
     import jwt
     from cryptography.hazmat.primitives import serialization
@@ -59,7 +59,7 @@ def forge(key_file, case, iss):
     kid = base64.urlsafe_b64encode(hashlib.sha256(thumb).digest()).rstrip(b"=").decode()
     now = int(time.time())
     claims = {"iss": iss, "sub": "alice", "aud": "cgi-microservices",
-              "exp": now + 600, "iat": now, "jti": uuid.uuid4().hex,
+              "exp": now + int(ttl), "iat": now, "jti": uuid.uuid4().hex,
               "scope": "info:read"}
     headers = {"kid": kid, "typ": "at+jwt"}
     alg = "EdDSA"
