@@ -338,7 +338,10 @@ svc_run(const struct svc_def *def, const struct svc_cfg *cfg)
 	long           i, started;
 	int            sig = 0, ep, rc;
 
-	log_init(def->name);
+	/*
+	 * The service's main named the log already (log_init()): threads of
+	 * its own, such as info's JWKS fetcher, may be logging by now.
+	 */
 	if (svc_private() == -1 || svc_signals(&stop) == -1 ||
 	    (ep = svc_listen()) == -1)
 		return 1;

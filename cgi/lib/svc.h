@@ -141,7 +141,9 @@ int svc_cfg_load(struct svc_cfg *cfg, char err[CFG_ERR_MAX]);
  * clean stop, 1 when it cannot start.  When the grace period ends with
  * requests still being served it does not return: the process exits
  * SVC_EXIT_GRACE at once (_exit), so that no caller frees what the workers
- * still use.  Call once, from main, before any other thread exists.
+ * still use.  Call once, from main, after log_init(); a thread started
+ * before it must block every signal (info's JWKS fetcher, jwks.h), so that
+ * SIGTERM, SIGINT and SIGHUP reach svc's own sigwait.
  */
 int svc_run(const struct svc_def *def, const struct svc_cfg *cfg);
 

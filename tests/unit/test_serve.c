@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "resp.h"
+#include "log.h"
 #include "svc.h"
 #include "t.h"
 
@@ -200,6 +201,7 @@ serve(struct server *s, const char *threads, long defer_ms,
 		setenv("LOG_REQUESTS", "all", 1);
 		if (svc_cfg_load(&cfg, err) == -1)
 			_exit(1);
+		log_init(def.name);
 		/* exit(), not _exit(): TSan's exit code (66) after a report. */
 		exit(svc_run(&def, &cfg));
 	}
