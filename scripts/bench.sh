@@ -558,11 +558,15 @@ gnuplot "$work/plot.gp"
 	echo "![req/s and p99 by connection count, each target](${SVG##*/})"
 	echo
 	cat "$work/table.md"
-	# The last A/B table (make bench BENCH_BASE=REV, scripts/bench-ab.sh) stays.
-	if [ -f "$OUT" ] && grep -q '^<!-- bench-ab:start -->$' "$OUT"; then
-		echo
-		sed -n '/^<!-- bench-ab:start -->$/,/^<!-- bench-ab:end -->$/p' "$OUT"
-	fi
+	# The last A/B table (make bench BENCH_BASE=REV, scripts/bench-ab.sh)
+	# and the last bench-token block stay (make bench rewrites the latter
+	# after this).
+	for block in bench-ab bench-token; do
+		if [ -f "$OUT" ] && grep -q "^<!-- $block:start -->\$" "$OUT"; then
+			echo
+			sed -n "/^<!-- $block:start -->\$/,/^<!-- $block:end -->\$/p" "$OUT"
+		fi
+	done
 } > "$work/out.md"
 cat "$work/out.md" > "$OUT"
 echo "written to $OUT" >&2
