@@ -62,12 +62,20 @@ LOGIN_BURST=${LOGIN_BURST:-20}
 CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-10s}
 METRICS_ALLOW=${METRICS_ALLOW:-127.0.0.1 ::1}
 
-case $LOGIN_RATE in
-off) LOGIN_LIMIT='' ;;
-*[!0-9]*r/[sm] | r/[sm]) die "LOGIN_RATE: expected like 10r/s or 600r/m, or off, got '$LOGIN_RATE'" ;;
-*r/[sm]) LOGIN_LIMIT="limit_req zone=login burst=$LOGIN_BURST nodelay;" ;;
-*) die "LOGIN_RATE: expected like 10r/s or 600r/m, or off, got '$LOGIN_RATE'" ;;
-esac
+# rate VAR: VAR's value is Nr/s, Nr/m or off, or rendering stops here.
+rate() {
+	eval "r=\$$1"
+	# shellcheck disable=SC2154  # set by the eval
+	case $r in
+	off) return ;;
+	*[!0-9]*r/[sm] | r/[sm]) ;;
+	*r/[sm]) return ;;
+	esac
+	die "$1: expected like 10r/s or 600r/m, or off, got '$r'"
+}
+rate LOGIN_RATE
+LOGIN_LIMIT=''
+[ "$LOGIN_RATE" = off ] || LOGIN_LIMIT="limit_req zone=login burst=$LOGIN_BURST nodelay;"
 case $LOGIN_BURST in
 '' | *[!0-9]*) die "LOGIN_BURST: expected a whole number, got '$LOGIN_BURST'" ;;
 esac
@@ -82,10 +90,10 @@ if [ -z "${TOKEN_RATE:-}" ]; then
 	TOKEN_RATE=$LOGIN_RATE
 	[ "$LOGIN_RATE" = off ] && TOKEN_RATE=10r/s
 fi
-case $TOKEN_RATE in
-off) TOKEN_LIMIT='' TOKEN_RATE=1r/s ;;	# the zone is declared, unused
-*[!0-9]*r/[sm] | r/[sm]) die "TOKEN_RATE: expected like 10r/s or 600r/m, or off, got '$TOKEN_RATE'" ;;
-*r/[sm])
+rate TOKEN_RATE
+if [ "$TOKEN_RATE" = off ]; then
+	TOKEN_LIMIT='' TOKEN_RATE=1r/s	# the zone is declared, unused
+else
 	n=${TOKEN_RATE%r/*}
 	case $TOKEN_RATE in
 	*r/s) wait_places=$((n * 4)) ;;
@@ -93,9 +101,7 @@ off) TOKEN_LIMIT='' TOKEN_RATE=1r/s ;;	# the zone is declared, unused
 	esac
 	[ "$wait_places" -le 64 ] || wait_places=64
 	TOKEN_LIMIT="limit_req zone=token burst=$((LOGIN_BURST + wait_places)) delay=$LOGIN_BURST;"
-	;;
-*) die "TOKEN_RATE: expected like 10r/s or 600r/m, or off, got '$TOKEN_RATE'" ;;
-esac
+fi
 [ "$LOGIN_RATE" = off ] && LOGIN_RATE=1r/s	# the zone is declared, unused
 case $CLIENT_TIMEOUT in
 *[!0-9]*ms | ms | *[!0-9]*s | s) die "CLIENT_TIMEOUT: expected like 10s or 500ms, got '$CLIENT_TIMEOUT'" ;;

@@ -33,10 +33,6 @@ enum jwks_fetch {
 	JWKS_FETCH_N,
 };
 
-/* Reports a change of the breaker's state that a fetch caused. */
-typedef void (
-    *jwks_breaker_log)(enum breaker_change ch, const struct breaker *b);
-
 /*
  * A key set fetched from cfg's AUTH_URL host while b (the calls to auth's
  * breaker) is not open, kept stale_ms past its lifetime while fetches fail.
